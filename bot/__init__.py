@@ -1,0 +1,1 @@
+"""Rewind: makes every episode of a podcast searchable inside its Discord server."""

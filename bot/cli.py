@@ -1,0 +1,221 @@
+"""The `rewind` command line: index, episodes, search, run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import tempfile
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+from bot.config import Settings, SettingsError
+from bot.ingest.indexer import IndexReport, index_paths
+from bot.search.query import QueryError, parse_query
+from storage import EpisodeRow, SearchHit, Store, StoreError
+
+log = logging.getLogger(__name__)
+
+TOKEN_HELP = """\
+No DISCORD_TOKEN is set, so the bot cannot connect to Discord yet. To get a token:
+  1. Open https://discord.com/developers/applications and create an application.
+  2. Under "Bot", press "Reset Token" and copy the token.
+  3. Put it in .env as DISCORD_TOKEN=... (copy .env.example to .env first).
+  4. Invite the bot with the link in README.md ("Invite the bot").
+Meanwhile, here is Rewind working on its bundled sample transcripts:"""
+SAMPLE_QUERY = "fix the bugs before the users find them"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `rewind` script."""
+    load_dotenv()
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_environment()
+    except SettingsError as error:
+        print(f"rewind: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return asyncio.run(args.handler(args, settings))
+    except StoreError as error:
+        print(f"rewind: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rewind", description="Search your podcast's transcripts.")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    index = commands.add_parser("index", help="index transcript files and folders")
+    index.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    _add_common(index)
+    index.set_defaults(handler=_index)
+
+    episodes = commands.add_parser("episodes", help="list the indexed episodes")
+    _add_common(episodes)
+    episodes.set_defaults(handler=_episodes)
+
+    search = commands.add_parser("search", help="find a quote")
+    search.add_argument("query")
+    search.add_argument("--limit", type=int, default=5)
+    _add_common(search)
+    search.set_defaults(handler=_search)
+
+    run = commands.add_parser("run", help="run the Discord bot (a sample demo when no token is set)")
+    run.set_defaults(handler=_run, db=None)
+    return parser
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, help="database file (default: REWIND_DB from .env)")
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+async def _open(args: argparse.Namespace, settings: Settings) -> Store:
+    return await Store.open(args.db or settings.database)
+
+
+async def _index(args: argparse.Namespace, settings: Settings) -> int:
+    store = await _open(args, settings)
+    try:
+        report = await index_paths(
+            store, args.paths, workers=settings.index_workers, progress=None if args.json else _print_progress
+        )
+    finally:
+        await store.close()
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2))
+    else:
+        print(_describe_report(report))
+    missing = [p for p in args.paths if not p.exists()]
+    return 1 if missing and len(missing) == len(args.paths) else 0
+
+
+def _print_progress(done: int, total: int, report: IndexReport) -> None:
+    if sys.stderr.isatty():
+        print(f"\rindexing {done}/{total} files, {len(report.rejects)} rejected", end="", file=sys.stderr)
+        if done == total:
+            print(file=sys.stderr)
+
+
+def _describe_report(report: IndexReport) -> str:
+    lines = [
+        f"{report.files} files: {report.indexed} indexed, {report.unchanged} unchanged, "
+        f"{report.twins} duplicates of another format, {len(report.rejects)} rejected, {report.removed} removed",
+        f"{report.episodes} episodes and {report.segments} segments written in {report.seconds:.1f} s",
+    ]
+    lines += [f"  rejected {r.path}: {r.reason}" for r in report.rejects]
+    return "\n".join(lines)
+
+
+async def _episodes(args: argparse.Namespace, settings: Settings) -> int:
+    store = await _open(args, settings)
+    try:
+        episodes = await store.list_episodes()
+    finally:
+        await store.close()
+    if args.json:
+        print(json.dumps([e.as_json() for e in episodes], indent=2, ensure_ascii=False))
+    else:
+        print(format_episode_table(episodes))
+    return 0
+
+
+def format_episode_table(episodes: Sequence[EpisodeRow]) -> str:
+    """A readable table of episodes."""
+    if not episodes:
+        return "No episodes yet: run `rewind index FOLDER` first."
+    rows = [f"{'id':>5}  {'show':<24}  {'#':>5}  {'date':<10}  {'length':>8}  {'segs':>5}  title"]
+    for e in episodes:
+        rows.append(
+            f"{e.id:>5}  {(e.show or '-')[:24]:<24}  {'' if e.number is None else e.number:>5}  "
+            f"{e.published or '':<10}  {format_duration(e.duration_seconds):>8}  {e.segments:>5}  {e.title[:60]}"
+        )
+    return "\n".join(rows)
+
+
+def format_duration(seconds: float | None) -> str:
+    """`h:mm:ss` (or `m:ss`) for a number of seconds; empty when unknown."""
+    if seconds is None:
+        return ""
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
+
+
+async def _search(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        expression = parse_query(args.query).fts_expression()
+    except QueryError as error:
+        print(f"rewind: {error}", file=sys.stderr)
+        return 2
+    store = await _open(args, settings)
+    try:
+        hits = await store.match_segments(expression, max(1, min(args.limit, 50)))
+    finally:
+        await store.close()
+    if args.json:
+        print(json.dumps([_hit_json(h) for h in hits], indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(format_hit(h) for h in hits) or "No matching quote.")
+    return 0
+
+
+def _hit_json(hit: SearchHit) -> dict[str, object]:
+    return {
+        "episode_id": hit.episode_id,
+        "show": hit.show,
+        "title": hit.title,
+        "number": hit.number,
+        "published": hit.published,
+        "start_seconds": hit.start_seconds,
+        "speaker": hit.speaker,
+        "text": hit.text,
+        "url": hit.url,
+        "source": hit.source,
+        "score": round(hit.score, 4),
+    }
+
+
+def format_hit(hit: SearchHit) -> str:
+    """One hit as a readable line pair."""
+    where = f"{hit.show or 'Unknown show'} - {hit.title}"
+    when = f" @ {format_duration(hit.start_seconds)}" if hit.start_seconds is not None else ""
+    who = f"{hit.speaker}: " if hit.speaker else ""
+    return f"{where}{when}\n    {who}{hit.text}"
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.token is None:
+        print(TOKEN_HELP)
+        await run_sample_demo()
+        return 0
+    from bot.client import run_bot  # imported late: only this path needs discord.py loaded
+
+    await run_bot(settings)
+    return 0
+
+
+async def run_sample_demo() -> None:
+    """Index the bundled samples into a throw-away database and answer one search."""
+    sample = resources.files("bot") / "sample"
+    with resources.as_file(sample) as folder, tempfile.TemporaryDirectory() as scratch:
+        store = await Store.open(Path(scratch) / "sample.db")
+        try:
+            report = await index_paths(store, [folder])
+            print(_describe_report(report))
+            hits = await store.match_segments(parse_query(SAMPLE_QUERY).fts_expression(), 1)
+            print(f'\nSearching for "{SAMPLE_QUERY}":')
+            print("\n".join(format_hit(h) for h in hits) or "No matching quote.")
+        finally:
+            await store.close()

@@ -1,0 +1,61 @@
+"""Settings, read once from the environment (and `.env`) into a frozen object."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+_TOKEN_SHAPE = re.compile(r"^[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}$")
+
+
+class SettingsError(ValueError):
+    """A setting has a value Rewind cannot use; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything Rewind can be configured with; see `.env.example`."""
+
+    token: str | None = None
+    database: Path = Path("data/rewind.db")
+    transcript_dirs: tuple[Path, ...] = ()
+    log_level: str = "INFO"
+    dev_guild_id: int | None = None
+    index_workers: int = 0
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, str]) -> Settings:
+        """Build settings from environment-style strings; raise SettingsError on bad values."""
+        token = values.get("DISCORD_TOKEN", "").strip() or None
+        if token is not None and not _TOKEN_SHAPE.match(token):
+            raise SettingsError("DISCORD_TOKEN does not look like a bot token (three dot-separated parts)")
+        level = values.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+        if not isinstance(logging.getLevelName(level), int):
+            raise SettingsError(f"LOG_LEVEL {level!r} is not one of DEBUG, INFO, WARNING, ERROR")
+        folders = values.get("TRANSCRIPT_DIRS", "")
+        return cls(
+            token=token,
+            database=Path(values.get("REWIND_DB", "").strip() or "data/rewind.db"),
+            transcript_dirs=tuple(Path(p.strip()) for p in re.split(r"[,:;]", folders) if p.strip()),
+            log_level=level,
+            dev_guild_id=_optional_int(values, "DEV_GUILD_ID"),
+            index_workers=_optional_int(values, "INDEX_WORKERS") or min(2, os.cpu_count() or 1),
+        )
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        """Build settings from the process environment (load `.env` before calling)."""
+        return cls.from_mapping(os.environ)
+
+
+def _optional_int(values: Mapping[str, str], key: str) -> int | None:
+    raw = values.get(key, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise SettingsError(f"{key} must be a whole number, not {raw!r}")
+    return int(raw)

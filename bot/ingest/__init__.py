@@ -1,0 +1,1 @@
+"""Ingestion: decode files, detect their format, parse them into episodes and segments."""

@@ -1,0 +1,397 @@
+"""Index folders of transcripts: find files, skip unchanged ones, parse the rest, store atomically."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import hashlib
+import logging
+import multiprocessing
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import yaml
+
+from bot.ingest.decode import decode_text
+from bot.ingest.metadata import folder_show_name, parse_date, parse_duration
+from bot.ingest.model import EpisodeFacts, Metadata, ParsedDocument, ParsedEpisode, ParseError
+from bot.ingest.parse import parse_document
+from storage import SourceRecord, Store
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+SIDECAR_SUFFIXES = (".meta.yaml", ".meta.yml", ".meta.json")
+FOLDER_SIDECAR = "rewind.meta.yaml"
+_IGNORED_SUFFIXES = frozenset(
+    [
+        ".mp3",
+        ".m4a",
+        ".wav",
+        ".ogg",
+        ".opus",
+        ".flac",
+        ".aac",
+        ".mp4",
+        ".mkv",
+        ".webm",
+        ".mov",
+        ".avi",
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".webp",
+        ".pdf",
+        ".zip",
+        ".gz",
+        ".tar",
+        ".db",
+        ".sqlite",
+        ".sqlite3",
+        ".pyc",
+        ".so",
+    ]
+)
+_TWIN_SUFFIX = re.compile(r"[._-](?:small|large|medium|tiny|base|original|youtube|en)$", re.IGNORECASE)
+_SIDECAR_KEYS = frozenset(["show", "number", "title", "published", "date", "url", "duration", "description"])
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    """A file to index: its resolved path and the path as the operator wrote it."""
+
+    path: Path
+    shown: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileGroup:
+    """Files that may hold the same episode (`x.txt` and `x.vtt`) and the sidecars that apply to them."""
+
+    files: tuple[InputFile, ...]
+    sidecars: tuple[Path, ...]
+    digest: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A file that could not be indexed, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(slots=True)
+class IndexReport:
+    """What an index run did."""
+
+    files: int = 0
+    indexed: int = 0
+    unchanged: int = 0
+    twins: int = 0
+    removed: int = 0
+    episodes: int = 0
+    segments: int = 0
+    seconds: float = 0.0
+    rejects: list[Reject] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        """The public JSON shape of `rewind index --json`."""
+        return {
+            "files": self.files,
+            "indexed": self.indexed,
+            "unchanged": self.unchanged,
+            "twins": self.twins,
+            "removed": self.removed,
+            "episodes": self.episodes,
+            "segments": self.segments,
+            "seconds": round(self.seconds, 3),
+            "rejected": [{"path": r.path, "reason": r.reason} for r in self.rejects],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class GroupOutcome:
+    """A parsed group: one record per file and the episodes to store."""
+
+    records: tuple[SourceRecord, ...]
+    episodes: tuple[tuple[str, ParsedEpisode, str, EpisodeFacts], ...]
+
+
+Progress = Callable[[int, int, IndexReport], None]
+
+
+async def index_paths(
+    store: Store, paths: Sequence[Path | str], *, workers: int = 0, progress: Progress | None = None
+) -> IndexReport:
+    """Index files and folders into `store`; unchanged files are skipped, each change is atomic."""
+    started = time.perf_counter()
+    report = IndexReport()
+    files, roots = await asyncio.to_thread(collect_files, paths)
+    groups = await asyncio.to_thread(group_files, files)
+    known = await store.source_hashes()
+    report.files = len(files)
+    pending = []
+    for group in groups:
+        if all(known.get(str(f.path)) == group.digest for f in group.files):
+            report.unchanged += len(group.files)
+        else:
+            pending.append(group)
+    seen = {str(f.path) for f in files}
+    gone = [path for path in known if path not in seen and any(_is_within(path, root) for root in roots)]
+    await store.remove_sources(gone)
+    report.removed = len(gone)
+    done = report.unchanged
+    async for outcome in _parse_all(pending, workers):
+        report.segments += await store.replace_sources(outcome.records, outcome.episodes)
+        report.episodes += len(outcome.episodes)
+        for record in outcome.records:
+            if record.status == "rejected":
+                report.rejects.append(Reject(record.shown_path, record.detail or "unreadable"))
+                log.warning("rejected %s: %s", record.shown_path, record.detail)
+            elif record.status == "twin":
+                report.twins += 1
+            else:
+                report.indexed += 1
+        done += len(outcome.records)
+        if progress:
+            progress(done, report.files, report)
+    if pending or gone:
+        await store.relink()
+        await store.optimize()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+async def _parse_all(groups: list[FileGroup], workers: int) -> Iterable[GroupOutcome]:
+    """Parse groups off the event loop, in worker processes when asked, yielding in order."""
+    if workers <= 0:
+        for group in groups:
+            yield await asyncio.to_thread(parse_group, group)
+        return
+    loop = asyncio.get_running_loop()
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        window = 4 * workers
+        futures = [loop.run_in_executor(pool, parse_group, group) for group in groups[:window]]
+        for index in range(len(groups)):
+            outcome = await futures[index]
+            if index + window < len(groups):
+                futures.append(loop.run_in_executor(pool, parse_group, groups[index + window]))
+            yield outcome
+
+
+def collect_files(paths: Sequence[Path | str]) -> tuple[list[InputFile], list[Path]]:
+    """List the files under `paths` (recursively, sorted), and the folders that were walked."""
+    files: dict[Path, InputFile] = {}
+    roots: list[Path] = []
+    for given in paths:
+        given_path = Path(given)
+        if given_path.is_dir():
+            roots.append(given_path.resolve())
+            for folder, subfolders, names in os.walk(given_path):
+                subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+                for name in sorted(names):
+                    candidate = Path(folder, name)
+                    if _is_transcript_candidate(candidate):
+                        files.setdefault(candidate.resolve(), InputFile(candidate.resolve(), str(candidate)))
+        elif given_path.is_file() or not given_path.exists():
+            files.setdefault(given_path.resolve(), InputFile(given_path.resolve(), str(given_path)))
+    return list(files.values()), roots
+
+
+def _is_transcript_candidate(path: Path) -> bool:
+    name = path.name.lower()
+    return not (
+        name.startswith(".")
+        or name == FOLDER_SIDECAR
+        or name.endswith(SIDECAR_SUFFIXES)
+        or path.suffix.lower() in _IGNORED_SUFFIXES
+    )
+
+
+def _is_within(path: str, root: Path) -> bool:
+    return Path(path).is_relative_to(root)
+
+
+def twin_key(path: Path) -> tuple[Path, str]:
+    """Files with the same key may be one episode in two formats or two caption qualities."""
+    stem = path.name.split(".")[0]
+    return path.parent, _TWIN_SUFFIX.sub("", stem).casefold()
+
+
+def group_files(files: Sequence[InputFile]) -> list[FileGroup]:
+    """Group possible twins together and fingerprint each group with its sidecars."""
+    grouped: dict[tuple[Path, str], list[InputFile]] = {}
+    for item in files:
+        grouped.setdefault(twin_key(item.path), []).append(item)
+    groups = []
+    for (folder, stem), members in grouped.items():
+        sidecars = tuple(p for p in _sidecar_paths(folder, stem, members) if p.is_file())
+        digest = hashlib.blake2b(digest_size=16)
+        for part in (*[m.path for m in members], *sidecars):
+            digest.update(str(part).encode())
+            digest.update(_file_digest(part))
+        groups.append(FileGroup(tuple(members), sidecars, digest.hexdigest()))
+    return groups
+
+
+def _sidecar_paths(folder: Path, stem: str, members: Sequence[InputFile]) -> list[Path]:
+    stems = {stem} | {m.path.name.split(".")[0] for m in members}
+    return [folder / FOLDER_SIDECAR] + [folder / f"{s}{suffix}" for s in sorted(stems) for suffix in SIDECAR_SUFFIXES]
+
+
+def _file_digest(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "blake2b").digest()
+    except OSError as error:
+        return f"unreadable:{error.errno}".encode()
+
+
+def parse_group(group: FileGroup) -> GroupOutcome:
+    """Parse a group's files, keep the best of identical twins, apply sidecars. Never raises."""
+    overrides, sidecar_problem = _read_sidecars(group.sidecars)
+    parsed: list[tuple[InputFile, ParsedDocument]] = []
+    records: dict[Path, SourceRecord] = {}
+    for item in group.files:
+        try:
+            parsed.append((item, read_document(item.path)))
+        except ParseError as error:
+            records[item.path] = _record(group, item, "rejected", detail=str(error))
+    kept = _drop_twins(parsed, records, group)
+    episodes = []
+    for item, document in kept:
+        detail = "; ".join([*document.warnings, *([sidecar_problem] if sidecar_problem else [])]) or None
+        records[item.path] = _record(group, item, "indexed", document.format, detail)
+        for episode in document.episodes:
+            episode = _apply_overrides(episode, overrides)
+            episodes.append((str(item.path), episode, document.format, episode_facts(episode, item.path)))
+    ordered = tuple(records[item.path] for item in group.files)
+    return GroupOutcome(ordered, tuple(episodes))
+
+
+def read_document(path: Path) -> ParsedDocument:
+    """Read, decode and parse one file; ParseError says why it is no transcript."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ParseError(
+                f"file too large ({size // 1_048_576} MiB; the limit is {MAX_FILE_BYTES // 1_048_576} MiB)"
+            )
+        data = path.read_bytes()
+    except OSError as error:
+        raise ParseError(f"cannot read: {error.strerror or error}") from error
+    if not data.strip():
+        raise ParseError("empty file")
+    try:
+        return parse_document(decode_text(data), path)
+    except ParseError:
+        raise
+    except (ValueError, RecursionError, UnicodeError) as error:  # a parser met input it did not expect
+        raise ParseError(f"malformed content ({type(error).__name__}: {error})") from error
+
+
+def _record(
+    group: FileGroup, item: InputFile, status: str, format_name: str | None = None, detail: str | None = None
+) -> SourceRecord:
+    return SourceRecord(str(item.path), item.shown, group.digest, status, format_name, detail)
+
+
+def _drop_twins(
+    parsed: list[tuple[InputFile, ParsedDocument]], records: dict[Path, SourceRecord], group: FileGroup
+) -> list[tuple[InputFile, ParsedDocument]]:
+    """Keep one document per episode among files whose words mostly agree."""
+    kept: list[tuple[InputFile, ParsedDocument]] = []
+    for item, document in sorted(parsed, key=lambda pair: _richness(pair[1]), reverse=True):
+        primary = next((k for k in kept if _same_words(k[1], document)), None)
+        if primary is None:
+            kept.append((item, document))
+        else:
+            records[item.path] = _record(group, item, "twin", document.format, f"same episode as {primary[0].shown}")
+    return sorted(kept, key=lambda pair: pair[0].shown)
+
+
+def _richness(document: ParsedDocument) -> tuple[float, int]:
+    segments = [s for e in document.episodes for s in e.segments]
+    timed = sum(1 for s in segments if s.start is not None and s.end is not None)
+    speakers = sum(1 for s in segments if s.speaker)
+    return ((timed + speakers) / max(1, len(segments)), sum(len(s.text) for s in segments))
+
+
+def _vocabulary(document: ParsedDocument) -> set[str]:
+    words = " ".join(s.text for e in document.episodes[:1] for s in e.segments[:400]).casefold().split()
+    return set(words)
+
+
+def _same_words(first: ParsedDocument, second: ParsedDocument) -> bool:
+    if len(first.episodes) != 1 or len(second.episodes) != 1:
+        return False
+    a, b = _vocabulary(first), _vocabulary(second)
+    return bool(a and b) and len(a & b) / len(a | b) >= 0.5
+
+
+def _read_sidecars(paths: Sequence[Path]) -> tuple[Metadata, str | None]:
+    merged = Metadata()
+    for path in paths:  # the folder-wide file comes first, so a file's own sidecar wins
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeError, yaml.YAMLError) as error:
+            return merged, f"sidecar {path.name} ignored: {error}"
+        if not isinstance(data, dict) or not set(data) <= _SIDECAR_KEYS:
+            unknown = sorted(set(data) - _SIDECAR_KEYS) if isinstance(data, dict) else "not a mapping"
+            return merged, f"sidecar {path.name} ignored: unknown keys {unknown}"
+        merged = _sidecar_metadata(data).merged_over(merged)
+    return merged, None
+
+
+def _sidecar_metadata(data: dict[str, object]) -> Metadata:
+    number = data.get("number")
+    return Metadata(
+        show=str(data["show"]) if data.get("show") else None,
+        number=int(number) if isinstance(number, int) or str(number).isdigit() else None,
+        title=str(data["title"]) if data.get("title") else None,
+        published=parse_date(data.get("published") or data.get("date")),
+        duration=parse_duration(data.get("duration")),
+        url=str(data["url"]) if data.get("url") else None,
+        description=str(data["description"]) if data.get("description") else None,
+    )
+
+
+def _apply_overrides(episode: ParsedEpisode, overrides: Metadata) -> ParsedEpisode:
+    if overrides == Metadata() or episode.from_listing:
+        return episode
+    return replace(
+        episode,
+        meta=overrides.merged_over(episode.meta),
+        show_origin="explicit" if overrides.show else episode.show_origin,
+        title_origin="explicit" if overrides.title else episode.title_origin,
+        published_origin="explicit" if overrides.published else episode.published_origin,
+    )
+
+
+def episode_facts(episode: ParsedEpisode, path: Path) -> EpisodeFacts:
+    """The facts the store keeps of one parsed episode."""
+    meta = episode.meta
+    opening = " ".join(s.text for s in episode.segments[:40])[:2000]
+    return EpisodeFacts(
+        show=meta.show,
+        show_origin=episode.show_origin,
+        number=meta.number,
+        title=meta.title,
+        title_origin=episode.title_origin,
+        published=meta.published.isoformat() if meta.published else None,
+        duration=meta.duration,
+        url=meta.url,
+        description=meta.description,
+        from_listing=episode.from_listing,
+        opening=opening,
+        published_origin=episode.published_origin,
+        folder=str(path.parent),
+        folder_show=folder_show_name(path.parent),
+    )

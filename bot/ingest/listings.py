@@ -1,0 +1,204 @@
+"""Documents that list episodes or carry structured transcripts: feeds, directory pages, JSON, HTML."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+import re
+from html.parser import HTMLParser
+
+import feedparser
+
+from bot.ingest.metadata import find_number, parse_date, parse_duration
+from bot.ingest.model import Metadata, ParsedEpisode, ParseError, Segment, Utterance
+from bot.ingest.segmenter import sentences
+from bot.ingest.text import clean_markup, fold_spaces, normalise_name, parse_timestamp
+
+_DIRECTORY_DATE = re.compile(r"^[A-Z][a-z]{2} \d{1,2}, \d{4}$")
+_DURATION_LINE = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
+_FEED_EPISODE_LINK = re.compile(r"/(\d{1,5})(?:/|$)")
+
+
+def parse_feed(text: str) -> tuple[str | None, list[ParsedEpisode]]:
+    """Read an RSS or Atom feed: one episode per item, its show notes as segments."""
+    feed = feedparser.parse(text, sanitize_html=False, resolve_relative_uris=False)
+    if not feed.entries:
+        raise ParseError("a feed with no items")
+    show = fold_spaces(feed.feed.get("title", "")) or None
+    episodes = []
+    for index, entry in enumerate(feed.entries):
+        title = fold_spaces(entry.get("title", "")) or None
+        notes = clean_markup(_entry_notes(entry))
+        meta = Metadata(
+            show=show,
+            number=_entry_number(entry, title),
+            title=_strip_number(title),
+            published=_entry_date(entry),
+            duration=parse_duration(entry.get("itunes_duration")),
+            url=_entry_media(entry),
+            description=notes or None,
+        )
+        key = entry.get("id") or entry.get("link") or f"item-{index}"
+        episodes.append(ParsedEpisode(meta, notes_segments(notes), key=key, from_listing=True))
+    return show, episodes
+
+
+def _entry_notes(entry: feedparser.FeedParserDict) -> str:
+    content = entry.get("content")
+    if content:
+        return max((part.get("value", "") for part in content), key=len)
+    return entry.get("summary", "")
+
+
+def _entry_number(entry: feedparser.FeedParserDict, title: str | None) -> int | None:
+    declared = str(entry.get("itunes_episode", "")).strip()
+    if declared.isdigit():
+        return int(declared)
+    if title and (number := find_number(title)) is not None:
+        return number
+    link = _FEED_EPISODE_LINK.search(entry.get("link", ""))
+    return int(link[1]) if link else None
+
+
+def _strip_number(title: str | None) -> str | None:
+    return re.sub(r"^#\d+\s*[-–:]?\s*", "", title) if title else None
+
+
+def _entry_date(entry: feedparser.FeedParserDict) -> dt.date | None:
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    if parsed:
+        return dt.datetime.fromtimestamp(calendar.timegm(parsed), tz=dt.UTC).date()
+    return parse_date(entry.get("published"))
+
+
+def _entry_media(entry: feedparser.FeedParserDict) -> str | None:
+    for enclosure in entry.get("enclosures", []):
+        if enclosure.get("href"):
+            return enclosure["href"]
+    return entry.get("link") or None
+
+
+def notes_segments(notes: str) -> tuple[Segment, ...]:
+    """Split show notes into sentence segments without times."""
+    return tuple(Segment(text) for text in sentences(notes))
+
+
+def looks_like_directory(lines: list[str]) -> bool:
+    """A podcast-directory page: lines that are only a `Mon DD, YYYY` date, under an `Episode Date` head."""
+    dates = sum(1 for line in lines if _DIRECTORY_DATE.match(line.strip()))
+    headed = any(line.strip().lower() == "episode date" for line in lines)
+    return dates >= 3 or (headed and dates >= 1)
+
+
+def parse_directory(text: str) -> tuple[str | None, list[ParsedEpisode]]:
+    """Read a directory page: title, duration, notes, then the date on a line of its own."""
+    lines = [line.strip() for line in text.split("\n")]
+    show = next((line for line in lines if line), None)
+    start = next((i + 1 for i, line in enumerate(lines) if line.lower() == "episode date"), 0)
+    episodes = []
+    block: list[str] = []
+    for line in lines[start:]:
+        if _DIRECTORY_DATE.match(line):
+            episode = _directory_entry(block, parse_date(line), show, len(episodes))
+            if episode:
+                episodes.append(episode)
+            block = []
+        else:
+            block.append(line)
+    if not episodes:
+        raise ParseError("a directory page with no dated entries")
+    return show, episodes
+
+
+def _directory_entry(block: list[str], published: dt.date | None, show: str | None, index: int) -> ParsedEpisode | None:
+    content = [line for line in block if line]
+    if not content:
+        return None
+    title, rest = content[0], content[1:]
+    duration = parse_duration(rest[0]) if rest and _DURATION_LINE.match(rest[0]) else None
+    notes = "\n".join(rest[1:] if duration is not None else rest)
+    meta = Metadata(
+        show=show,
+        number=find_number(title),
+        title=title,
+        published=published,
+        duration=duration,
+        description=fold_spaces(notes) or None,
+    )
+    return ParsedEpisode(meta, notes_segments(notes), key=f"entry-{index}-{title}", from_listing=True)
+
+
+def parse_podcast_json(text: str) -> list[Utterance]:
+    """Read a Podcasting 2.0 JSON transcript (`segments` of `body`, `startTime`, `speaker`)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ParseError(f"invalid JSON: {error.msg} at line {error.lineno}") from error
+    items = data.get("segments") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise ParseError("JSON without a transcript 'segments' list")
+    utterances = []
+    for item in items:
+        if not isinstance(item, dict) or not str(item.get("body", "")).strip():
+            continue
+        speaker = item.get("speaker")
+        utterances.append(
+            Utterance(
+                text=fold_spaces(str(item["body"])),
+                start=_seconds(item.get("startTime")),
+                end=_seconds(item.get("endTime")),
+                speaker=normalise_name(str(speaker)) if speaker else None,
+            )
+        )
+    if not utterances:
+        raise ParseError("JSON transcript with no text")
+    return utterances
+
+
+def _seconds(value: object) -> float | None:
+    if isinstance(value, int | float) and value >= 0:
+        return float(value)
+    return parse_timestamp(value) if isinstance(value, str) else None
+
+
+class _TranscriptHTML(HTMLParser):
+    """Collects `<cite>Name:</cite> <time>0:00</time> <p>text</p>` transcript markup."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.utterances: list[Utterance] = []
+        self._tag: str | None = None
+        self._speaker: str | None = None
+        self._time: float | None = None
+        self._buffer: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("cite", "time", "p"):
+            self._tag, self._buffer = tag, []
+
+    def handle_data(self, data: str) -> None:
+        if self._tag:
+            self._buffer.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag != self._tag:
+            return
+        value = fold_spaces("".join(self._buffer))
+        if tag == "cite":
+            self._speaker = normalise_name(value.rstrip(":")) or None
+        elif tag == "time":
+            self._time = parse_timestamp(value)
+        elif value:
+            self.utterances.append(Utterance(value, self._time, None, self._speaker, new_turn=True))
+        self._tag = None
+
+
+def parse_transcript_html(text: str) -> list[Utterance]:
+    """Read an HTML transcript in the Podcasting 2.0 style."""
+    reader = _TranscriptHTML()
+    reader.feed(text)
+    reader.close()
+    if not reader.utterances:
+        raise ParseError("HTML without transcript paragraphs")
+    return reader.utterances

@@ -1,0 +1,95 @@
+"""Plain data passed between the parsers, the indexer and the store."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, fields
+
+
+@dataclass(frozen=True, slots=True)
+class Utterance:
+    """One raw unit as a format delivers it: a cue, a timestamped line, a speaker turn."""
+
+    text: str
+    start: float | None = None
+    end: float | None = None
+    speaker: str | None = None
+    new_turn: bool = False  # a speaker change is marked here even when the name is unknown
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """What a search hit shows: roughly a sentence or a speaker turn."""
+
+    text: str
+    start: float | None = None
+    end: float | None = None
+    speaker: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Metadata:
+    """Episode facts found in a document; None where the document is silent."""
+
+    show: str | None = None
+    number: int | None = None
+    title: str | None = None
+    published: dt.date | None = None
+    duration: float | None = None
+    url: str | None = None
+    description: str | None = None
+
+    def merged_over(self, base: Metadata) -> Metadata:
+        """Return these facts, falling back to `base` wherever this one is silent."""
+        values = {}
+        for f in fields(Metadata):
+            mine = getattr(self, f.name)
+            values[f.name] = mine if mine is not None else getattr(base, f.name)
+        return Metadata(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedEpisode:
+    """One episode as read from a document, before it is stored."""
+
+    meta: Metadata
+    segments: tuple[Segment, ...]
+    real_speakers: bool = False
+    key: str = ""  # distinguishes several episodes in one document (feed items)
+    from_listing: bool = False  # from a feed or directory page rather than a transcript
+    show_origin: str = "explicit"  # explicit | text | folder
+    title_origin: str = "explicit"  # explicit | derived
+    published_origin: str = "explicit"  # explicit | recorded
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDocument:
+    """Everything one file yielded."""
+
+    format: str
+    episodes: tuple[ParsedEpisode, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+
+class ParseError(ValueError):
+    """A file could not be read as a transcript; the message says why, for the operator."""
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeFacts:
+    """What the store keeps of a document's own word on an episode, and where each fact came from."""
+
+    show: str | None
+    show_origin: str  # explicit | text | folder | listing
+    number: int | None
+    title: str | None
+    title_origin: str  # explicit | derived
+    published: str | None  # YYYY-MM-DD
+    duration: float | None
+    url: str | None
+    description: str | None
+    from_listing: bool
+    opening: str = ""  # the first words of the transcript, to recognise a show named in its intro
+    published_origin: str = "explicit"  # explicit | recorded (a recording date read from the intro)
+    folder: str = ""  # the transcript's folder: episodes in one folder belong to one show
+    folder_show: str | None = None  # that folder's own name as a show, unless it is a generic name

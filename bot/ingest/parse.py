@@ -1,0 +1,153 @@
+"""Detect a document's format from its content and parse it into episodes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from bot.ingest import captions, dialogue, listings
+from bot.ingest.metadata import find_number, metadata_from_path, metadata_from_text, parse_date
+from bot.ingest.model import Metadata, ParsedDocument, ParsedEpisode, ParseError, Utterance
+from bot.ingest.segmenter import build_segments
+from bot.ingest.text import fold_spaces
+
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
+_HEADER_FIELD = re.compile(
+    r"^(Title|Publication date|Published|Date|Playlist|Show|Podcast|Episode|YouTube URL|URL|Media):[ \t]*(\S.*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_FAKE_SPEAKER = re.compile(r"^(?:speaker\s*\d+|unknown|spk_?\d+)$", re.IGNORECASE)
+
+
+def parse_document(text: str, path: Path) -> ParsedDocument:
+    """Parse one decoded file; raise ParseError with a reason when it is no transcript."""
+    head = text.lstrip()[:2000]
+    if "[Script Info]" in head or "\nDialogue:" in text[:20000]:
+        scan = captions.parse_ass(text)
+        return _transcript("ass", scan.utterances, text, path, captioned=True, skipped=scan.skipped)
+    if head.startswith("{"):
+        return _transcript("podcast-json", listings.parse_podcast_json(text), text, path)
+    if re.match(r"(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)?<(?:rss|feed|rdf:RDF)\b", head, re.DOTALL):
+        _, episodes = listings.parse_feed(text)
+        return ParsedDocument("rss", tuple(episodes))
+    if "<cite" in head or ("<html" in head.lower() and "<cite" in text):
+        return _transcript("html", listings.parse_transcript_html(text), text, path)
+
+    body, front = _split_front_matter(text)
+    lines = body.split("\n")
+    if any(captions.CUE_TIMING.match(line) or captions.SBV_TIMING.match(line) for line in lines):
+        scan = captions.scan_cues(body)
+        name = "vtt" if head.startswith("WEBVTT") else "srt"
+        return _transcript(name, scan.utterances, text, path, front, captioned=True, skipped=scan.skipped)
+    content = [line for line in lines if line.strip()]
+    if listings.looks_like_directory(content):
+        _, episodes = listings.parse_directory(body)
+        return ParsedDocument("directory-page", tuple(episodes))
+    if _share(content, captions.STAMPED_LINE.match) >= 0.3:
+        return _transcript("timestamped-text", captions.parse_stamped_lines(body), text, path, front)
+    if _share(content, captions.LONE_STAMP.match) >= 0.15:
+        return _transcript("caption-dump", captions.parse_caption_dump(body), text, path, front, captioned=True)
+    if dialogue.looks_like_dialogue(content):
+        name = "markdown-dialogue" if front or "**" in body[:5000] else "dialogue"
+        return _transcript(name, dialogue.parse_dialogue(body), text, path, front)
+    raise ParseError("no timestamps, cues, speaker turns or dated episode list found")
+
+
+def _share(lines: list[str], matches: Callable[[str], object]) -> float:
+    sample = lines[:400]
+    return sum(1 for line in sample if matches(line)) / len(sample) if sample else 0.0
+
+
+def _split_front_matter(text: str) -> tuple[str, Metadata | None]:
+    match = _FRONT_MATTER.match(text.lstrip("\ufeff"))
+    if not match:
+        return text, None
+    try:
+        data = yaml.safe_load(match[1])
+    except yaml.YAMLError:
+        return text[match.end() :], None
+    if not isinstance(data, dict):
+        return text[match.end() :], None
+    episode = data.get("episode")
+    return text[match.end() :], Metadata(
+        show=_text_or_none(data.get("podcast") or data.get("show")),
+        number=int(episode) if isinstance(episode, int) or str(episode).isdigit() else None,
+        title=_text_or_none(data.get("title")),
+        published=parse_date(data.get("date")),
+        url=_text_or_none(data.get("media")),
+        description=_text_or_none(data.get("summary") or data.get("description")),
+    )
+
+
+def _text_or_none(value: object) -> str | None:
+    return fold_spaces(str(value)) or None if value not in (None, "") else None
+
+
+def _header_metadata(text: str) -> Metadata:
+    fields: dict[str, str] = {}
+    for match in _HEADER_FIELD.finditer(text[:3000] + "\n" + text[-3000:]):
+        fields.setdefault(match[1].lower(), match[2].strip())
+    title = fields.get("title")
+    show = next((v for k in ("show", "podcast", "playlist") if (v := fields.get(k)) and "://" not in v), None)
+    return Metadata(
+        show=re.sub(r"\s+#\w+", "", show).strip() if show else None,
+        number=find_number(fields["episode"]) if "episode" in fields else None,
+        title=title,
+        published=parse_date(fields.get("publication date") or fields.get("published") or fields.get("date")),
+        url=fields.get("youtube url") or fields.get("url") or fields.get("media"),
+    )
+
+
+def _transcript(
+    name: str,
+    utterances: list[Utterance],
+    text: str,
+    path: Path,
+    front: Metadata | None = None,
+    *,
+    captioned: bool = False,
+    skipped: int = 0,
+) -> ParsedDocument:
+    utterances = _carry_speakers(utterances)
+    segments = tuple(build_segments(utterances, captions=captioned))
+    if not segments:
+        raise ParseError(f"{name} file with no text")
+    from_path = metadata_from_path(path)
+    from_text = metadata_from_text(" ".join(s.text for s in segments[:60]))
+    stated = (front or Metadata()).merged_over(_header_metadata(text))
+    meta = stated.merged_over(Metadata(number=from_path.number))  # a file name's number beats an intro's mention
+    meta = meta.merged_over(from_text).merged_over(from_path)
+    show_origin = "explicit" if stated.show else "text" if from_text.show else "folder"
+    title_origin = "explicit" if stated.title else "derived"
+    published_origin = "explicit" if stated.published else "recorded"
+    ends = [s.end if s.end is not None else s.start for s in segments]
+    known_ends = [end for end in ends if end is not None]
+    if meta.duration is None and known_ends:
+        meta = Metadata(**{**_as_dict(meta), "duration": max(known_ends)})
+    speakers = {s.speaker for s in segments if s.speaker}
+    real = any(not _FAKE_SPEAKER.match(name_) for name_ in speakers)
+    warnings = (f"{skipped} unreadable cue(s) skipped",) if skipped else ()
+    episode = ParsedEpisode(
+        meta, segments, real, show_origin=show_origin, title_origin=title_origin, published_origin=published_origin
+    )
+    return ParsedDocument(name, (episode,), warnings)
+
+
+def _as_dict(meta: Metadata) -> dict[str, object]:
+    return {name: getattr(meta, name) for name in Metadata.__dataclass_fields__}
+
+
+def _carry_speakers(utterances: list[Utterance]) -> list[Utterance]:
+    """An unlabelled cue belongs to the last named speaker until a turn marker says otherwise."""
+    carried = []
+    speaker: str | None = None
+    for utterance in utterances:
+        if utterance.speaker is not None or utterance.new_turn:
+            speaker = utterance.speaker
+            carried.append(utterance)
+        else:
+            carried.append(Utterance(utterance.text, utterance.start, utterance.end, speaker, False))
+    return carried

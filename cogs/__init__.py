@@ -1,0 +1,1 @@
+"""The Discord surface: slash commands, views and checks, thin over the domain in `bot/` and `storage/`."""

@@ -1,0 +1,65 @@
+"""Numbered schema migrations above `PRAGMA user_version`; an applied one is never edited."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: shows, indexed files, episodes, segments and their external-content FTS5 index.
+    """
+    CREATE TABLE shows (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL UNIQUE COLLATE NOCASE
+    );
+    CREATE TABLE sources (
+        path TEXT PRIMARY KEY,              -- resolved absolute path
+        shown_path TEXT NOT NULL,           -- the path as the operator gave it to `index`
+        content_hash TEXT NOT NULL,         -- of the file, its twins and its sidecars together
+        format TEXT,
+        status TEXT NOT NULL CHECK (status IN ('indexed', 'twin', 'rejected')),
+        detail TEXT,                        -- reject reason, twin's primary, or parse warnings
+        indexed_at TEXT NOT NULL
+    );
+    CREATE TABLE episodes (
+        id INTEGER PRIMARY KEY,
+        source_path TEXT NOT NULL REFERENCES sources(path) ON DELETE CASCADE,
+        item_key TEXT NOT NULL DEFAULT '',  -- tells apart the episodes of one feed or page
+        show_id INTEGER REFERENCES shows(id),
+        number INTEGER,
+        title TEXT NOT NULL,
+        published TEXT,                     -- YYYY-MM-DD
+        duration_seconds REAL,
+        url TEXT,
+        description TEXT,
+        format TEXT NOT NULL,
+        speakers TEXT NOT NULL DEFAULT '[]',
+        from_listing INTEGER NOT NULL DEFAULT 0,
+        document TEXT NOT NULL,             -- JSON: what the file said; the columns above are derived
+        merged_into INTEGER REFERENCES episodes(id) ON DELETE SET NULL,
+        UNIQUE (source_path, item_key)
+    );
+    CREATE INDEX episodes_show ON episodes(show_id, number);
+    CREATE INDEX episodes_published ON episodes(substr(published, 6, 5));
+    CREATE TABLE segments (
+        id INTEGER PRIMARY KEY,
+        episode_id INTEGER NOT NULL REFERENCES episodes(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        start_seconds REAL,
+        end_seconds REAL,
+        speaker TEXT,
+        text TEXT NOT NULL
+    );
+    CREATE INDEX segments_episode ON segments(episode_id, position);
+    CREATE VIRTUAL TABLE segments_fts USING fts5(
+        text, content='segments', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER segments_ai AFTER INSERT ON segments BEGIN
+        INSERT INTO segments_fts(rowid, text) VALUES (new.id, new.text);
+    END;
+    CREATE TRIGGER segments_ad AFTER DELETE ON segments BEGIN
+        INSERT INTO segments_fts(segments_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    END;
+    CREATE TRIGGER segments_au AFTER UPDATE OF text ON segments BEGIN
+        INSERT INTO segments_fts(segments_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        INSERT INTO segments_fts(rowid, text) VALUES (new.id, new.text);
+    END;
+    """,
+)
