@@ -16,8 +16,9 @@ from dotenv import load_dotenv
 
 from bot.config import Settings, SettingsError
 from bot.ingest.indexer import IndexReport, index_paths
-from bot.search.query import QueryError, parse_query
-from storage import EpisodeRow, SearchHit, Store, StoreError
+from bot.search.engine import Hit, Searcher
+from bot.search.query import QueryError, SearchFilters
+from storage import EpisodeRow, Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +67,29 @@ def _parser() -> argparse.ArgumentParser:
 
     search = commands.add_parser("search", help="find a quote")
     search.add_argument("query")
-    search.add_argument("--limit", type=int, default=5)
+    search.add_argument("--limit", type=int, default=5, help="how many hits (1-25)")
+    _add_filters(search)
     _add_common(search)
     search.set_defaults(handler=_search)
+
+    random_quote = commands.add_parser("random", help="a random quotable line")
+    _add_filters(random_quote)
+    _add_common(random_quote)
+    random_quote.set_defaults(handler=_random)
 
     run = commands.add_parser("run", help="run the Discord bot (a sample demo when no token is set)")
     run.set_defaults(handler=_run, db=None)
     return parser
+
+
+def _add_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--show", help="only this show (name, fuzzy)")
+    parser.add_argument("--speaker", help="only lines by this speaker")
+    parser.add_argument("--episode", help="only this episode (number or title)")
+
+
+def _filters(args: argparse.Namespace) -> SearchFilters:
+    return SearchFilters(show=args.show, speaker=args.speaker, episode=args.episode)
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -154,45 +171,48 @@ def format_duration(seconds: float | None) -> str:
 
 
 async def _search(args: argparse.Namespace, settings: Settings) -> int:
+    store = await _open(args, settings)
     try:
-        expression = parse_query(args.query).fts_expression()
+        hits = await Searcher(store).search(args.query, limit=max(1, min(args.limit, 25)), filters=_filters(args))
     except QueryError as error:
         print(f"rewind: {error}", file=sys.stderr)
         return 2
-    store = await _open(args, settings)
-    try:
-        hits = await store.match_segments(expression, max(1, min(args.limit, 50)))
     finally:
         await store.close()
     if args.json:
-        print(json.dumps([_hit_json(h) for h in hits], indent=2, ensure_ascii=False))
+        print(json.dumps([h.as_json() for h in hits], indent=2, ensure_ascii=False))
     else:
-        print("\n".join(format_hit(h) for h in hits) or "No matching quote.")
+        print("\n\n".join(format_hit(h) for h in hits) or "No matching quote.")
     return 0
 
 
-def _hit_json(hit: SearchHit) -> dict[str, object]:
-    return {
-        "episode_id": hit.episode_id,
-        "show": hit.show,
-        "title": hit.title,
-        "number": hit.number,
-        "published": hit.published,
-        "start_seconds": hit.start_seconds,
-        "speaker": hit.speaker,
-        "text": hit.text,
-        "url": hit.url,
-        "source": hit.source,
-        "score": round(hit.score, 4),
-    }
+async def _random(args: argparse.Namespace, settings: Settings) -> int:
+    store = await _open(args, settings)
+    try:
+        hit = await Searcher(store).random_quote(_filters(args))
+    finally:
+        await store.close()
+    if args.json:
+        print(json.dumps(hit.as_json() if hit else None, indent=2, ensure_ascii=False))
+    else:
+        print(format_hit(hit) if hit else "No quotable line found.")
+    return 0
 
 
-def format_hit(hit: SearchHit) -> str:
-    """One hit as a readable line pair."""
+def format_hit(hit: Hit) -> str:
+    """A hit as readable lines: where, when, who, and the words with the matched ones in brackets."""
     where = f"{hit.show or 'Unknown show'} - {hit.title}"
+    if hit.published:
+        where += f" ({hit.published})"
     when = f" @ {format_duration(hit.start_seconds)}" if hit.start_seconds is not None else ""
     who = f"{hit.speaker}: " if hit.speaker else ""
-    return f"{where}{when}\n    {who}{hit.text}"
+    text = hit.text
+    for start, end in reversed(hit.highlights):
+        text = f"{text[:start]}[{text[start:end]}]{text[end:]}"
+    lines = [f"{where}{when}", f"    {who}{text}"]
+    if hit.url:
+        lines.append(f"    {hit.url}")
+    return "\n".join(lines)
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -214,7 +234,7 @@ async def run_sample_demo() -> None:
         try:
             report = await index_paths(store, [folder])
             print(_describe_report(report))
-            hits = await store.match_segments(parse_query(SAMPLE_QUERY).fts_expression(), 1)
+            hits = await Searcher(store).search(SAMPLE_QUERY, limit=1)
             print(f'\nSearching for "{SAMPLE_QUERY}":')
             print("\n".join(format_hit(h) for h in hits) or "No matching quote.")
         finally:

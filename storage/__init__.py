@@ -1,5 +1,13 @@
 """Rewind's SQLite store: schema, migrations, indexing writes and queries. Nothing Discord."""
 
-from storage.store import EpisodeRow, SearchHit, SourceRecord, Store, StoreError
+from storage.store import (
+    Candidate,
+    EpisodeRow,
+    QueryTimeout,
+    SegmentFilter,
+    SourceRecord,
+    Store,
+    StoreError,
+)
 
-__all__ = ["EpisodeRow", "SearchHit", "SourceRecord", "Store", "StoreError"]
+__all__ = ["Candidate", "EpisodeRow", "QueryTimeout", "SegmentFilter", "SourceRecord", "Store", "StoreError"]

@@ -51,15 +51,15 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE VIRTUAL TABLE segments_fts USING fts5(
         text, content='segments', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
     );
-    CREATE TRIGGER segments_ai AFTER INSERT ON segments BEGIN
-        INSERT INTO segments_fts(rowid, text) VALUES (new.id, new.text);
-    END;
-    CREATE TRIGGER segments_ad AFTER DELETE ON segments BEGIN
-        INSERT INTO segments_fts(segments_fts, rowid, text) VALUES ('delete', old.id, old.text);
-    END;
+    -- The store writes the FTS rows itself, one INSERT ... SELECT per episode: a per-row insert
+    -- trigger made bulk indexing 4-5x slower. This trigger only guards edits made by hand.
     CREATE TRIGGER segments_au AFTER UPDATE OF text ON segments BEGIN
         INSERT INTO segments_fts(segments_fts, rowid, text) VALUES ('delete', old.id, old.text);
         INSERT INTO segments_fts(rowid, text) VALUES (new.id, new.text);
     END;
+    """,
+    # 2: the FTS index's own vocabulary (term, documents, occurrences), for typo correction.
+    """
+    CREATE VIRTUAL TABLE segments_vocab USING fts5vocab('segments_fts', 'row');
     """,
 )

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,21 +59,91 @@ class EpisodeRow:
 
 
 @dataclass(frozen=True, slots=True)
-class SearchHit:
-    """One matching segment with its episode."""
+class Candidate:
+    """A segment that matched a search, with its neighbours and its episode."""
 
     segment_id: int
     episode_id: int
+    position: int
+    start_seconds: float | None
+    speaker: str | None
+    text: str
+    rank: float
+    before: str | None
+    after: str | None
     show: str | None
     title: str
     number: int | None
     published: str | None
-    start_seconds: float | None
-    speaker: str | None
-    text: str
     url: str | None
     source: str
-    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentFilter:
+    """SQL-side narrowing of candidate segments; None means no restriction."""
+
+    show_ids: tuple[int, ...] | None = None
+    episode_ids: tuple[int, ...] | None = None
+    speaker: str | None = None
+    after: str | None = None  # YYYY-MM-DD, inclusive
+    before: str | None = None
+
+    def parameters(self) -> dict[str, object]:
+        """Named parameters for the candidate queries."""
+        return {
+            "show_ids": None if self.show_ids is None else json.dumps(self.show_ids),
+            "episode_ids": None if self.episode_ids is None else json.dumps(self.episode_ids),
+            "speaker": self.speaker,
+            "after": self.after,
+            "before": self.before,
+        }
+
+
+class QueryTimeout(RuntimeError):
+    """A query ran past its time limit and was interrupted."""
+
+
+_CANDIDATE_COLUMNS = """
+    s.id, s.episode_id, s.position, s.start_seconds, s.speaker, s.text, {rank},
+    p.text, n.text, sh.title, e.title, e.number, e.published, e.url, so.shown_path
+"""
+_CANDIDATE_JOINS = """
+    JOIN episodes e ON e.id = s.episode_id
+    JOIN sources so ON so.path = e.source_path
+    LEFT JOIN shows sh ON sh.id = e.show_id
+    LEFT JOIN segments p ON p.episode_id = s.episode_id AND p.position = s.position - 1
+    LEFT JOIN segments n ON n.episode_id = s.episode_id AND n.position = s.position + 1
+"""
+_CANDIDATE_FILTERS = """
+    e.merged_into IS NULL
+    AND (:show_ids IS NULL OR e.show_id IN (SELECT value FROM json_each(:show_ids)))
+    AND (:episode_ids IS NULL OR e.id IN (SELECT value FROM json_each(:episode_ids)))
+    AND (:speaker IS NULL OR s.speaker = :speaker COLLATE NOCASE)
+    AND (:after IS NULL OR e.published >= :after)
+    AND (:before IS NULL OR e.published <= :before)
+"""
+MATCH_QUERY = (
+    "SELECT"
+    + _CANDIDATE_COLUMNS.format(rank="f.rank")
+    + "FROM segments_fts f JOIN segments s ON s.id = f.rowid"
+    + _CANDIDATE_JOINS
+    + "WHERE segments_fts MATCH :expression AND"
+    + _CANDIDATE_FILTERS
+    + "ORDER BY f.rank LIMIT :limit"
+)
+RANDOM_QUERY = (
+    "SELECT"
+    + _CANDIDATE_COLUMNS.format(rank="0.0")
+    + "FROM segments s"
+    + _CANDIDATE_JOINS
+    + "WHERE s.id >= :from_id AND length(s.text) BETWEEN 40 AND 400 AND"
+    + _CANDIDATE_FILTERS
+    + "ORDER BY s.id LIMIT :limit"
+)
+
+
+EpisodeInput = tuple[str, ParsedEpisode, str, EpisodeFacts]  # source path, episode, format, facts
 
 
 class Store:
@@ -81,6 +152,7 @@ class Store:
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
         self._db = connection
         self.path = path
+        self.writes = 0  # bumped on every committed write, so caches know to refresh
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
@@ -94,6 +166,7 @@ class Store:
             await connection.execute("PRAGMA synchronous = NORMAL")
             await connection.execute("PRAGMA foreign_keys = ON")
             await connection.execute("PRAGMA busy_timeout = 5000")
+            await connection.execute("PRAGMA cache_size = -32000")  # 32 MB: FTS merges touch many pages
             store = cls(connection, path)
             await store._migrate()
         except sqlite3.DatabaseError as error:
@@ -127,23 +200,23 @@ class Store:
         async with self._db.execute("SELECT path, content_hash FROM sources") as cursor:
             return {path: digest async for path, digest in cursor}
 
-    async def replace_sources(
-        self, records: Sequence[SourceRecord], episodes: Sequence[tuple[str, ParsedEpisode, str, EpisodeFacts]]
-    ) -> int:
+    async def replace_sources(self, groups: Sequence[tuple[Sequence[SourceRecord], Sequence[EpisodeInput]]]) -> int:
         """Replace these files' rows and episodes in one transaction; return segments written."""
         written = 0
         await self._db.execute("BEGIN IMMEDIATE")
         try:
-            await self._delete_sources([record.path for record in records])
             now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-            await self._db.executemany(
-                "INSERT INTO sources (path, shown_path, content_hash, format, status, detail, indexed_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(r.path, r.shown_path, r.content_hash, r.format, r.status, r.detail, now) for r in records],
-            )
-            for source_path, episode, format_name, facts in episodes:
-                written += await self._insert_episode(source_path, episode, format_name, facts)
+            for records, episodes in groups:
+                await self._delete_sources([record.path for record in records])
+                await self._db.executemany(
+                    "INSERT INTO sources (path, shown_path, content_hash, format, status, detail, indexed_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(r.path, r.shown_path, r.content_hash, r.format, r.status, r.detail, now) for r in records],
+                )
+                for source_path, episode, format_name, facts in episodes:
+                    written += await self._insert_episode(source_path, episode, format_name, facts)
             await self._db.execute("COMMIT")
+            self.writes += 1
         except BaseException:
             await self._db.execute("ROLLBACK")
             raise
@@ -157,13 +230,19 @@ class Store:
         try:
             await self._delete_sources(paths)
             await self._db.execute("COMMIT")
+            self.writes += 1
         except BaseException:
             await self._db.execute("ROLLBACK")
             raise
 
     async def _delete_sources(self, paths: Iterable[str]) -> None:
         rows = [(path,) for path in paths]
-        # Segments first and explicitly, so the FTS delete trigger sees every row go.
+        await self._db.executemany(
+            "INSERT INTO segments_fts(segments_fts, rowid, text)"
+            " SELECT 'delete', s.id, s.text FROM segments s JOIN episodes e ON e.id = s.episode_id"
+            " WHERE e.source_path = ?",
+            rows,
+        )
         await self._db.executemany(
             "DELETE FROM segments WHERE episode_id IN (SELECT id FROM episodes WHERE source_path = ?)", rows
         )
@@ -193,6 +272,9 @@ class Store:
             " VALUES (?, ?, ?, ?, ?, ?)",
             [(episode_id, position, s.start, s.end, s.speaker, s.text) for position, s in enumerate(episode.segments)],
         )
+        await self._db.execute(
+            "INSERT INTO segments_fts(rowid, text) SELECT id, text FROM segments WHERE episode_id = ?", (episode_id,)
+        )
         return len(episode.segments)
 
     async def relink(self) -> None:
@@ -212,6 +294,7 @@ class Store:
                 [_link_parameters(e) for e in linked],
             )
             await self._db.execute("COMMIT")
+            self.writes += 1
         except BaseException:
             await self._db.execute("ROLLBACK")
             raise
@@ -261,22 +344,74 @@ class Store:
             shows, episodes, segments, rejected = await cursor.fetchone()
         return {"shows": shows, "episodes": episodes, "segments": segments, "rejected": rejected}
 
-    async def match_segments(self, expression: str, limit: int) -> list[SearchHit]:
-        """Run a prepared FTS5 MATCH expression; best bm25 rank first."""
+    async def candidates(
+        self, expression: str, where: SegmentFilter, limit: int, *, time_limit: float = 0.5
+    ) -> list[Candidate]:
+        """Segments matching an FTS5 expression (built by the search code), best bm25 first."""
+        parameters = {"expression": expression, "limit": limit, **where.parameters()}
+        return await self._timed(MATCH_QUERY, parameters, time_limit)
+
+    async def random_candidates(self, where: SegmentFilter, limit: int, seed: float) -> list[Candidate]:
+        """A run of segments starting at a random point (`seed` in [0, 1)), for a random quote."""
+        async with self._db.execute("SELECT max(id) FROM segments") as cursor:
+            (highest,) = await cursor.fetchone()
+        if highest is None:
+            return []
+        parameters = {"from_id": int(seed * highest), "limit": limit, **where.parameters()}
+        found = await self._timed(RANDOM_QUERY, parameters, 1.0)
+        if len(found) < limit:  # wrapped past the end: continue from the start
+            found += await self._timed(RANDOM_QUERY, {**parameters, "from_id": 0}, 1.0)
+        return found
+
+    async def _timed(self, query: str, parameters: dict[str, object], time_limit: float) -> list[Candidate]:
+        deadline = time.monotonic() + time_limit
+        await self._db.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)
+        try:
+            async with self._db.execute(query, parameters) as cursor:
+                return [Candidate(*row) async for row in cursor]
+        except sqlite3.OperationalError as error:
+            if "interrupted" in str(error):
+                raise QueryTimeout(f"query stopped after {time_limit:.2f} s") from error
+            raise
+        finally:
+            await self._db.set_progress_handler(None, 1000)
+
+    async def vocabulary(self) -> dict[str, int]:
+        """Every indexed term with the number of segments that contain it."""
+        async with self._db.execute("SELECT term, doc FROM segments_vocab") as cursor:
+            return {term: count async for term, count in cursor}
+
+    async def change_marker(self) -> tuple[int, int]:
+        """Changes whenever the index changes, through this connection or another."""
+        async with self._db.execute("PRAGMA data_version") as cursor:
+            (version,) = await cursor.fetchone()
+        return self.writes, int(version)
+
+    async def show_titles(self) -> list[tuple[int, str]]:
+        """Every show's id and title."""
+        async with self._db.execute("SELECT id, title FROM shows ORDER BY title") as cursor:
+            return [(row_id, title) async for row_id, title in cursor]
+
+    async def episode_ids(self, number: int | None, show_ids: Sequence[int] | None) -> list[int]:
+        """Visible episodes with this number (or id when no episode has it), in these shows."""
         query = """
-            SELECT s.id, e.id, sh.title, e.title, e.number, e.published, s.start_seconds, s.speaker,
-                   s.text, e.url, so.shown_path, f.rank
-            FROM segments_fts f
-            JOIN segments s ON s.id = f.rowid
-            JOIN episodes e ON e.id = s.episode_id
-            JOIN sources so ON so.path = e.source_path
-            LEFT JOIN shows sh ON sh.id = e.show_id
-            WHERE segments_fts MATCH ? AND e.merged_into IS NULL
-            ORDER BY f.rank
-            LIMIT ?
+            SELECT id FROM episodes
+            WHERE merged_into IS NULL AND (number = :number OR (id = :number AND NOT EXISTS (
+                SELECT 1 FROM episodes WHERE number = :number AND merged_into IS NULL)))
+              AND (:show_ids IS NULL OR show_id IN (SELECT value FROM json_each(:show_ids)))
         """
-        async with self._db.execute(query, (expression, limit)) as cursor:
-            return [SearchHit(*row[:11], score=-float(row[11])) async for row in cursor]
+        shows = None if show_ids is None else json.dumps(list(show_ids))
+        async with self._db.execute(query, {"number": number, "show_ids": shows}) as cursor:
+            return [row_id async for (row_id,) in cursor]
+
+    async def episode_titles(self) -> list[tuple[int, str, int | None, str | None]]:
+        """Id, title, number and show of every visible episode, for matching by name."""
+        query = """
+            SELECT e.id, e.title, e.number, sh.title FROM episodes e LEFT JOIN shows sh ON sh.id = e.show_id
+            WHERE e.merged_into IS NULL ORDER BY e.id
+        """
+        async with self._db.execute(query) as cursor:
+            return [tuple(row) async for row in cursor]
 
 
 def _link_parameters(episode: LinkedEpisode) -> tuple[object, ...]:

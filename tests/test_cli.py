@@ -6,6 +6,21 @@ from pathlib import Path
 from bot.cli import main
 from tests.conftest import REPO, SAMPLE
 
+HIT_FIELDS = {
+    "episode_id",
+    "show",
+    "title",
+    "number",
+    "published",
+    "start_seconds",
+    "speaker",
+    "text",
+    "context_before",
+    "context_after",
+    "url",
+    "source",
+    "score",
+}
 EPISODE_FIELDS = {
     "id",
     "show",
@@ -50,8 +65,21 @@ def test_search_cli_finds_a_sample_quote(tmp_path: Path, capsys) -> None:
     capsys.readouterr()
     assert main(["search", "roll back in minutes", "--db", str(db), "--json"]) == 0
     (hit, *_) = json.loads(capsys.readouterr().out)
+    assert set(hit) >= HIT_FIELDS
     assert hit["speaker"] == "Sam Okafor"
     assert hit["start_seconds"] == 20.0
+    assert hit["context_before"] == "And when a release goes wrong anyway?"
+    assert hit["url"] == "https://example.org/audio/rewind-radio-1.mp3#t=20"
+
+
+def test_random_cli_prints_a_quotable_line(tmp_path: Path, capsys) -> None:
+    db = tmp_path / "r.db"
+    main(["index", str(SAMPLE), "--db", str(db)])
+    capsys.readouterr()
+    assert main(["random", "--db", str(db), "--json", "--speaker", "Priya Raman"]) == 0
+    hit = json.loads(capsys.readouterr().out)
+    assert hit["speaker"] == "Priya Raman"
+    assert hit["text"].endswith((".", "?", "!"))
 
 
 def test_bad_setting_is_one_clear_line(tmp_path: Path, monkeypatch, capsys) -> None:
@@ -77,4 +105,5 @@ def test_run_without_a_token_explains_and_demonstrates(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "No DISCORD_TOKEN is set" in result.stdout
     assert "fix the bugs before the users find them" in result.stdout
-    assert "Rewind Radio - Shipping software @ 0:09" in result.stdout
+    assert "Rewind Radio - Shipping software (2021-02-24) @ 0:09" in result.stdout
+    assert "https://example.org/audio/rewind-radio-1.mp3#t=9" in result.stdout

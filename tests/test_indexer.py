@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from bot.ingest.indexer import index_paths
-from storage import Store
+from storage import SegmentFilter, Store
 from tests.conftest import SAMPLE, write
 
 SRT = "1\n00:00:01,000 --> 00:00:03,000\nWe shipped the {word} release on Friday.\n\n"
@@ -42,8 +42,8 @@ async def test_a_changed_file_replaces_its_segments(store: Store, tmp_path: Path
     path.write_text(SRT.format(word="second"), encoding="utf-8")
     report = await index_paths(store, [folder])
     assert report.indexed == 1
-    assert await store.match_segments('"first"', 5) == []
-    assert len(await store.match_segments('"second"', 5)) == 1
+    assert await store.candidates('"first"', SegmentFilter(), 5) == []
+    assert len(await store.candidates('"second"', SegmentFilter(), 5)) == 1
     assert len(await store.list_episodes()) == 1
     await fts_in_step(store)
 
@@ -68,7 +68,7 @@ async def test_one_transcript_in_two_formats_is_one_episode(store: Store, tmp_pa
     assert report.twins == 1
     (episode,) = await store.list_episodes()
     assert episode.number == 7
-    assert len(await store.match_segments('"shipped"', 5)) == 1
+    assert len(await store.candidates('"shipped"', SegmentFilter(), 5)) == 1
 
 
 async def test_same_name_different_words_are_two_episodes(store: Store, tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ STAMPED_LINE = re.compile(r"^\s*\[?(\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)\]?\s+(\S
 LONE_STAMP = re.compile(r"^\s*(\d{1,2}:\d{2}(?::\d{2})?)\s*$")
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]{1,60})>")
 _SPEAKER_N = re.compile(r"^\s*Speaker\s+\d+\s*:\s*", re.IGNORECASE)
-_TURN_MARK = re.compile(r"^\s*(?:>>|&gt;&gt;|-\s)\s*")
+_TURN_MARK = re.compile(r"^\s*(?:>>|&gt;&gt;)\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,7 @@ def scan_cues(text: str) -> CueScan:
             utterances.append(utterance)
 
     for line in text.split("\n"):
-        match = CUE_TIMING.match(line) or SBV_TIMING.match(line)
+        match = timing_match(line)
         if match:
             flush()
             start, end = parse_timestamp(match[1]), parse_timestamp(match[2])
@@ -72,14 +72,23 @@ def scan_cues(text: str) -> CueScan:
     return CueScan(utterances, skipped)
 
 
+def timing_match(line: str) -> re.Match[str] | None:
+    """Match an SRT/WebVTT `start --> end` line or an SBV `start,end` line."""
+    if "-->" in line:
+        return CUE_TIMING.match(line)
+    if line[:1].isdigit() and "," in line:
+        return SBV_TIMING.match(line)
+    return None
+
+
 def _cue_utterance(lines: list[str], start: float, end: float) -> Utterance | None:
     raw = "\n".join(lines)
     speaker = None
-    voice = _VOICE.search(raw)
+    voice = _VOICE.search(raw) if "<v" in raw else None
     if voice:
         speaker = voice[1].strip()
-    new_turn = bool(_TURN_MARK.match(raw)) and raw.lstrip().startswith((">>", "&gt;"))
-    text = clean_markup(_TURN_MARK.sub("", raw) if new_turn else raw)
+    new_turn = raw.lstrip().startswith((">>", "&gt;&gt;"))
+    text = clean_markup(_TURN_MARK.sub("", raw, count=1) if new_turn else raw)
     if not text:
         return None
     if speaker is None:
@@ -112,21 +121,21 @@ def parse_ass(text: str) -> CueScan:
 
 
 def parse_stamped_lines(text: str) -> list[Utterance]:
-    """Read `HH:MM:SS text` lines (Talk Python's .txt transcripts)."""
+    """Read `HH:MM:SS text` lines (Talk Python's .txt transcripts); a line ends where the next starts."""
+    lines = [match for line in text.split("\n") if (match := STAMPED_LINE.match(line))]
+    starts = [parse_timestamp(match[1]) for match in lines]
     utterances = []
-    for line in text.split("\n"):
-        match = STAMPED_LINE.match(line)
-        if not match:
-            continue
+    for index, match in enumerate(lines):
         raw = match[2]
-        voice = _VOICE.search(raw)
+        voice = _VOICE.search(raw) if "<v" in raw else None
         speaker = voice[1].strip() if voice else None
         body = clean_markup(raw)
         if speaker is None:
             speaker, body = split_speaker_label(body)
         if body:
-            utterances.append(Utterance(body, parse_timestamp(match[1]), None, speaker, new_turn=bool(speaker)))
-    return _close_ends(utterances)
+            end = starts[index + 1] if index + 1 < len(starts) else None
+            utterances.append(Utterance(body, starts[index], end, speaker, new_turn=bool(speaker)))
+    return utterances
 
 
 def parse_caption_dump(text: str) -> list[Utterance]:

@@ -25,6 +25,7 @@ from storage import SourceRecord, Store
 log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
+BATCH_SEGMENTS = 20_000  # files written per transaction: each file stays all-or-nothing, commits are fewer
 SIDECAR_SUFFIXES = (".meta.yaml", ".meta.yml", ".meta.json")
 FOLDER_SIDECAR = "rewind.meta.yaml"
 _IGNORED_SUFFIXES = frozenset(
@@ -98,6 +99,7 @@ class IndexReport:
     episodes: int = 0
     segments: int = 0
     seconds: float = 0.0
+    store_seconds: float = 0.0  # of `seconds`, the time spent writing to the database
     rejects: list[Reject] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
@@ -111,6 +113,7 @@ class IndexReport:
             "episodes": self.episodes,
             "segments": self.segments,
             "seconds": round(self.seconds, 3),
+            "store_seconds": round(self.store_seconds, 3),
             "rejected": [{"path": r.path, "reason": r.reason} for r in self.rejects],
         }
 
@@ -147,8 +150,32 @@ async def index_paths(
     await store.remove_sources(gone)
     report.removed = len(gone)
     done = report.unchanged
+    batch: list[GroupOutcome] = []
     async for outcome in _parse_all(pending, workers):
-        report.segments += await store.replace_sources(outcome.records, outcome.episodes)
+        batch.append(outcome)
+        done += len(outcome.records)
+        if sum(len(e[1].segments) for o in batch for e in o.episodes) >= BATCH_SEGMENTS or done == report.files:
+            await _write(store, batch, report)
+            batch = []
+        if progress:
+            progress(done, report.files, report)
+    if batch:
+        await _write(store, batch, report)
+    if pending or gone:
+        writing = time.perf_counter()
+        await store.relink()
+        await store.optimize()
+        report.store_seconds += time.perf_counter() - writing
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+async def _write(store: Store, batch: list[GroupOutcome], report: IndexReport) -> None:
+    """Store a batch of parsed groups in one transaction and account for it in the report."""
+    writing = time.perf_counter()
+    report.segments += await store.replace_sources([(o.records, o.episodes) for o in batch])
+    report.store_seconds += time.perf_counter() - writing
+    for outcome in batch:
         report.episodes += len(outcome.episodes)
         for record in outcome.records:
             if record.status == "rejected":
@@ -158,14 +185,6 @@ async def index_paths(
                 report.twins += 1
             else:
                 report.indexed += 1
-        done += len(outcome.records)
-        if progress:
-            progress(done, report.files, report)
-    if pending or gone:
-        await store.relink()
-        await store.optimize()
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 async def _parse_all(groups: list[FileGroup], workers: int) -> Iterable[GroupOutcome]:

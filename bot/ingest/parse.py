@@ -38,7 +38,7 @@ def parse_document(text: str, path: Path) -> ParsedDocument:
 
     body, front = _split_front_matter(text)
     lines = body.split("\n")
-    if any(captions.CUE_TIMING.match(line) or captions.SBV_TIMING.match(line) for line in lines):
+    if ("-->" in body or "," in body) and any(captions.timing_match(line) for line in lines):
         scan = captions.scan_cues(body)
         name = "vtt" if head.startswith("WEBVTT") else "srt"
         return _transcript(name, scan.utterances, text, path, front, captioned=True, skipped=scan.skipped)
@@ -142,6 +142,8 @@ def _as_dict(meta: Metadata) -> dict[str, object]:
 
 def _carry_speakers(utterances: list[Utterance]) -> list[Utterance]:
     """An unlabelled cue belongs to the last named speaker until a turn marker says otherwise."""
+    if not any(u.speaker for u in utterances):
+        return utterances
     carried = []
     speaker: str | None = None
     for utterance in utterances:

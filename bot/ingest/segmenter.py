@@ -87,14 +87,16 @@ def _overlap(tail: list[str], words: list[str]) -> int:
 
 
 def _is_rolling(units: Sequence[Utterance]) -> bool:
-    if len(units) < 4:
+    """Whether many neighbouring cues repeat words across their boundary (judged on a sample)."""
+    sample = units[:400]
+    if len(sample) < 4:
         return False
     repeats = sum(
         1
-        for previous, current in itertools.pairwise(units)
+        for previous, current in itertools.pairwise(sample)
         if _overlap(_words(previous.text)[-_OVERLAP_WINDOW:], _words(current.text)) > 0
     )
-    return repeats >= 0.2 * (len(units) - 1)
+    return repeats >= 0.2 * (len(sample) - 1)
 
 
 def _remove_rolling_overlap(units: Sequence[Utterance]) -> Iterable[Utterance]:
@@ -157,6 +159,9 @@ def _gap(unit: Utterance, following: Utterance | None) -> float | None:
 
 
 def _segment(buffer: Sequence[Utterance]) -> Segment:
+    if len(buffer) == 1:
+        unit = buffer[0]
+        return Segment(unit.text, unit.start, unit.end, unit.speaker)
     text = " ".join(unit.text for unit in buffer)
     start = next((u.start for u in buffer if u.start is not None), None)
     end = next((u.end for u in reversed(buffer) if u.end is not None), None)

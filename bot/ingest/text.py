@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 import re
 
-_TIMESTAMP = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?$")
+_MARKUP_CHARS = frozenset("<&{\\")
+_LOOSE_SPACE = re.compile(r"\s\s|[\t\n\r\f\v]")
 _TAG = re.compile(r"<[^>\n]{0,200}>")
 _ASS_OVERRIDE = re.compile(r"\{\\[^}]*\}")
 _SPACES = re.compile(r"\s+")
@@ -86,18 +87,28 @@ _NOT_NAMES = frozenset(
 
 def parse_timestamp(value: str) -> float | None:
     """Return seconds for `HH:MM:SS.mmm`, `MM:SS,mmm`, `H:MM:SS` and the like, else None."""
-    match = _TIMESTAMP.match(value.strip())
-    if match is None:
+    parts = value.strip().replace(",", ".").split(":")
+    if not 2 <= len(parts) <= 3:
         return None
-    hours, minutes, seconds, fraction = match.groups()
-    total = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
-    if fraction:
-        total += int(fraction) / (10 ** len(fraction))
+    seconds, _, fraction = parts[-1].partition(".")
+    if not (seconds.isdigit() and len(seconds) <= 2 and parts[0].isdigit()):
+        return None
+    if len(parts) == 3 and not (parts[1].isdigit() and len(parts[1]) <= 2):
+        return None
+    if fraction and not (fraction.isdigit() and len(fraction) <= 3):
+        return None
+    total = int(seconds) + (int(fraction) / 10 ** len(fraction) if fraction else 0)
+    if len(parts) == 3:
+        total += int(parts[0]) * 3600 + int(parts[1]) * 60
+    else:
+        total += int(parts[0]) * 60
     return float(total)
 
 
 def clean_markup(text: str) -> str:
     """Strip caption tags and entities and fold white space."""
+    if not _MARKUP_CHARS.intersection(text):
+        return _SPACES.sub(" ", text).strip() if _LOOSE_SPACE.search(text) else text.strip()
     text = _ASS_OVERRIDE.sub("", text).replace("\\N", " ").replace("\\n", " ")
     text = html.unescape(_TAG.sub("", text))
     return _SPACES.sub(" ", text).strip()
@@ -105,7 +116,7 @@ def clean_markup(text: str) -> str:
 
 def split_speaker_label(text: str) -> tuple[str | None, str]:
     """Split `Name: words` into (name, words); (None, text) when there is no such label."""
-    match = _SPEAKER_LABEL.match(text)
+    match = _SPEAKER_LABEL.match(text) if ":" in text[:80] else None
     if match is None:
         return None, text
     name = match["name"].strip()
@@ -123,7 +134,7 @@ def is_non_name(label: str) -> bool:
 def normalise_name(name: str) -> str:
     """`ADAM CHLIPALA` -> `Adam Chlipala`; other spellings are kept as written."""
     name = _SPACES.sub(" ", name).strip(" :*")
-    return name.title() if name.isupper() and len(name) > 3 else name
+    return name.title() if name.isupper() and len(name) >= 3 else name
 
 
 def fold_spaces(text: str) -> str:

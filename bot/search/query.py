@@ -1,14 +1,18 @@
-"""Turn what a member typed into a safe FTS5 MATCH expression."""
+"""Turn what a member typed into words, quoted phrases and filters. Nothing raw reaches FTS5."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
-MAX_QUERY_CHARS = 500
-MAX_TERMS = 32
+from bot.search.text import tokens
+
+MAX_QUERY_CHARS = 1000
+MAX_TERMS = 40
+_FILTER = re.compile(r'\b(show|speaker|episode|ep|after|since|before|until):(?:"([^"]*)"?|(\S+))', re.IGNORECASE)
 _PHRASE = re.compile(r'"([^"]*)"?')
-_WORD = re.compile(r"\w+(?:['’]\w+)*")
+_KEYS = {"ep": "episode", "since": "after", "until": "before"}
 
 
 class QueryError(ValueError):
@@ -16,40 +20,89 @@ class QueryError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """Narrow a search to a show, an episode, a speaker or a date range."""
+
+    show: str | None = None
+    episode: str | None = None  # an episode number, id or title
+    speaker: str | None = None
+    after: dt.date | None = None
+    before: dt.date | None = None
+
+    def merged_over(self, other: SearchFilters) -> SearchFilters:
+        """These filters, falling back to `other` where unset."""
+        return SearchFilters(
+            self.show or other.show,
+            self.episode or other.episode,
+            self.speaker or other.speaker,
+            self.after or other.after,
+            self.before or other.before,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedQuery:
-    """Words and quoted phrases, lower-cased and stripped of FTS5 syntax."""
+    """The words (FTS tokens, in order), the quoted phrases, and the filters of a query."""
 
     words: tuple[str, ...]
-    phrases: tuple[tuple[str, ...], ...]
+    phrases: tuple[tuple[str, ...], ...] = ()
+    filters: SearchFilters = field(default_factory=SearchFilters)
 
     def fts_expression(self) -> str:
         """Every word and phrase double-quoted and ANDed: FTS5 operators cannot get through."""
-        parts = [_quote(" ".join(phrase)) for phrase in self.phrases]
-        parts += [_quote(word) for word in self.words]
-        return " ".join(parts)
+        return " ".join(quote_term(" ".join(part)) for part in (*self.phrases, *((w,) for w in self.words)))
+
+    @property
+    def text(self) -> str:
+        """The words as one normalised string, for fuzzy comparison."""
+        return " ".join(self.words)
 
 
-def parse_query(text: str) -> ParsedQuery:
-    """Split text into words and `"quoted phrases"`; reject blank or oversized queries."""
+def parse_query(text: str, filters: SearchFilters | None = None) -> ParsedQuery:
+    """Parse `text`; raise QueryError for blank, oversized or unusable queries."""
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"That query is too long: keep it under {MAX_QUERY_CHARS} characters.")
-    phrases = []
-    for match in _PHRASE.finditer(text):
-        words = tuple(_words(match[1]))
-        if len(words) > 1:
-            phrases.append(words)
-    remainder = _PHRASE.sub(lambda m: " " if len(_words(m[1])) > 1 else f" {m[1]} ", text)
-    words = tuple(_words(remainder))
-    if not words and not phrases:
+    found = SearchFilters()
+    for match in _FILTER.finditer(text):
+        found = _with_filter(found, _KEYS.get(match[1].lower(), match[1].lower()), (match[2] or match[3] or "").strip())
+    rest = _FILTER.sub(" ", text)
+    phrases = tuple(p for p in (tuple(tokens(m[1])) for m in _PHRASE.finditer(rest)) if len(p) > 1)
+    words = tuple(tokens(rest))
+    if not words:
         raise QueryError("Type a few words of the quote you remember.")
-    if len(words) + sum(len(p) for p in phrases) > MAX_TERMS:
+    if len(words) > MAX_TERMS:
         raise QueryError(f"That query has too many words: use at most {MAX_TERMS}.")
-    return ParsedQuery(words, tuple(phrases))
+    return ParsedQuery(words, phrases, found.merged_over(filters or SearchFilters()))
 
 
-def _words(text: str) -> list[str]:
-    return [w.casefold().replace("’", "'") for w in _WORD.findall(text)]
+def _with_filter(filters: SearchFilters, key: str, value: str) -> SearchFilters:
+    if not value:
+        return filters
+    if key in ("after", "before"):
+        day = parse_day(value, end=key == "before")
+        if day is None:
+            raise QueryError(f"`{key}:{value}` is not a date: use YYYY, YYYY-MM or YYYY-MM-DD.")
+        return replace(filters, **{key: day})
+    return replace(filters, **{key: value})
 
 
-def _quote(text: str) -> str:
+def parse_day(value: str, *, end: bool = False) -> dt.date | None:
+    """`2020`, `2020-05` or `2020-05-17` as a date (the last day of the span when `end`)."""
+    parts = value.strip().split("-")
+    if not all(p.isdigit() for p in parts) or not 1 <= len(parts) <= 3:
+        return None
+    try:
+        if len(parts) == 3:
+            return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+        if len(parts) == 2:
+            year, month = int(parts[0]), int(parts[1])
+            first = dt.date(year, month, 1)
+            return (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)) if end else first
+        return dt.date(int(parts[0]), 12, 31) if end else dt.date(int(parts[0]), 1, 1)
+    except ValueError:
+        return None
+
+
+def quote_term(text: str) -> str:
+    """An FTS5 string literal: the text in double quotes, inner quotes doubled."""
     return '"' + text.replace('"', '""') + '"'

@@ -1,0 +1,263 @@
+"""Find the moment a half-remembered quote was said.
+
+One bounded FTS5 query gathers candidates: the query's informative words (misspellings corrected
+against the index's own vocabulary, very common words left out) ORed together, ranked by bm25.
+rapidfuzz then re-scores each candidate, alone and joined with its neighbours, against the whole
+query, so a quote with a word missing, two words swapped or one spanning two captions still wins.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.search.links import deep_link
+from bot.search.query import ParsedQuery, QueryError, SearchFilters, parse_query, quote_term
+from bot.search.text import token_spans, tokens
+from bot.search.vocabulary import Vocabulary
+from storage import Candidate, QueryTimeout, SegmentFilter, Store
+
+CANDIDATES = 60
+MAX_OR_TERMS = 8
+NEAR_SECONDS = 20.0
+MIN_SCORE = 45.0
+FILLER = frozenset(
+    "yeah yes yep no okay ok right uh um hmm mhm so well thanks thank you sure cool great awesome totally "
+    "exactly absolutely bye hi hello".split()
+)
+SPONSOR_WORDS = frozenset("sponsor sponsored sponsors promo coupon discount patreon subscribe".split())
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One moment that matches a search."""
+
+    episode_id: int
+    segment_id: int
+    show: str | None
+    title: str
+    number: int | None
+    published: str | None
+    start_seconds: float | None
+    speaker: str | None
+    text: str
+    context_before: str | None
+    context_after: str | None
+    url: str | None
+    source: str
+    score: float
+    highlights: tuple[tuple[int, int], ...] = ()
+
+    def as_json(self) -> dict[str, object]:
+        """The public JSON shape of `rewind search --json`."""
+        return {
+            "episode_id": self.episode_id,
+            "show": self.show,
+            "title": self.title,
+            "number": self.number,
+            "published": self.published,
+            "start_seconds": self.start_seconds,
+            "speaker": self.speaker,
+            "text": self.text,
+            "context_before": self.context_before,
+            "context_after": self.context_after,
+            "url": self.url,
+            "source": self.source,
+            "score": round(self.score, 2),
+            "highlights": [list(span) for span in self.highlights],
+        }
+
+
+class Searcher:
+    """Quote search over a store, with the vocabulary cached until the index changes."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._vocabulary: Vocabulary | None = None
+        self._marker: tuple[int, int] | None = None
+
+    async def vocabulary(self) -> Vocabulary:
+        """The cached vocabulary, reloaded when the index has changed."""
+        marker = await self.store.change_marker()
+        if self._vocabulary is None or marker != self._marker:
+            counts = await self.store.vocabulary()
+            segments = (await self.store.counts())["segments"]
+            self._vocabulary, self._marker = Vocabulary(counts, segments), marker
+        return self._vocabulary
+
+    async def search(self, text: str, *, limit: int = 5, filters: SearchFilters | None = None) -> list[Hit]:
+        """The best `limit` moments for `text`; QueryError explains unusable input."""
+        query = parse_query(text, filters)
+        vocabulary = await self.vocabulary()
+        expression = candidate_expression(query, vocabulary)
+        if expression is None:
+            return []
+        where = await self._segment_filter(query.filters)
+        if where is None:
+            return []
+        try:
+            found = await self.store.candidates(expression, where, CANDIDATES)
+        except QueryTimeout as error:
+            raise QueryError("That search took too long: try fewer or rarer words.") from error
+        return rank(query, found, vocabulary, limit)
+
+    async def random_quote(
+        self, filters: SearchFilters | None = None, *, rng: random.Random | None = None
+    ) -> Hit | None:
+        """A random line worth quoting: a full sentence, not filler, not a sponsor read."""
+        where = await self._segment_filter(filters or SearchFilters())
+        if where is None:
+            return None
+        rng = rng or random.Random()
+        for _ in range(4):
+            found = await self.store.random_candidates(where, 200, rng.random())
+            quotable = [c for c in found if is_quotable(c.text)]
+            if quotable:
+                return _hit(rng.choice(quotable), 0.0, ())
+        return None
+
+    async def _segment_filter(self, filters: SearchFilters) -> SegmentFilter | None:
+        """Resolve show and episode names to ids; None when a filter matches nothing."""
+        show_ids = None
+        if filters.show:
+            show_ids = match_names(filters.show, await self.store.show_titles())
+            if not show_ids:
+                return None
+        episode_ids = None
+        if filters.episode:
+            episode_ids = await self._episode_ids(filters.episode, show_ids)
+            if not episode_ids:
+                return None
+        return SegmentFilter(
+            show_ids=show_ids,
+            episode_ids=episode_ids,
+            speaker=filters.speaker,
+            after=filters.after.isoformat() if filters.after else None,
+            before=filters.before.isoformat() if filters.before else None,
+        )
+
+    async def _episode_ids(self, episode: str, show_ids: tuple[int, ...] | None) -> tuple[int, ...]:
+        cleaned = episode.strip().lstrip("#")
+        if cleaned.isdigit():
+            return tuple(await self.store.episode_ids(int(cleaned), show_ids))
+        rows = [(row[0], row[1]) for row in await self.store.episode_titles()]
+        return match_names(episode, rows)
+
+
+def match_names(wanted: str, rows: Sequence[tuple[int, str]], cutoff: float = 80.0) -> tuple[int, ...]:
+    """Ids whose name matches `wanted` exactly (ignoring case) or, failing that, fuzzily."""
+    exact = tuple(row_id for row_id, name in rows if name and name.casefold() == wanted.casefold())
+    if exact:
+        return exact
+    names = {row_id: name.casefold() for row_id, name in rows if name}
+    found = process.extract(wanted.casefold(), names, scorer=fuzz.WRatio, score_cutoff=cutoff, limit=10)
+    return tuple(key for _, _, key in found)
+
+
+def candidate_expression(query: ParsedQuery, vocabulary: Vocabulary) -> str | None:
+    """The bounded OR of the query's informative (corrected) terms, ANDed with quoted phrases."""
+    terms = []
+    for word in dict.fromkeys(query.words):
+        if word in vocabulary:
+            terms.append(word)
+        elif (corrected := vocabulary.correct(word)) is not None:
+            terms.append(corrected)
+    terms = sorted(set(terms), key=vocabulary.documents)
+    informative = [t for t in terms if not vocabulary.is_common(t)]
+    chosen = (informative or terms[:2])[:MAX_OR_TERMS]
+    if len(informative) == 1 and len(terms) > 1:
+        chosen = terms[:2]  # one rare word alone would fetch too narrow a set
+    if not chosen:
+        return None
+    expression = " OR ".join(quote_term(t) for t in chosen)
+    known_phrases = [p for p in query.phrases if all(w in vocabulary for w in p)]
+    if known_phrases:
+        expression = " AND ".join([f"({expression})", *(quote_term(" ".join(p)) for p in known_phrases)])
+    return expression
+
+
+def rank(query: ParsedQuery, candidates: Sequence[Candidate], vocabulary: Vocabulary, limit: int) -> list[Hit]:
+    """Score candidates against the whole query, best first, near-duplicates merged."""
+    if not candidates:
+        return []
+    wanted = query.text
+    scored = []
+    for order, candidate in enumerate(candidates):
+        score = _window_score(wanted, candidate) - order * 0.01  # bm25 order breaks ties
+        scored.append((score, candidate))
+    scored.sort(key=lambda pair: pair[0], reverse=True)
+    marked = set(query.words) | {vocabulary.correct(w) or w for w in query.words if w not in vocabulary}
+    marked = {w for w in marked if not vocabulary.is_common(w) or len(marked) < 3}
+    hits: list[Hit] = []
+    seen_texts: set[str] = set()
+    for score, candidate in scored:
+        if score < MIN_SCORE or len(hits) >= limit:
+            break
+        normalised = " ".join(tokens(candidate.text))
+        if normalised in seen_texts or any(_near(candidate, hit) for hit in hits):
+            continue
+        seen_texts.add(normalised)
+        hits.append(_hit(candidate, score, highlight(candidate.text, marked)))
+    return hits
+
+
+def _window_score(wanted: str, candidate: Candidate) -> float:
+    own = " ".join(tokens(candidate.text))
+    windows = [own]
+    if candidate.after:
+        windows.append(own + " " + " ".join(tokens(candidate.after)))
+    best = max(
+        fuzz.partial_ratio(wanted, window) if len(window) >= len(wanted) else fuzz.ratio(wanted, window)
+        for window in windows
+    )
+    if candidate.before:  # a quote that began in the previous segment belongs to that one
+        joined = " ".join(tokens(candidate.before)) + " " + own
+        best = max(best, fuzz.partial_ratio(wanted, joined) - 1.0)
+    return best
+
+
+def _near(candidate: Candidate, hit: Hit) -> bool:
+    if candidate.episode_id != hit.episode_id:
+        return False
+    if candidate.start_seconds is None or hit.start_seconds is None:
+        return abs(candidate.segment_id - hit.segment_id) <= 1
+    return abs(candidate.start_seconds - hit.start_seconds) < NEAR_SECONDS
+
+
+def highlight(text: str, words: set[str]) -> tuple[tuple[int, int], ...]:
+    """Character spans of the words of `text` that the query asked for."""
+    return tuple((start, end) for start, end, folded in token_spans(text) if folded in words)
+
+
+def is_quotable(text: str) -> bool:
+    """A complete sentence of some substance: not filler, not a sponsor read."""
+    words = tokens(text)
+    if not 8 <= len(words) <= 60 or not text.rstrip().endswith((".", "!", "?")):
+        return False
+    if SPONSOR_WORDS.intersection(words) or "brought to you by" in " ".join(words):
+        return False
+    substantive = [w for w in words if w not in FILLER and len(w) > 3]
+    return len(substantive) >= 4 and words[0] not in FILLER
+
+
+def _hit(candidate: Candidate, score: float, highlights: tuple[tuple[int, int], ...]) -> Hit:
+    return Hit(
+        episode_id=candidate.episode_id,
+        segment_id=candidate.segment_id,
+        show=candidate.show,
+        title=candidate.title,
+        number=candidate.number,
+        published=candidate.published,
+        start_seconds=candidate.start_seconds,
+        speaker=candidate.speaker,
+        text=candidate.text,
+        context_before=candidate.before,
+        context_after=candidate.after,
+        url=deep_link(candidate.url, candidate.start_seconds),
+        source=candidate.source,
+        score=score,
+        highlights=highlights,
+    )

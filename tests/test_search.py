@@ -1,0 +1,211 @@
+import contextlib
+import datetime as dt
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.ingest.indexer import index_paths
+from bot.search.engine import Searcher, is_quotable
+from bot.search.links import deep_link
+from bot.search.query import QueryError, SearchFilters, parse_query
+from bot.search.vocabulary import Vocabulary
+from storage import Store
+from tests.conftest import SAMPLE, write
+
+SHOW_A = """1
+00:00:01,000 --> 00:00:05,000
+ANA: The dopamine loop of a slot machine is what keeps people pulling the lever.
+
+2
+00:00:06,000 --> 00:00:09,000
+BEN: Variable rewards are the secret ingredient of every casino.
+
+3
+00:00:10,000 --> 00:00:14,000
+ANA: Social media borrowed the trick and put it in your pocket.
+
+4
+00:00:40,000 --> 00:00:44,000
+BEN: We measured the latency of every request before we touched the cache.
+"""
+
+
+@pytest.fixture
+async def searcher(store: Store, tmp_path: Path) -> Searcher:
+    folder = tmp_path / "casts"
+    write(folder / "alpha", "ep-1-slots.srt", SHOW_A)
+    write(
+        folder / "alpha",
+        "ep-1-slots.meta.yaml",
+        "show: Alpha Cast\npublished: 2020-02-15\nurl: https://www.youtube.com/watch?v=abc123\n",
+    )
+    await index_paths(store, [folder, SAMPLE])
+    return Searcher(store)
+
+
+async def test_an_exact_quote_finds_its_moment_with_a_deep_link(searcher: Searcher) -> None:
+    (hit, *_) = await searcher.search("what keeps people pulling the lever")
+    assert (hit.show, hit.speaker, hit.start_seconds) == ("Alpha Cast", "Ana", 1.0)
+    assert hit.url == "https://www.youtube.com/watch?v=abc123&t=1s"
+    assert hit.context_after == "Variable rewards are the secret ingredient of every casino."
+    marked = {hit.text[a:b].lower() for a, b in hit.highlights}
+    assert {"keeps", "pulling", "lever"} <= marked
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "dopamine loop of a slot machnie",  # swapped letters
+        "dopamine lop of slot machine",  # dropped letter and a missing word
+        "slot machine dopamine loop",  # words out of order
+        "THE DOPAMINE LOOP, OF A SLOT-MACHINE!!",  # case and punctuation
+        "dopamnie loop slott machine keeps people",  # two misspellings
+    ],
+)
+async def test_misremembered_quotes_still_rank_the_moment_first(searcher: Searcher, typed: str) -> None:
+    (hit, *_) = await searcher.search(typed)
+    assert hit.start_seconds == 1.0
+    assert hit.show == "Alpha Cast"
+
+
+async def test_a_quote_spanning_two_segments_is_found_at_its_start(searcher: Searcher) -> None:
+    (hit, *_) = await searcher.search("the secret ingredient of every casino social media borrowed the trick")
+    assert hit.start_seconds == 6.0
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "don't",
+        "co-op",
+        "C++",
+        "50%",
+        "what?",
+        "e.g.",
+        "AND",
+        "NOT",
+        "OR",
+        "NEAR(",
+        "-x",
+        "col:x",
+        '"unbalanced',
+        "NEAR(dopamine lever, 2)",
+        "text:dopamine",
+        "*",
+        "dopamine*",
+        "^lever",
+        "{a b}: c",
+        "a\x00b",
+        "'; DROP TABLE x;--",
+    ],
+)
+async def test_fts_syntax_in_queries_never_raises(searcher: Searcher, hostile: str) -> None:
+    try:
+        hits = await searcher.search(hostile)
+    except QueryError as error:
+        assert str(error)
+        return
+    assert isinstance(hits, list)
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\n\t", "!!! ??? ...", '""'])
+async def test_blank_queries_get_a_helpful_message(searcher: Searcher, blank: str) -> None:
+    with pytest.raises(QueryError, match="Type a few words"):
+        await searcher.search(blank)
+
+
+async def test_five_thousand_characters_of_noise_is_a_clear_error(searcher: Searcher) -> None:
+    with pytest.raises(QueryError, match="too long"):
+        await searcher.search("x y z " * 900)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=300))
+async def test_no_query_text_raises_anything_but_a_query_error(searcher: Searcher, text: str) -> None:
+    with contextlib.suppress(QueryError):
+        await searcher.search(text)
+
+
+async def test_filters_narrow_by_show_speaker_episode_and_date(searcher: Searcher) -> None:
+    assert await searcher.search("lever", filters=SearchFilters(show="Rewind Radio")) == []
+    (hit,) = await searcher.search("release", filters=SearchFilters(show="rewind radio"), limit=1)
+    assert hit.show == "Rewind Radio"
+    ben = await searcher.search("casino", filters=SearchFilters(speaker="ben"))
+    assert [h.speaker for h in ben] == ["Ben"]
+    assert await searcher.search("casino", filters=SearchFilters(speaker="ana")) == []
+    assert await searcher.search("lever", filters=SearchFilters(after=dt.date(2021, 1, 1))) == []
+    (by_episode, *_) = await searcher.search("test", filters=SearchFilters(show="Rewind Radio", episode="2"))
+    assert by_episode.number == 2
+
+
+async def test_filters_can_be_typed_in_the_query(searcher: Searcher) -> None:
+    hits = await searcher.search('casino speaker:Ben show:"Alpha Cast" before:2020')
+    assert [h.speaker for h in hits] == ["Ben"]
+    assert await searcher.search("casino after:2020-03") == []
+    with pytest.raises(QueryError, match="not a date"):
+        await searcher.search("casino before:someday")
+
+
+async def test_the_vocabulary_refreshes_after_a_reindex(store: Store, searcher: Searcher, tmp_path: Path) -> None:
+    assert "zyzzyva" not in await searcher.vocabulary()
+    write(tmp_path / "casts" / "alpha", "ep-2-words.srt", "1\n00:00:01,000 --> 00:00:02,000\nZyzzyva is a word.\n")
+    await index_paths(store, [tmp_path / "casts"])
+    assert "zyzzyva" in await searcher.vocabulary()
+    (hit, *_) = await searcher.search("zyzzvya is a word")
+    assert hit.text == "Zyzzyva is a word."
+
+
+async def test_near_duplicate_hits_are_merged(store: Store, tmp_path: Path) -> None:
+    line = "The whole point of caching is to never compute the same answer twice."
+    srt = "".join(f"{i}\n00:00:{i:02},000 --> 00:00:{i + 1:02},000\n{line}\n\n" for i in range(1, 4))
+    write(tmp_path / "a", "ep-1-cache.srt", srt)
+    write(tmp_path / "b", "ep-9-rerun.srt", srt)  # a rebroadcast elsewhere
+    await index_paths(store, [tmp_path])
+    hits = await Searcher(store).search("never compute the same answer twice")
+    assert len(hits) == 1
+
+
+async def test_random_quote_is_a_real_sentence(searcher: Searcher) -> None:
+    hit = await searcher.random_quote(rng=random.Random(3))
+    assert hit is not None
+    assert is_quotable(hit.text)
+
+
+def test_quotable_lines_exclude_filler_and_sponsor_reads() -> None:
+    assert is_quotable("Variable rewards are the secret ingredient of every casino.")
+    assert not is_quotable("Yeah, yeah, thank you so much, thanks.")
+    assert not is_quotable("This episode is brought to you by our friends at Linode, visit the site.")
+    assert not is_quotable("the following is a conversation with Jeremy Howard he's the founder of")
+
+
+@pytest.mark.parametrize(
+    ("url", "seconds", "expected"),
+    [
+        ("https://www.youtube.com/watch?v=A6M9TsznUjg", 75.9, "https://www.youtube.com/watch?v=A6M9TsznUjg&t=75s"),
+        ("https://youtu.be/abc?t=3", 10, "https://youtu.be/abc?t=10s"),
+        ("https://example.org/ep1.mp3", 62, "https://example.org/ep1.mp3#t=62"),
+        ("https://example.org/ep1.mp3", None, "https://example.org/ep1.mp3"),
+        (None, 5, None),
+    ],
+)
+def test_deep_links(url: str | None, seconds: float | None, expected: str | None) -> None:
+    assert deep_link(url, seconds) == expected
+
+
+def test_vocabulary_corrects_one_edit_from_either_end() -> None:
+    vocabulary = Vocabulary({"machine": 5, "machines": 2, "dopamine": 3, "lever": 1}, 10)
+    assert vocabulary.correct("machnie") == "machine"
+    assert vocabulary.correct("nachine") == "machine"
+    assert vocabulary.correct("dopamien") == "dopamine"
+    assert vocabulary.correct("zzzzzz") is None
+    assert vocabulary.correct("lev") is None  # too short to guess
+
+
+def test_parse_query_keeps_phrases_and_folds_accents() -> None:
+    query = parse_query('Café "slot machine" don\'t')
+    assert query.words == ("cafe", "slot", "machine", "don", "t")
+    assert query.phrases == (("slot", "machine"),)
+    assert query.fts_expression() == '"slot machine" "cafe" "slot" "machine" "don" "t"'
