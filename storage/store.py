@@ -368,7 +368,7 @@ class Store:
         await self._db.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)
         try:
             async with self._db.execute(query, parameters) as cursor:
-                return [Candidate(*row) async for row in cursor]
+                return [Candidate(*row) for row in await cursor.fetchall()]  # one trip to the thread
         except sqlite3.OperationalError as error:
             if "interrupted" in str(error):
                 raise QueryTimeout(f"query stopped after {time_limit:.2f} s") from error

@@ -9,6 +9,8 @@ query, so a quote with a word missing, two words swapped or one spanning two cap
 from __future__ import annotations
 
 import random
+import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,7 +24,12 @@ from storage import Candidate, QueryTimeout, SegmentFilter, Store
 
 CANDIDATES = 60
 MAX_OR_TERMS = 8
+MAX_AND_TERMS = 6
+CONFIDENT = 92.0  # a precise candidate scoring this well ends the search
+ROW_BUDGET = 10000  # matching rows bm25 may score per query: bounds the work on any catalogue
 NEAR_SECONDS = 20.0
+CHANGE_CHECK_SECONDS = 1.0
+_NON_WORD = re.compile(r"[\W_]+")
 MIN_SCORE = 45.0
 FILLER = frozenset(
     "yeah yes yep no okay ok right uh um hmm mhm so well thanks thank you sure cool great awesome totally "
@@ -78,31 +85,47 @@ class Searcher:
         self.store = store
         self._vocabulary: Vocabulary | None = None
         self._marker: tuple[int, int] | None = None
+        self._checked = 0.0
 
     async def vocabulary(self) -> Vocabulary:
-        """The cached vocabulary, reloaded when the index has changed."""
+        """The cached vocabulary, reloaded when the index has changed.
+
+        Writes through this process's store are seen at once; another process's (a CLI `index`
+        while the bot runs) within CHANGE_CHECK_SECONDS, which spares most searches a query.
+        """
+        now = time.monotonic()
+        recently_checked = now < self._checked + CHANGE_CHECK_SECONDS
+        if self._vocabulary is not None and recently_checked and self._marker_is_current():
+            return self._vocabulary
         marker = await self.store.change_marker()
+        self._checked = now
         if self._vocabulary is None or marker != self._marker:
             counts = await self.store.vocabulary()
             segments = (await self.store.counts())["segments"]
             self._vocabulary, self._marker = Vocabulary(counts, segments), marker
         return self._vocabulary
 
+    def _marker_is_current(self) -> bool:
+        return self._marker is not None and self._marker[0] == self.store.writes
+
     async def search(self, text: str, *, limit: int = 5, filters: SearchFilters | None = None) -> list[Hit]:
         """The best `limit` moments for `text`; QueryError explains unusable input."""
         query = parse_query(text, filters)
         vocabulary = await self.vocabulary()
-        expression = candidate_expression(query, vocabulary)
-        if expression is None:
-            return []
+        plan = candidate_plan(query, vocabulary)
         where = await self._segment_filter(query.filters)
-        if where is None:
+        if plan is None or where is None:
             return []
         try:
-            found = await self.store.candidates(expression, where, CANDIDATES)
+            found = await self.store.candidates(plan.precise, where, CANDIDATES)
+            hits = rank(query, found, vocabulary, limit)
+            if hits and hits[0].score >= CONFIDENT:
+                return hits
+            more = await self.store.candidates(plan.broad, where, CANDIDATES)
         except QueryTimeout as error:
             raise QueryError("That search took too long: try fewer or rarer words.") from error
-        return rank(query, found, vocabulary, limit)
+        seen = {c.segment_id for c in found}
+        return rank(query, [*found, *(c for c in more if c.segment_id not in seen)], vocabulary, limit)
 
     async def random_quote(
         self, filters: SearchFilters | None = None, *, rng: random.Random | None = None
@@ -157,33 +180,51 @@ def match_names(wanted: str, rows: Sequence[tuple[int, str]], cutoff: float = 80
     return tuple(key for _, _, key in found)
 
 
-def candidate_expression(query: ParsedQuery, vocabulary: Vocabulary) -> str | None:
-    """The bounded OR of the query's informative (corrected) terms, ANDed with quoted phrases."""
+@dataclass(frozen=True, slots=True)
+class CandidatePlan:
+    """Two bounded FTS5 expressions: a precise one tried first, a broad one if it falls short."""
+
+    precise: str
+    broad: str
+
+
+def candidate_plan(query: ParsedQuery, vocabulary: Vocabulary) -> CandidatePlan | None:
+    """Plan the candidate queries for `query` over this vocabulary.
+
+    Precise: the rarest terms ANDed; their intersection is small, so bm25 is cheap, and a quote
+    typed right is in it, even one made of common words only. Broad, for quotes misremembered past correction:
+    the rarest terms ORed until their segments add up to ROW_BUDGET, since bm25 costs time per
+    matching row. Quoted phrases are required by both.
+    """
     terms = []
     for word in dict.fromkeys(query.words):
         if word in vocabulary:
             terms.append(word)
         elif (corrected := vocabulary.correct(word)) is not None:
             terms.append(corrected)
-    terms = sorted(set(terms), key=vocabulary.documents)
-    informative = [t for t in terms if not vocabulary.is_common(t)]
-    chosen = (informative or terms[:2])[:MAX_OR_TERMS]
-    if len(informative) == 1 and len(terms) > 1:
-        chosen = terms[:2]  # one rare word alone would fetch too narrow a set
-    if not chosen:
+    terms = sorted(set(terms), key=lambda t: (vocabulary.documents(t), t))
+    if not terms:
         return None
-    expression = " OR ".join(quote_term(t) for t in chosen)
-    known_phrases = [p for p in query.phrases if all(w in vocabulary for w in p)]
-    if known_phrases:
-        expression = " AND ".join([f"({expression})", *(quote_term(" ".join(p)) for p in known_phrases)])
-    return expression
+    precise = terms[:MAX_AND_TERMS]
+    broad: list[str] = []
+    rows = 0
+    for term in terms[:MAX_OR_TERMS]:
+        if broad and rows + vocabulary.documents(term) > ROW_BUDGET:
+            break
+        broad.append(term)
+        rows += vocabulary.documents(term)
+    phrases = [quote_term(" ".join(p)) for p in query.phrases if all(w in vocabulary for w in p)]
+    return CandidatePlan(
+        precise=" AND ".join([*(quote_term(t) for t in precise), *phrases]),
+        broad=" AND ".join([f"({' OR '.join(quote_term(t) for t in broad)})", *phrases]),
+    )
 
 
 def rank(query: ParsedQuery, candidates: Sequence[Candidate], vocabulary: Vocabulary, limit: int) -> list[Hit]:
     """Score candidates against the whole query, best first, near-duplicates merged."""
     if not candidates:
         return []
-    wanted = query.text
+    wanted = _normalise(query.text)
     scored = []
     for order, candidate in enumerate(candidates):
         score = _window_score(wanted, candidate) - order * 0.01  # bm25 order breaks ties
@@ -205,18 +246,22 @@ def rank(query: ParsedQuery, candidates: Sequence[Candidate], vocabulary: Vocabu
 
 
 def _window_score(wanted: str, candidate: Candidate) -> float:
-    own = " ".join(tokens(candidate.text))
+    own = _normalise(candidate.text)
     windows = [own]
     if candidate.after:
-        windows.append(own + " " + " ".join(tokens(candidate.after)))
+        windows.append(f"{own} {_normalise(candidate.after)}")
     best = max(
         fuzz.partial_ratio(wanted, window) if len(window) >= len(wanted) else fuzz.ratio(wanted, window)
         for window in windows
     )
-    if candidate.before:  # a quote that began in the previous segment belongs to that one
-        joined = " ".join(tokens(candidate.before)) + " " + own
-        best = max(best, fuzz.partial_ratio(wanted, joined) - 1.0)
+    if candidate.before and best < 100:  # a quote that began in the previous segment belongs to that one
+        best = max(best, fuzz.partial_ratio(wanted, f"{_normalise(candidate.before)} {own}") - 1.0)
     return best
+
+
+def _normalise(text: str) -> str:
+    """Lower case, punctuation to spaces: close enough to the FTS tokens for fuzzy scoring."""
+    return " ".join(_NON_WORD.sub(" ", text.casefold()).split())
 
 
 def _near(candidate: Candidate, hit: Hit) -> bool:
