@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import math
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
@@ -153,6 +154,7 @@ class Store:
         self._db = connection
         self.path = path
         self.writes = 0  # bumped on every committed write, so caches know to refresh
+        self._deadline = math.inf  # searches set a time limit; other statements run unbounded
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
@@ -169,6 +171,7 @@ class Store:
             await connection.execute("PRAGMA cache_size = -32000")  # 32 MB: FTS merges touch many pages
             store = cls(connection, path)
             await store._migrate()
+            await connection.set_progress_handler(store._past_deadline, 2000)
         except sqlite3.DatabaseError as error:
             await connection.close()
             raise StoreError(f"{path} is not a usable Rewind database ({error})") from error
@@ -364,17 +367,20 @@ class Store:
         return found
 
     async def _timed(self, query: str, parameters: dict[str, object], time_limit: float) -> list[Candidate]:
-        deadline = time.monotonic() + time_limit
-        await self._db.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)
+        self._deadline = time.monotonic() + time_limit
         try:
-            async with self._db.execute(query, parameters) as cursor:
-                return [Candidate(*row) for row in await cursor.fetchall()]  # one trip to the thread
+            rows = await self._db.execute_fetchall(query, parameters)  # one trip to the thread
         except sqlite3.OperationalError as error:
             if "interrupted" in str(error):
                 raise QueryTimeout(f"query stopped after {time_limit:.2f} s") from error
             raise
         finally:
-            await self._db.set_progress_handler(None, 1000)
+            self._deadline = math.inf
+        return [Candidate(*row) for row in rows]
+
+    def _past_deadline(self) -> bool:
+        """SQLite's progress handler: a true value interrupts the running statement."""
+        return time.monotonic() > self._deadline
 
     async def vocabulary(self) -> dict[str, int]:
         """Every indexed term with the number of segments that contain it."""

@@ -8,6 +8,8 @@ query, so a quote with a word missing, two words swapped or one spanning two cap
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import random
 import re
 import time
@@ -23,10 +25,12 @@ from bot.search.vocabulary import Vocabulary
 from storage import Candidate, QueryTimeout, SegmentFilter, Store
 
 CANDIDATES = 60
-MAX_OR_TERMS = 8
 MAX_AND_TERMS = 6
-CONFIDENT = 92.0  # a precise candidate scoring this well ends the search
-ROW_BUDGET = 10000  # matching rows bm25 may score per query: bounds the work on any catalogue
+BROAD_TERMS = 5  # the broad plan asks for all but one or two of this many rarest terms
+STAGE_SECONDS = 0.5  # a last resort: the plans' postings budget is what keeps queries fast
+PRECISE_BUDGET = 30_000  # postings of the rarest term a precise plan may walk
+BROAD_BUDGET = 10_000  # postings the broad plan's AND groups may walk, summed
+CONFIDENT = 70.0  # a precise candidate scoring this well ends the search
 NEAR_SECONDS = 20.0
 CHANGE_CHECK_SECONDS = 1.0
 _NON_WORD = re.compile(r"[\W_]+")
@@ -114,16 +118,20 @@ class Searcher:
         vocabulary = await self.vocabulary()
         plan = candidate_plan(query, vocabulary)
         where = await self._segment_filter(query.filters)
-        if plan is None or where is None:
+        if where is None:
             return []
+        found: list[Candidate] = []
+        with contextlib.suppress(QueryTimeout):  # a precise plan of common words may be too slow
+            found = await self.store.candidates(plan.precise, where, CANDIDATES, time_limit=STAGE_SECONDS)
+        hits = rank(query, found, vocabulary, limit)
+        if hits and hits[0].score >= CONFIDENT:
+            return hits
         try:
-            found = await self.store.candidates(plan.precise, where, CANDIDATES)
-            hits = rank(query, found, vocabulary, limit)
-            if hits and hits[0].score >= CONFIDENT:
-                return hits
-            more = await self.store.candidates(plan.broad, where, CANDIDATES)
+            more = await self.store.candidates(plan.broad, where, CANDIDATES, time_limit=STAGE_SECONDS)
         except QueryTimeout as error:
-            raise QueryError("That search took too long: try fewer or rarer words.") from error
+            if hits:
+                return hits
+            raise QueryError("Those words are too common to search: add a rarer word or two.") from error
         seen = {c.segment_id for c in found}
         return rank(query, [*found, *(c for c in more if c.segment_id not in seen)], vocabulary, limit)
 
@@ -188,36 +196,64 @@ class CandidatePlan:
     broad: str
 
 
-def candidate_plan(query: ParsedQuery, vocabulary: Vocabulary) -> CandidatePlan | None:
+def candidate_plan(query: ParsedQuery, vocabulary: Vocabulary) -> CandidatePlan:
     """Plan the candidate queries for `query` over this vocabulary.
 
-    Precise: the rarest terms ANDed; their intersection is small, so bm25 is cheap, and a quote
-    typed right is in it, even one made of common words only. Broad, for quotes misremembered past correction:
-    the rarest terms ORed until their segments add up to ROW_BUDGET, since bm25 costs time per
-    matching row. Quoted phrases are required by both.
+    FTS5 walks an AND by its rarest term and skips through the others, so an AND costs about
+    the postings of its rarest term, and bm25 then scores the (smaller) intersection. FTS5 does
+    not stop for SQLite's progress handler inside its own loops, so both plans are bounded by
+    that cost up front. Precise: the rarest terms ANDed (a quote typed right is in their
+    intersection), or the quote as a phrase when every word is common. Broad, for quotes
+    misremembered past correction: segments holding all but one or two of the rarest terms.
+    Quoted phrases are required by both. QueryError when even the cheapest plan is too costly.
     """
-    terms = []
-    for word in dict.fromkeys(query.words):
-        if word in vocabulary:
-            terms.append(word)
-        elif (corrected := vocabulary.correct(word)) is not None:
-            terms.append(corrected)
-    terms = sorted(set(terms), key=lambda t: (vocabulary.documents(t), t))
-    if not terms:
-        return None
-    precise = terms[:MAX_AND_TERMS]
-    broad: list[str] = []
-    rows = 0
-    for term in terms[:MAX_OR_TERMS]:
-        if broad and rows + vocabulary.documents(term) > ROW_BUDGET:
-            break
-        broad.append(term)
-        rows += vocabulary.documents(term)
-    phrases = [quote_term(" ".join(p)) for p in query.phrases if all(w in vocabulary for w in p)]
-    return CandidatePlan(
-        precise=" AND ".join([*(quote_term(t) for t in precise), *phrases]),
-        broad=" AND ".join([f"({' OR '.join(quote_term(t) for t in broad)})", *phrases]),
+    terms = sorted(
+        {group for word in dict.fromkeys(query.words) if (group := term_group(word, vocabulary))},
+        key=lambda group: (_documents(group, vocabulary), group),
     )
+    if not terms:
+        raise QueryError("None of those words are in any transcript: check the spelling.")
+    if _documents(terms[0], vocabulary) > PRECISE_BUDGET:
+        raise QueryError("Those words are too common to search: add a rarer word or two.")
+    phrases = [" ".join(p) for p in query.phrases if all(w in vocabulary for w in p)]
+    rare = [group for group in terms if not any(vocabulary.is_common(t) for t in group)]
+    if not rare and len(query.words) > 2:
+        precise = _all_of([(query.text,)], phrases)
+    else:
+        precise = _all_of((rare if len(rare) >= 2 else terms)[:MAX_AND_TERMS], phrases)
+    # Common words are left out: in an OR, bm25 would load their positions for every match.
+    rarest = (rare or terms)[:BROAD_TERMS]
+    while True:
+        needed = len(rarest) - 2 if len(rarest) >= 4 else max(1, len(rarest) - 1)
+        groups = list(itertools.combinations(rarest, needed))
+        cost = sum(min(_documents(term, vocabulary) for term in group) for group in groups)
+        if cost <= BROAD_BUDGET or len(rarest) == 1:
+            break
+        rarest = rarest[:-1]
+    broad = " OR ".join(f"({_all_of(group, [])})" for group in groups)
+    if phrases:
+        broad = f"{_all_of([], phrases)} AND ({broad})"
+    return CandidatePlan(precise=precise, broad=broad)
+
+
+def term_group(word: str, vocabulary: Vocabulary) -> tuple[str, ...]:
+    """The indexed terms a query word stands for: itself, or its closest spellings."""
+    return (word,) if word in vocabulary else vocabulary.corrections(word)
+
+
+def _documents(group: tuple[str, ...], vocabulary: Vocabulary) -> int:
+    return sum(vocabulary.documents(term) for term in group)
+
+
+def _all_of(groups: Sequence[tuple[str, ...]], phrases: Sequence[str]) -> str:
+    parts = [_any_of(group) for group in groups] + [quote_term(p) for p in phrases]
+    return " AND ".join(parts)
+
+
+def _any_of(group: tuple[str, ...]) -> str:
+    if len(group) == 1:
+        return quote_term(group[0])
+    return "(" + " OR ".join(quote_term(term) for term in group) + ")"
 
 
 def rank(query: ParsedQuery, candidates: Sequence[Candidate], vocabulary: Vocabulary, limit: int) -> list[Hit]:
@@ -230,7 +266,7 @@ def rank(query: ParsedQuery, candidates: Sequence[Candidate], vocabulary: Vocabu
         score = _window_score(wanted, candidate) - order * 0.01  # bm25 order breaks ties
         scored.append((score, candidate))
     scored.sort(key=lambda pair: pair[0], reverse=True)
-    marked = set(query.words) | {vocabulary.correct(w) or w for w in query.words if w not in vocabulary}
+    marked = {term for word in query.words for term in (term_group(word, vocabulary) or (word,))}
     marked = {w for w in marked if not vocabulary.is_common(w) or len(marked) < 3}
     hits: list[Hit] = []
     seen_texts: set[str] = set()

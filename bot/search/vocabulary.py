@@ -25,6 +25,7 @@ class Vocabulary:
         self.segments = max(1, segments)
         self._by_first: dict[tuple[str, int], list[str]] = defaultdict(list)
         self._by_last: dict[tuple[str, int], list[str]] = defaultdict(list)
+        self._corrections: dict[tuple[str, int], tuple[str, ...]] = {}
         for term in self._counts:
             if len(term) > 2 and not term.isdigit():
                 self._by_first[term[0], len(term)].append(term)
@@ -45,15 +46,31 @@ class Vocabulary:
         return self._counts.get(term, 0)
 
     def correct(self, term: str) -> str | None:
-        """The most frequent known term within one edit (two for long words), or None."""
+        """The most frequent known term among the closest ones, or None."""
+        found = self.corrections(term)
+        return found[0] if found else None
+
+    def corrections(self, term: str, limit: int = 3) -> tuple[str, ...]:
+        """Known terms at the smallest distance from `term` (one edit, two for long words),
+        most frequent first; empty when none is that close or the word is too short to guess."""
         if len(term) < 4 or term.isdigit():
-            return None
+            return ()
+        key = (term, limit)
+        if key not in self._corrections:
+            if len(self._corrections) > 10_000:
+                self._corrections.clear()
+            self._corrections[key] = self._closest(term, limit)
+        return self._corrections[key]
+
+    def _closest(self, term: str, limit: int) -> tuple[str, ...]:
         edits = 1 if len(term) < 8 else 2
-        choices: list[str] = []
+        choices: set[str] = set()
         for length in range(len(term) - edits, len(term) + edits + 1):
-            choices += self._by_first.get((term[0], length), [])
-            choices += self._by_last.get((term[-1], length), [])
-        found = process.extract(term, choices, scorer=OSA.distance, score_cutoff=edits, limit=8)
+            choices.update(self._by_first.get((term[0], length), ()))
+            choices.update(self._by_last.get((term[-1], length), ()))
+        found = process.extract(term, list(choices), scorer=OSA.distance, score_cutoff=edits, limit=None)
         if not found:
-            return None
-        return min(found, key=lambda match: (match[1], -self.documents(match[0]), match[0]))[0]
+            return ()
+        closest = min(distance for _, distance, _ in found)
+        best = sorted((t for t, distance, _ in found if distance == closest), key=lambda t: (-self.documents(t), t))
+        return tuple(best[:limit])
