@@ -29,7 +29,9 @@ MAX_AND_TERMS = 6
 BROAD_TERMS = 5  # the broad plan asks for all but one or two of this many rarest terms
 STAGE_SECONDS = 0.5  # a last resort: the plans' postings budget is what keeps queries fast
 PRECISE_BUDGET = 30_000  # postings of the rarest term a precise plan may walk
+RANK_BUDGET = 4_000  # rows bm25 may score before a precise plan narrows itself to the phrase
 BROAD_BUDGET = 10_000  # postings the broad plan's AND groups may walk, summed
+STOPWORD_SHARE = 0.1  # words in more segments than this never join a precise AND
 CONFIDENT = 70.0  # a precise candidate scoring this well ends the search
 NEAR_SECONDS = 20.0
 CHANGE_CHECK_SECONDS = 1.0
@@ -126,6 +128,8 @@ class Searcher:
         hits = rank(query, found, vocabulary, limit)
         if hits and hits[0].score >= CONFIDENT:
             return hits
+        if plan.broad is None:
+            return hits
         try:
             more = await self.store.candidates(plan.broad, where, CANDIDATES, time_limit=STAGE_SECONDS)
         except QueryTimeout as error:
@@ -193,47 +197,50 @@ class CandidatePlan:
     """Two bounded FTS5 expressions: a precise one tried first, a broad one if it falls short."""
 
     precise: str
-    broad: str
+    broad: str | None
 
 
 def candidate_plan(query: ParsedQuery, vocabulary: Vocabulary) -> CandidatePlan:
     """Plan the candidate queries for `query` over this vocabulary.
 
-    FTS5 walks an AND by its rarest term and skips through the others, so an AND costs about
-    the postings of its rarest term, and bm25 then scores the (smaller) intersection. FTS5 does
-    not stop for SQLite's progress handler inside its own loops, so both plans are bounded by
-    that cost up front. Precise: the rarest terms ANDed (a quote typed right is in their
-    intersection), or the quote as a phrase when every word is common. Broad, for quotes
-    misremembered past correction: segments holding all but one or two of the rarest terms.
-    Quoted phrases are required by both. QueryError when even the cheapest plan is too costly.
+    Costs are bounded up front, from the vocabulary's counts, because FTS5 does not stop for
+    SQLite's progress handler inside its own loops. An AND costs about the postings of its
+    rarest term (FTS5 skips through the others), and bm25 then scores every matching row, so:
+    precise is the rarest terms ANDed (a quote typed right is in their intersection), or the
+    quote as a phrase when that intersection could be large; broad, for quotes misremembered
+    past correction, is the segments holding all but one or two of the rarest uncommon terms.
+    Quoted phrases are required by both.
     """
-    terms = sorted(
+    groups = sorted(
         {group for word in dict.fromkeys(query.words) if (group := term_group(word, vocabulary))},
         key=lambda group: (_documents(group, vocabulary), group),
     )
-    if not terms:
+    if not groups:
         raise QueryError("None of those words are in any transcript: check the spelling.")
-    if _documents(terms[0], vocabulary) > PRECISE_BUDGET:
+    rare = [g for g in groups if not any(vocabulary.is_common(term) for term in g)]
+    matches = _documents(groups[0], vocabulary)
+    if matches > PRECISE_BUDGET:
         raise QueryError("Those words are too common to search: add a rarer word or two.")
     phrases = [" ".join(p) for p in query.phrases if all(w in vocabulary for w in p)]
-    rare = [group for group in terms if not any(vocabulary.is_common(t) for t in group)]
-    if not rare and len(query.words) > 2:
+    if matches > RANK_BUDGET and len(query.words) >= 3:
         precise = _all_of([(query.text,)], phrases)
-    else:
-        precise = _all_of((rare if len(rare) >= 2 else terms)[:MAX_AND_TERMS], phrases)
-    # Common words are left out: in an OR, bm25 would load their positions for every match.
-    rarest = (rare or terms)[:BROAD_TERMS]
-    while True:
+    else:  # the commonest words would make bm25 load long position lists for every match
+        narrowing = [g for g in groups if _documents(g, vocabulary) <= STOPWORD_SHARE * vocabulary.segments]
+        precise = _all_of((narrowing or groups)[:MAX_AND_TERMS], phrases)
+    return CandidatePlan(precise, _broad_expression(rare[:BROAD_TERMS], phrases, vocabulary))
+
+
+def _broad_expression(rarest: list[tuple[str, ...]], phrases: list[str], vocabulary: Vocabulary) -> str | None:
+    """Segments holding all but one or two of `rarest`, dropping the commoner terms until the
+    postings walked fit BROAD_BUDGET; None when even the rarest alone does not."""
+    while rarest:
         needed = len(rarest) - 2 if len(rarest) >= 4 else max(1, len(rarest) - 1)
-        groups = list(itertools.combinations(rarest, needed))
-        cost = sum(min(_documents(term, vocabulary) for term in group) for group in groups)
-        if cost <= BROAD_BUDGET or len(rarest) == 1:
-            break
+        combinations = list(itertools.combinations(rarest, needed))
+        if sum(min(_documents(g, vocabulary) for g in combo) for combo in combinations) <= BROAD_BUDGET:
+            broad = " OR ".join(f"({_all_of(combo, [])})" for combo in combinations)
+            return f"{_all_of([], phrases)} AND ({broad})" if phrases else broad
         rarest = rarest[:-1]
-    broad = " OR ".join(f"({_all_of(group, [])})" for group in groups)
-    if phrases:
-        broad = f"{_all_of([], phrases)} AND ({broad})"
-    return CandidatePlan(precise=precise, broad=broad)
+    return None
 
 
 def term_group(word: str, vocabulary: Vocabulary) -> tuple[str, ...]:
