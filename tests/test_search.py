@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.ingest.indexer import index_paths
-from bot.search.engine import Searcher, is_quotable
+from bot.search.engine import Searcher, candidate_plan, is_quotable
 from bot.search.links import deep_link
 from bot.search.query import QueryError, SearchFilters, parse_query
 from bot.search.vocabulary import Vocabulary
@@ -209,3 +209,38 @@ def test_parse_query_keeps_phrases_and_folds_accents() -> None:
     assert query.words == ("cafe", "slot", "machine", "don", "t")
     assert query.phrases == (("slot", "machine"),)
     assert query.fts_expression() == '"slot machine" "cafe" "slot" "machine" "don" "t"'
+
+
+def plan_for(text: str, counts: dict[str, int], segments: int = 1_000_000):
+    return candidate_plan(parse_query(text), Vocabulary(counts, segments))
+
+
+def test_plan_ands_the_rare_words_and_leaves_stop_words_out() -> None:
+    counts = {"the": 700_000, "of": 400_000, "dopamine": 900, "lever": 1_500, "casino": 2_500}
+    plan = plan_for("the dopamine of the lever casino", counts)
+    assert plan.precise == '"dopamine" AND "lever" AND "casino"'
+    assert plan.broad == '("dopamine" AND "lever") OR ("dopamine" AND "casino") OR ("lever" AND "casino")'
+
+
+def test_plan_uses_the_phrase_when_the_rarest_word_still_matches_many_rows() -> None:
+    counts = {"people": 20_000, "think": 25_000, "really": 28_000}
+    assert plan_for("people really think", counts).precise == '"people really think"'
+
+
+def test_plan_refuses_queries_of_only_very_common_words() -> None:
+    with pytest.raises(QueryError, match="too common"):
+        plan_for("the of the", {"the": 700_000, "of": 400_000})
+
+
+def test_plan_reports_words_that_are_in_no_transcript() -> None:
+    with pytest.raises(QueryError, match="in any transcript"):
+        plan_for("qwxz", {"the": 10})
+
+
+def test_plan_offers_every_close_spelling_of_a_misspelt_word() -> None:
+    plan = plan_for("macine lever", {"machine": 30, "marine": 20, "lever": 10})
+    assert plan.precise == '"lever" AND ("machine" OR "marine")'
+
+
+def test_broad_plan_is_dropped_when_even_the_rarest_word_is_too_costly() -> None:
+    assert plan_for("people", {"people": 20_000}).broad is None
