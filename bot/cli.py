@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 
 from bot.config import Settings, SettingsError
 from bot.ingest.indexer import IndexReport, index_paths
@@ -34,7 +34,7 @@ SAMPLE_QUERY = "fix the bugs before the users find them"
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `rewind` script."""
-    load_dotenv()
+    load_dotenv(find_dotenv(usecwd=True))  # the .env of the folder the operator runs from
     parser = _parser()
     args = parser.parse_args(argv)
     try:

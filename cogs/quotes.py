@@ -1,0 +1,74 @@
+"""`/quote search` and `/quote random`."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.client import RewindBot
+from bot.search.engine import Hit
+from bot.search.query import SearchFilters
+
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def hit_embed(hit: Hit) -> discord.Embed:
+    """One hit as an embed, within Discord's limits, linking to the moment when it can."""
+    embed = discord.Embed(title=render.hit_title(hit), description=render.quote_description(hit), url=hit.url)
+    embed.add_field(name="Episode", value=render.episode_line(hit), inline=True)
+    if hit.url and hit.start_seconds is not None:
+        moment = f"[{render.timestamp(hit.start_seconds)}]({hit.url})"
+        embed.add_field(name="Listen", value=render.clip(moment, render.FIELD_VALUE_LIMIT), inline=True)
+    return embed
+
+
+class Quotes(commands.GroupCog, group_name="quote", group_description="Find what was said, and when"):
+    """Quote search over the indexed transcripts."""
+
+    def __init__(self, bot: RewindBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(name="search")
+    @app_commands.describe(
+        query="Words of the quote as you remember them",
+        show="Only this show",
+        speaker="Only lines by this speaker",
+        episode="Only this episode (number or title)",
+    )
+    @app_commands.checks.cooldown(3, 10.0, key=lambda i: i.user.id)
+    async def search(
+        self,
+        interaction: discord.Interaction,
+        query: app_commands.Range[str, 1, 500],
+        show: str | None = None,
+        speaker: str | None = None,
+        episode: str | None = None,
+    ) -> None:
+        """Find the moment a quote was said."""
+        await interaction.response.defer(thinking=True)
+        filters = SearchFilters(show=show, speaker=speaker, episode=episode)
+        hits = await self.bot.searcher.search(query, limit=1, filters=filters)
+        if not hits:
+            await interaction.followup.send("No matching quote. Try fewer or different words.", ephemeral=True)
+            return
+        await interaction.followup.send(embed=hit_embed(hits[0]), allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="random")
+    @app_commands.describe(show="Only this show", speaker="Only lines by this speaker")
+    @app_commands.checks.cooldown(3, 10.0, key=lambda i: i.user.id)
+    async def random(
+        self, interaction: discord.Interaction, show: str | None = None, speaker: str | None = None
+    ) -> None:
+        """A random line worth quoting."""
+        hit = await self.bot.searcher.random_quote(SearchFilters(show=show, speaker=speaker))
+        if hit is None:
+            await interaction.response.send_message("No quotable line found for that.", ephemeral=True)
+            return
+        await interaction.response.send_message(embed=hit_embed(hit), allowed_mentions=NO_MENTIONS)
+
+
+async def setup(bot: RewindBot) -> None:
+    await bot.add_cog(Quotes(bot))
