@@ -133,7 +133,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         db = args.db or Path(scratch) / "catalogue.db"
         if not db.exists():
-            asyncio.run(build(db, args.segments, Path(scratch)))
+            folder = Path(scratch) / "catalogue"
+            folder.mkdir()
+            asyncio.run(build(db, args.segments, folder))
             # Measure in a fresh process, as the bot would run: the indexer's memory is not the searcher's.
             command = [
                 sys.executable,

@@ -137,3 +137,14 @@ async def test_worker_processes_give_the_same_index(tmp_path: Path) -> None:
         results.append([(e.title, e.segments, e.published) for e in await store.list_episodes()])
         await store.close()
     assert results[0] == results[1]
+
+
+async def test_a_database_kept_in_the_transcript_folder_is_not_indexed(tmp_path: Path) -> None:
+    folder = tmp_path / "show"
+    write(folder, "ep-1-launch.srt", SRT.format(word="first"))
+    store = await Store.open(folder / "rewind.db")
+    try:
+        report = await index_paths(store, [folder])
+        assert (report.files, report.indexed, report.rejects) == (1, 1, [])
+    finally:
+        await store.close()

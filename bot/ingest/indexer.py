@@ -230,6 +230,7 @@ def _is_transcript_candidate(path: Path) -> bool:
         name.startswith(".")
         or name == FOLDER_SIDECAR
         or name.endswith(SIDECAR_SUFFIXES)
+        or name.endswith(("-wal", "-shm", "-journal"))  # SQLite's companions of a database kept here
         or path.suffix.lower() in _IGNORED_SUFFIXES
     )
 
