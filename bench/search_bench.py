@@ -101,13 +101,13 @@ async def run(db: Path, queries: int, seed: int) -> None:
         async def bare(query: str) -> None:
             await store.candidates(parse_query(query).fts_expression(), SegmentFilter(), 5, time_limit=5.0)
 
-        print(f"{'shape':<26} {'rewind p50/p99/max ms':>24} {'bare FTS5 p50/p99/max ms':>26}")
-        for name, texts in shapes.items():
-            ours = await timed(lambda q: searcher.search(q, limit=5), texts)
-            theirs = await timed(bare, texts)
-            print(f"{name:<26} {summary(ours):>24} {summary(theirs):>26}")
+        ours = {name: await timed(lambda q: searcher.search(q, limit=5), texts) for name, texts in shapes.items()}
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"memory after the queries: {rss_mb():.0f} MB (peak {peak:.0f} MB)")
+        print(f"memory after Rewind's queries: {rss_mb():.0f} MB (peak so far {peak:.0f} MB)")
+        theirs = {name: await timed(bare, texts) for name, texts in shapes.items()}
+        print(f"{'shape':<26} {'rewind p50/p99/max ms':>24} {'bare FTS5 p50/p99/max ms':>26}")
+        for name in shapes:
+            print(f"{name:<26} {summary(ours[name]):>24} {summary(theirs[name]):>26}")
     finally:
         await store.close()
 
