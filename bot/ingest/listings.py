@@ -20,7 +20,7 @@ _DURATION_LINE = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
 _FEED_EPISODE_LINK = re.compile(r"/(\d{1,5})(?:/|$)")
 
 
-def parse_feed(text: str) -> tuple[str | None, list[ParsedEpisode]]:
+def parse_feed(text: str) -> list[ParsedEpisode]:
     """Read an RSS or Atom feed: one episode per item, its show notes as segments."""
     feed = feedparser.parse(text, sanitize_html=False, resolve_relative_uris=False)
     if not feed.entries:
@@ -41,7 +41,7 @@ def parse_feed(text: str) -> tuple[str | None, list[ParsedEpisode]]:
         )
         key = entry.get("id") or entry.get("link") or f"item-{index}"
         episodes.append(ParsedEpisode(meta, notes_segments(notes), key=key, from_listing=True))
-    return show, episodes
+    return episodes
 
 
 def _entry_notes(entry: feedparser.FeedParserDict) -> str:
@@ -91,7 +91,7 @@ def looks_like_directory(lines: list[str]) -> bool:
     return dates >= 3 or (headed and dates >= 1)
 
 
-def parse_directory(text: str) -> tuple[str | None, list[ParsedEpisode]]:
+def parse_directory(text: str) -> list[ParsedEpisode]:
     """Read a directory page: title, duration, notes, then the date on a line of its own."""
     lines = [line.strip() for line in text.split("\n")]
     show = next((line for line in lines if line), None)
@@ -108,7 +108,7 @@ def parse_directory(text: str) -> tuple[str | None, list[ParsedEpisode]]:
             block.append(line)
     if not episodes:
         raise ParseError("a directory page with no dated entries")
-    return show, episodes
+    return episodes
 
 
 def _directory_entry(block: list[str], published: dt.date | None, show: str | None, index: int) -> ParsedEpisode | None:

@@ -31,8 +31,7 @@ def parse_document(text: str, path: Path) -> ParsedDocument:
     if head.startswith("{"):
         return _transcript("podcast-json", listings.parse_podcast_json(text), text, path)
     if re.match(r"(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)?<(?:rss|feed|rdf:RDF)\b", head, re.DOTALL):
-        _, episodes = listings.parse_feed(text)
-        return ParsedDocument("rss", tuple(episodes))
+        return ParsedDocument("rss", tuple(listings.parse_feed(text)))
     if "<cite" in head or ("<html" in head.lower() and "<cite" in text):
         return _transcript("html", listings.parse_transcript_html(text), text, path)
 
@@ -44,8 +43,7 @@ def parse_document(text: str, path: Path) -> ParsedDocument:
         return _transcript(name, scan.utterances, text, path, front, captioned=True, skipped=scan.skipped)
     content = [line for line in lines if line.strip()]
     if listings.looks_like_directory(content):
-        _, episodes = listings.parse_directory(body)
-        return ParsedDocument("directory-page", tuple(episodes))
+        return ParsedDocument("directory-page", tuple(listings.parse_directory(body)))
     if _share(content, captions.STAMPED_LINE.match) >= 0.3:
         return _transcript("timestamped-text", captions.parse_stamped_lines(body), text, path, front)
     if _share(content, captions.LONE_STAMP.match) >= 0.15:
