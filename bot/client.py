@@ -50,7 +50,13 @@ class RewindBot(commands.Bot):
         await self._sync_commands()
 
     async def _index_configured_folders(self) -> None:
-        report = await index_paths(self.store, self.settings.transcript_dirs, workers=self.settings.index_workers)
+        # A connection of its own: searches keep reading the last committed index (WAL) while
+        # this one writes, and never run inside the indexer's transactions.
+        writer = await Store.open(self.settings.database)
+        try:
+            report = await index_paths(writer, self.settings.transcript_dirs, workers=self.settings.index_workers)
+        finally:
+            await writer.close()
         log.info(
             "indexed %d files (%d unchanged, %d rejected) in %.1f s",
             report.indexed,

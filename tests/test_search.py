@@ -244,3 +244,19 @@ def test_plan_offers_every_close_spelling_of_a_misspelt_word() -> None:
 
 def test_broad_plan_is_dropped_when_even_the_rarest_word_is_too_costly() -> None:
     assert plan_for("people", {"people": 20_000}).broad is None
+
+
+async def test_searches_see_another_connections_reindex_once_committed(tmp_path: Path) -> None:
+    reader = await Store.open(tmp_path / "r.db")
+    writer = await Store.open(tmp_path / "r.db")
+    try:
+        searcher = Searcher(reader, recheck_seconds=0)
+        with pytest.raises(QueryError, match="in any transcript"):
+            await searcher.search("zyzzyva")
+        write(tmp_path / "casts", "ep-1-words.srt", "1\n00:00:01,000 --> 00:00:02,000\nZyzzyva is a word.\n")
+        await index_paths(writer, [tmp_path / "casts"])
+        (hit,) = await searcher.search("zyzzyva")
+        assert hit.text == "Zyzzyva is a word."
+    finally:
+        await writer.close()
+        await reader.close()

@@ -87,8 +87,9 @@ class Hit:
 class Searcher:
     """Quote search over a store, with the vocabulary cached until the index changes."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, recheck_seconds: float = CHANGE_CHECK_SECONDS) -> None:
         self.store = store
+        self.recheck_seconds = recheck_seconds
         self._vocabulary: Vocabulary | None = None
         self._marker: tuple[int, int] | None = None
         self._checked = 0.0
@@ -96,11 +97,12 @@ class Searcher:
     async def vocabulary(self) -> Vocabulary:
         """The cached vocabulary, reloaded when the index has changed.
 
-        Writes through this process's store are seen at once; another process's (a CLI `index`
-        while the bot runs) within CHANGE_CHECK_SECONDS, which spares most searches a query.
+        Writes through this store's connection are seen at once; another connection's (the bot's
+        indexer, a CLI `index` while the bot runs) within `recheck_seconds`, which spares most
+        searches a query.
         """
         now = time.monotonic()
-        recently_checked = now < self._checked + CHANGE_CHECK_SECONDS
+        recently_checked = now < self._checked + self.recheck_seconds
         if self._vocabulary is not None and recently_checked and self._marker_is_current():
             return self._vocabulary
         marker = await self.store.change_marker()
