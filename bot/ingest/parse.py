@@ -39,7 +39,7 @@ def parse_document(text: str, path: Path) -> ParsedDocument:
     lines = body.split("\n")
     if ("-->" in body or "," in body) and any(captions.timing_match(line) for line in lines):
         scan = captions.scan_cues(body)
-        name = "vtt" if head.startswith("WEBVTT") else "srt"
+        name = "vtt" if head.startswith("WEBVTT") else "srt" if "-->" in body else "sbv"
         return _transcript(name, scan.utterances, text, path, front, captioned=True, skipped=scan.skipped)
     content = [line for line in lines if line.strip()]
     if listings.looks_like_directory(content):

@@ -1,9 +1,11 @@
 """Find the moment a half-remembered quote was said.
 
-One bounded FTS5 query gathers candidates: the query's informative words (misspellings corrected
-against the index's own vocabulary, very common words left out) ORed together, ranked by bm25.
-rapidfuzz then re-scores each candidate, alone and joined with its neighbours, against the whole
-query, so a quote with a word missing, two words swapped or one spanning two captions still wins.
+Misspelt words are replaced by their closest spellings in the index's own vocabulary. A precise
+FTS5 query (the rarest words ANDed, or the quote as a phrase) gathers candidates by bm25; when none
+of them is close enough, a broad one (all but one or two of the rarest words) adds more. Both are
+bounded up front by the vocabulary's counts. rapidfuzz then scores each candidate, alone and joined
+with its neighbour, against the whole query, so a quote with a word missing, two words swapped, a
+typo, or one that spans two captions still finds its moment.
 """
 
 from __future__ import annotations
@@ -33,10 +35,10 @@ RANK_BUDGET = 4_000  # rows bm25 may score before a precise plan narrows itself 
 BROAD_BUDGET = 10_000  # postings the broad plan's AND groups may walk, summed
 STOPWORD_SHARE = 0.1  # words in more segments than this never join a precise AND
 CONFIDENT = 70.0  # a precise candidate scoring this well ends the search
-NEAR_SECONDS = 20.0
+MIN_SCORE = 45.0  # candidates scoring below this are not shown
+NEAR_SECONDS = 20.0  # hits closer than this in one episode are one moment
 CHANGE_CHECK_SECONDS = 1.0
 _NON_WORD = re.compile(r"[\W_]+")
-MIN_SCORE = 45.0
 FILLER = frozenset(
     "yeah yes yep no okay ok right uh um hmm mhm so well thanks thank you sure cool great awesome totally "
     "exactly absolutely bye hi hello".split()
