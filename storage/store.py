@@ -329,12 +329,6 @@ class Store:
                 async for row in cursor
             ]
 
-    async def rejected_sources(self) -> list[SourceRecord]:
-        """Files the last runs could not index, with the reason."""
-        query = "SELECT path, shown_path, content_hash, status, format, detail FROM sources WHERE status = 'rejected'"
-        async with self._db.execute(query + " ORDER BY shown_path") as cursor:
-            return [SourceRecord(*row) async for row in cursor]
-
     async def counts(self) -> dict[str, int]:
         """How many shows, episodes, segments and rejected files the index holds."""
         query = """
