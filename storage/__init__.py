@@ -2,6 +2,7 @@
 
 from storage.store import (
     Candidate,
+    EpisodeRecord,
     EpisodeRow,
     QueryTimeout,
     SegmentFilter,
@@ -10,4 +11,13 @@ from storage.store import (
     StoreError,
 )
 
-__all__ = ["Candidate", "EpisodeRow", "QueryTimeout", "SegmentFilter", "SourceRecord", "Store", "StoreError"]
+__all__ = [
+    "Candidate",
+    "EpisodeRecord",
+    "EpisodeRow",
+    "QueryTimeout",
+    "SegmentFilter",
+    "SourceRecord",
+    "Store",
+    "StoreError",
+]

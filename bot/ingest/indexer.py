@@ -20,7 +20,7 @@ from bot.ingest.decode import decode_text
 from bot.ingest.metadata import folder_show_name, parse_date, parse_duration
 from bot.ingest.model import EpisodeFacts, Metadata, ParsedDocument, ParsedEpisode, ParseError
 from bot.ingest.parse import parse_document
-from storage import SourceRecord, Store
+from storage import EpisodeRecord, SourceRecord, Store
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ class GroupOutcome:
     """A parsed group: one record per file and the episodes to store."""
 
     records: tuple[SourceRecord, ...]
-    episodes: tuple[tuple[str, ParsedEpisode, str, EpisodeFacts], ...]
+    episodes: tuple[EpisodeRecord, ...]
 
 
 Progress = Callable[[int, int, IndexReport], None]
@@ -154,7 +154,7 @@ async def index_paths(
     async for outcome in _parse_all(pending, workers):
         batch.append(outcome)
         done += len(outcome.records)
-        if sum(len(e[1].segments) for o in batch for e in o.episodes) >= BATCH_SEGMENTS or done == report.files:
+        if sum(len(e.segments) for o in batch for e in o.episodes) >= BATCH_SEGMENTS or done == report.files:
             await _write(store, batch, report)
             batch = []
         if progress:
@@ -290,8 +290,7 @@ def parse_group(group: FileGroup) -> GroupOutcome:
         detail = "; ".join([*document.warnings, *([sidecar_problem] if sidecar_problem else [])]) or None
         records[item.path] = _record(group, item, "indexed", document.format, detail)
         for episode in document.episodes:
-            episode = _apply_overrides(episode, overrides)
-            episodes.append((str(item.path), episode, document.format, episode_facts(episode, item.path)))
+            episodes.append(episode_record(_apply_overrides(episode, overrides), item.path, document.format))
     ordered = tuple(records[item.path] for item in group.files)
     return GroupOutcome(ordered, tuple(episodes))
 
@@ -392,6 +391,19 @@ def _apply_overrides(episode: ParsedEpisode, overrides: Metadata) -> ParsedEpiso
         show_origin="explicit" if overrides.show else episode.show_origin,
         title_origin="explicit" if overrides.title else episode.title_origin,
         published_origin="explicit" if overrides.published else episode.published_origin,
+    )
+
+
+def episode_record(episode: ParsedEpisode, path: Path, format_name: str) -> EpisodeRecord:
+    """What the store writes for one parsed episode."""
+    speakers = sorted({s.speaker for s in episode.segments if s.speaker}) if episode.real_speakers else []
+    return EpisodeRecord(
+        source_path=str(path),
+        item_key=episode.key,
+        format=format_name,
+        facts=episode_facts(episode, path),
+        speakers=tuple(speakers),
+        segments=[(s.start, s.end, s.speaker, s.text) for s in episode.segments],
     )
 
 
