@@ -25,7 +25,8 @@ from storage import EpisodeRecord, SourceRecord, Store
 log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
-BATCH_SEGMENTS = 20_000  # files written per transaction: each file stays all-or-nothing, commits are fewer
+PARSE_AHEAD = 64  # groups handed to the workers ahead of the writer, so neither waits for the other
+BATCH_SEGMENTS = 50_000  # files written per transaction: each file stays all-or-nothing, commits are fewer
 SIDECAR_SUFFIXES = (".meta.yaml", ".meta.yml", ".meta.json")
 FOLDER_SIDECAR = "rewind.meta.yaml"
 _IGNORED_SUFFIXES = frozenset(
@@ -196,7 +197,7 @@ async def _parse_all(groups: list[FileGroup], workers: int) -> Iterable[GroupOut
     loop = asyncio.get_running_loop()
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        window = 4 * workers
+        window = PARSE_AHEAD
         futures = [loop.run_in_executor(pool, parse_group, group) for group in groups[:window]]
         for index in range(len(groups)):
             outcome = await futures[index]
