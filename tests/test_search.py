@@ -260,3 +260,21 @@ async def test_searches_see_another_connections_reindex_once_committed(tmp_path:
     finally:
         await writer.close()
         await reader.close()
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("who said that thing about dopamine and slot machines", ("dopamine", "and", "slot", "machines")),
+        ("What was the bit where someone talked about the secret ingredient", ("secret", "ingredient")),
+        ("who said it", ("who", "said", "it")),  # too little left: searched as typed
+        ("he said that the lever was stuck", ("he", "said", "that", "the", "lever", "was", "stuck")),
+    ],
+)
+def test_a_question_around_the_quote_is_trimmed(typed: str, words: tuple[str, ...]) -> None:
+    assert parse_query(typed).words == words
+
+
+async def test_a_question_finds_the_moment_it_asks_about(searcher: Searcher) -> None:
+    (hit, *_) = await searcher.search("who said that thing about the secret ingredient of every casino")
+    assert hit.speaker == "Ben"

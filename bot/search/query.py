@@ -13,6 +13,9 @@ MAX_TERMS = 40
 _FILTER = re.compile(r'\b(show|speaker|episode|ep|after|since|before|until):(?:"([^"]*)"?|(\S+))', re.IGNORECASE)
 _PHRASE = re.compile(r'"([^"]*)"?')
 _KEYS = {"ep": "episode", "since": "after", "until": "before"}
+_QUESTION_WORDS = frozenset("who what when where which whoever someone somebody remember".split())
+_SAYING = frozenset("said say says saying talked talk talking mentioned mention explained discussed".split())
+_FRAMING = frozenset("that the this a an something thing bit part quote line one about on like where how".split())
 
 
 class QueryError(ValueError):
@@ -67,12 +70,29 @@ def parse_query(text: str, filters: SearchFilters | None = None) -> ParsedQuery:
         found = _with_filter(found, _KEYS.get(match[1].lower(), match[1].lower()), (match[2] or match[3] or "").strip())
     rest = _FILTER.sub(" ", text)
     phrases = tuple(p for p in (tuple(tokens(m[1])) for m in _PHRASE.finditer(rest)) if len(p) > 1)
-    words = tuple(tokens(rest))
+    words = strip_question(tuple(tokens(rest)))
     if not words:
         raise QueryError("Type a few words of the quote you remember.")
     if len(words) > MAX_TERMS:
         raise QueryError(f"That query has too many words: use at most {MAX_TERMS}.")
     return ParsedQuery(words, phrases, found.merged_over(filters or SearchFilters()))
+
+
+def strip_question(words: tuple[str, ...]) -> tuple[str, ...]:
+    """`who said that thing about dopamine and slot machines` -> `dopamine and slot machines`.
+
+    Only a question that opens with a question word and a saying verb within its first eight
+    words is trimmed, so a quote that merely contains `said` is searched as typed.
+    """
+    if len(words) < 3 or words[0] not in _QUESTION_WORDS:
+        return words
+    verb = next((i for i, word in enumerate(words[:8]) if word in _SAYING), None)
+    if verb is None:
+        return words
+    rest = list(words[verb + 1 :])
+    while rest and rest[0] in _FRAMING:
+        rest.pop(0)
+    return tuple(rest) if len(rest) >= 2 else words
 
 
 def _with_filter(filters: SearchFilters, key: str, value: str) -> SearchFilters:
