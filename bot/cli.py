@@ -16,6 +16,7 @@ from dotenv import find_dotenv, load_dotenv
 
 from bot.config import Settings, SettingsError
 from bot.ingest.indexer import IndexReport, index_paths
+from bot.render import timestamp
 from bot.search.engine import Hit, Searcher
 from bot.search.query import QueryError, SearchFilters
 from storage import EpisodeRow, Store, StoreError
@@ -155,19 +156,9 @@ def format_episode_table(episodes: Sequence[EpisodeRow]) -> str:
     for e in episodes:
         rows.append(
             f"{e.id:>5}  {(e.show or '-')[:24]:<24}  {'' if e.number is None else e.number:>5}  "
-            f"{e.published or '':<10}  {format_duration(e.duration_seconds):>8}  {e.segments:>5}  {e.title[:60]}"
+            f"{e.published or '':<10}  {timestamp(e.duration_seconds):>8}  {e.segments:>5}  {e.title[:60]}"
         )
     return "\n".join(rows)
-
-
-def format_duration(seconds: float | None) -> str:
-    """`h:mm:ss` (or `m:ss`) for a number of seconds; empty when unknown."""
-    if seconds is None:
-        return ""
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
 
 
 async def _search(args: argparse.Namespace, settings: Settings) -> int:
@@ -204,7 +195,7 @@ def format_hit(hit: Hit) -> str:
     where = f"{hit.show or 'Unknown show'} - {hit.title}"
     if hit.published:
         where += f" ({hit.published})"
-    when = f" @ {format_duration(hit.start_seconds)}" if hit.start_seconds is not None else ""
+    when = f" @ {timestamp(hit.start_seconds)}" if hit.start_seconds is not None else ""
     who = f"{hit.speaker}: " if hit.speaker else ""
     text = hit.text
     for start, end in reversed(hit.highlights):
