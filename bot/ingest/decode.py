@@ -49,7 +49,7 @@ def _decode(data: bytes) -> str:
 
 
 def _control_ratio(text: str) -> float:
-    sample = text[:100_000]
+    sample = text[:20_000]
     if not sample:
         return 0.0
     return (len(sample) - len(sample.translate(_DROP_CONTROLS))) / len(sample)

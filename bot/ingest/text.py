@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 import re
 
-_MARKUP_CHARS = frozenset("<&{\\")
+_FULL_TIMESTAMP = re.compile(r"(\d{1,3}):([0-5]\d):([0-5]\d)[.,](\d{3})$")
+_MARKUP_CHARS = ("<", "&", "{", "\\")
 _LOOSE_SPACE = re.compile(r"\s\s|[\t\n\r\f\v]")
 _TAG = re.compile(r"<[^>\n]{0,200}>")
 _ASS_OVERRIDE = re.compile(r"\{\\[^}]*\}")
@@ -87,6 +88,10 @@ _NOT_NAMES = frozenset(
 
 def parse_timestamp(value: str) -> float | None:
     """Return seconds for `HH:MM:SS.mmm`, `MM:SS,mmm`, `H:MM:SS` and the like, else None."""
+    full = _FULL_TIMESTAMP.match(value)
+    if full:  # the common caption form, read in one step
+        hours, minutes, seconds, millis = full.groups()
+        return int(hours) * 3600 + int(minutes) * 60 + int(seconds) + int(millis) / 1000
     parts = value.strip().replace(",", ".").split(":")
     if not 2 <= len(parts) <= 3:
         return None
@@ -107,7 +112,7 @@ def parse_timestamp(value: str) -> float | None:
 
 def clean_markup(text: str) -> str:
     """Strip caption tags and entities and fold white space."""
-    if not _MARKUP_CHARS.intersection(text):
+    if not any(mark in text for mark in _MARKUP_CHARS):
         return _SPACES.sub(" ", text).strip() if _LOOSE_SPACE.search(text) else text.strip()
     text = _ASS_OVERRIDE.sub("", text).replace("\\N", " ").replace("\\n", " ")
     text = html.unescape(_TAG.sub("", text))
