@@ -15,3 +15,9 @@ def test_ruff_finds_nothing() -> None:
 def test_the_domain_imports_without_discord() -> None:
     code = "import sys, bot.cli, bot.ingest.indexer, storage; sys.exit('discord' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO, check=False).returncode == 0
+
+
+def test_code_is_ruff_formatted() -> None:
+    command = [sys.executable, "-m", "ruff", "format", "--check", "--no-cache", str(REPO)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
