@@ -216,6 +216,11 @@ class Store:
         async with self._db.execute("SELECT path, content_hash FROM sources") as cursor:
             return {path: digest async for path, digest in cursor}
 
+    async def indexed_paths(self) -> set[str]:
+        """Files whose episodes are in the index now."""
+        async with self._db.execute("SELECT path FROM sources WHERE status = 'indexed'") as cursor:
+            return {path async for (path,) in cursor}
+
     async def replace_sources(self, groups: Sequence[tuple[Sequence[SourceRecord], Sequence[EpisodeRecord]]]) -> int:
         """Replace these files' rows and episodes in one transaction; return segments written."""
         written = 0

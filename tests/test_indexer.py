@@ -148,3 +148,21 @@ async def test_a_database_kept_in_the_transcript_folder_is_not_indexed(tmp_path:
         assert (report.files, report.indexed, report.rejects) == (1, 1, [])
     finally:
         await store.close()
+
+
+async def test_a_file_that_turns_bad_keeps_its_last_good_version(store: Store, tmp_path: Path) -> None:
+    folder = tmp_path / "show"
+    path = write(folder, "ep-1-launch.srt", SRT.format(word="first"))
+    await index_paths(store, [folder])
+    path.write_bytes(bytes(range(256)) * 50)  # a botched upload
+    report = await index_paths(store, [folder])
+    (reject,) = report.rejects
+    assert "binary" in reject.reason and "last good version stays indexed" in reject.reason
+    assert len(await store.candidates('"first"', SegmentFilter(), 5)) == 1
+    again = await index_paths(store, [folder])  # still reported on the next run, still searchable
+    assert len(again.rejects) == 1
+    path.write_text(SRT.format(word="fixed"), encoding="utf-8")
+    fixed = await index_paths(store, [folder])
+    assert (fixed.indexed, fixed.rejects) == (1, [])
+    assert await store.candidates('"first"', SegmentFilter(), 5) == []
+    await fts_in_step(store)

@@ -125,6 +125,7 @@ class GroupOutcome:
 
     records: tuple[SourceRecord, ...]
     episodes: tuple[EpisodeRecord, ...]
+    kept: tuple[SourceRecord, ...] = ()  # rejected now, but their last good version stays indexed
 
 
 Progress = Callable[[int, int, IndexReport], None]
@@ -139,6 +140,7 @@ async def index_paths(
     files, roots = await asyncio.to_thread(collect_files, paths)
     groups = await asyncio.to_thread(group_files, files)
     known = await store.source_hashes()
+    indexed_before = await store.indexed_paths()
     report.files = len(files)
     pending = []
     for group in groups:
@@ -156,12 +158,12 @@ async def index_paths(
         batch.append(outcome)
         done += len(outcome.records)
         if sum(len(e.segments) for o in batch for e in o.episodes) >= BATCH_SEGMENTS or done == report.files:
-            await _write(store, batch, report)
+            await _write(store, batch, report, indexed_before)
             batch = []
         if progress:
             progress(done, report.files, report)
     if batch:
-        await _write(store, batch, report)
+        await _write(store, batch, report, indexed_before)
     if pending or gone:
         writing = time.perf_counter()
         await store.relink()
@@ -171,8 +173,9 @@ async def index_paths(
     return report
 
 
-async def _write(store: Store, batch: list[GroupOutcome], report: IndexReport) -> None:
+async def _write(store: Store, batch: list[GroupOutcome], report: IndexReport, indexed_before: set[str]) -> None:
     """Store a batch of parsed groups in one transaction and account for it in the report."""
+    batch = [_keep_last_good(outcome, indexed_before) for outcome in batch]
     writing = time.perf_counter()
     report.segments += await store.replace_sources([(o.records, o.episodes) for o in batch])
     report.store_seconds += time.perf_counter() - writing
@@ -186,6 +189,23 @@ async def _write(store: Store, batch: list[GroupOutcome], report: IndexReport) -
                 report.twins += 1
             else:
                 report.indexed += 1
+        for kept in outcome.kept:
+            reason = f"{kept.detail or 'unreadable'}; its last good version stays indexed"
+            report.rejects.append(Reject(kept.shown_path, reason))
+            log.warning("rejected %s: %s", kept.shown_path, reason)
+
+
+def _keep_last_good(outcome: GroupOutcome, indexed_before: set[str]) -> GroupOutcome:
+    """A file that was indexed and now cannot be read keeps its last good episodes: its record is
+    left out of the write (so its old rows stay, and its old hash makes the next run retry it),
+    unless another file of its group now stands in for it."""
+    if any(record.status == "indexed" for record in outcome.records):
+        return outcome
+    kept = tuple(r for r in outcome.records if r.status == "rejected" and r.path in indexed_before)
+    if not kept:
+        return outcome
+    records = tuple(r for r in outcome.records if r not in kept)
+    return GroupOutcome(records, outcome.episodes, kept)
 
 
 async def _parse_all(groups: list[FileGroup], workers: int) -> Iterable[GroupOutcome]:
