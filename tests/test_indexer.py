@@ -1,6 +1,10 @@
 from pathlib import Path
 
+import pytest
+
+from bot.ingest import indexer
 from bot.ingest.indexer import index_paths
+from bot.ingest.model import ParseError
 from storage import SegmentFilter, Store
 from tests.conftest import SAMPLE, write
 
@@ -166,3 +170,16 @@ async def test_a_file_that_turns_bad_keeps_its_last_good_version(store: Store, t
     assert (fixed.indexed, fixed.rejects) == (1, [])
     assert await store.candidates('"first"', SegmentFilter(), 5) == []
     await fts_in_step(store)
+
+
+def test_oversized_files_are_rejected_before_they_are_read(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(indexer, "MAX_FILE_BYTES", 1_000)
+    path = write(tmp_path, "big.srt", SRT.format(word="x") * 50)
+    with pytest.raises(ParseError, match="file too large"):
+        indexer.read_document(path)
+
+
+def test_a_million_tiny_lines_are_rejected_with_a_clear_reason(tmp_path: Path) -> None:
+    path = write(tmp_path, "cues.txt", "00:00:01 a\n" * (indexer.MAX_LINES + 1))
+    with pytest.raises(ParseError, match="too many lines"):
+        indexer.read_document(path)
