@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.ingest.indexer import index_paths
+from bot.search.choices import Suggester
 from bot.search.engine import Searcher
 from bot.search.query import QueryError
 from storage import Store
@@ -27,6 +28,7 @@ class RewindBot(commands.Bot):
 
     store: Store
     searcher: Searcher
+    suggester: Suggester
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(
@@ -43,6 +45,7 @@ class RewindBot(commands.Bot):
         """Open the database, load the cogs, index the configured folders, sync commands."""
         self.store = await Store.open(self.settings.database)
         self.searcher = Searcher(self.store)
+        self.suggester = Suggester(self.store)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         if self.settings.transcript_dirs:

@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.client import RewindBot
+from bot.search.choices import Choice
 from bot.search.engine import Hit
 from bot.search.query import SearchFilters
 
@@ -22,6 +23,10 @@ def hit_embed(hit: Hit) -> discord.Embed:
         moment = f"[{render.timestamp(hit.start_seconds)}]({hit.url})"
         embed.add_field(name="Listen", value=render.clip(moment, render.FIELD_VALUE_LIMIT), inline=True)
     return embed
+
+
+def _as_choices(choices: list[Choice]) -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=choice.name, value=choice.value) for choice in choices]
 
 
 class Quotes(commands.GroupCog, group_name="quote", group_description="Find what was said, and when"):
@@ -55,6 +60,18 @@ class Quotes(commands.GroupCog, group_name="quote", group_description="Find what
             await interaction.followup.send("No matching quote. Try fewer or different words.", ephemeral=True)
             return
         await interaction.followup.send(embed=hit_embed(hits[0]), allowed_mentions=NO_MENTIONS)
+
+    @search.autocomplete("show")
+    async def _show_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return _as_choices(await self.bot.suggester.shows(current))
+
+    @search.autocomplete("speaker")
+    async def _speaker_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return _as_choices(await self.bot.suggester.speakers(current))
+
+    @search.autocomplete("episode")
+    async def _episode_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return _as_choices(await self.bot.suggester.episodes(current))
 
     @app_commands.command(name="random")
     @app_commands.describe(show="Only this show", speaker="Only lines by this speaker")

@@ -402,6 +402,15 @@ class Store:
             (version,) = await cursor.fetchone()
         return self.writes, int(version)
 
+    async def speaker_names(self) -> list[str]:
+        """The real speakers of all visible episodes, by name."""
+        query = """
+            SELECT DISTINCT value FROM episodes, json_each(episodes.speakers)
+            WHERE merged_into IS NULL ORDER BY value COLLATE NOCASE
+        """
+        async with self._db.execute(query) as cursor:
+            return [name async for (name,) in cursor]
+
     async def show_titles(self) -> list[tuple[int, str]]:
         """Every show's id and title."""
         async with self._db.execute("SELECT id, title FROM shows ORDER BY title") as cursor:

@@ -46,6 +46,9 @@ async def test_the_factory_builds_the_bot_and_its_commands_without_connecting(tm
     payloads = {command.name: command.to_dict(bot.tree) for command in bot.tree.get_commands()}
     assert set(payloads) == {"quote", "help"}
     assert {option["name"] for option in payloads["quote"]["options"]} == {"search", "random"}
+    search = next(o for o in payloads["quote"]["options"] if o["name"] == "search")
+    completed = {o["name"] for o in search["options"] if o.get("autocomplete")}
+    assert completed == {"show", "speaker", "episode"}
     for payload in _walk(payloads.values()):
         assert NAME.match(payload["name"]) and payload["name"] == payload["name"].lower()
         assert 1 <= len(payload["description"]) <= 100

@@ -180,6 +180,8 @@ class Searcher:
 
     async def _episode_ids(self, episode: str, show_ids: tuple[int, ...] | None) -> tuple[int, ...]:
         cleaned = episode.strip().lstrip("#")
+        if cleaned.startswith("id:") and cleaned[3:].isdigit():  # an autocomplete choice
+            return (int(cleaned[3:]),)
         if cleaned.isdigit():
             return tuple(await self.store.episode_ids(int(cleaned), show_ids))
         rows = [(row[0], row[1]) for row in await self.store.episode_titles()]
