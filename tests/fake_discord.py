@@ -1,0 +1,258 @@
+"""A local stand-in for Discord's REST API and gateway, for end-to-end tests of the real client.
+
+It serves the routes Rewind uses on 127.0.0.1 (random port), records every request body, and lets
+a test dispatch gateway events such as INTERACTION_CREATE.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+APPLICATION_ID = "1100000000000000001"
+BOT_ID = "1100000000000000002"
+GUILD_ID = "1100000000000000003"
+CHANNEL_ID = "1100000000000000004"
+MEMBER_ID = "1100000000000000005"
+
+BOT_USER = {"id": BOT_ID, "username": "rewind", "discriminator": "0", "global_name": None, "avatar": None, "bot": True}
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    # discord.py parses a body only when the content type is exactly `application/json`.
+    return web.Response(body=json.dumps(data).encode(), status=status, content_type="application/json")
+
+
+@dataclass
+class Recorded:
+    """One request the bot sent."""
+
+    method: str
+    path: str
+    body: Any
+
+
+@dataclass
+class FakeDiscord:
+    requests: list[Recorded] = field(default_factory=list)
+    identified: asyncio.Event = field(default_factory=asyncio.Event)
+    _socket: web.WebSocketResponse | None = None
+    _sequence: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1200000000000000000))
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        return app
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        body = await request.json() if request.can_read_body and request.content_type == "application/json" else None
+        path = "/" + request.match_info["tail"]
+        async with self._changed:
+            self.requests.append(Recorded(request.method, path, body))
+            self._changed.notify_all()
+        if path == "/users/@me":
+            return _json(BOT_USER)
+        if path == "/oauth2/applications/@me":
+            return _json(
+                {
+                    "id": APPLICATION_ID,
+                    "name": "Rewind",
+                    "icon": None,
+                    "description": "",
+                    "bot_public": True,
+                    "bot_require_code_grant": False,
+                    "verify_key": "0" * 64,
+                    "flags": 0,
+                    "owner": {**BOT_USER, "id": MEMBER_ID, "bot": False},
+                    "team": None,
+                }
+            )
+        if path.endswith("/commands") and request.method == "PUT":
+            return _json(
+                [
+                    {
+                        **command,
+                        "id": str(next(self._ids)),
+                        "application_id": APPLICATION_ID,
+                        "version": "1",
+                        "default_member_permissions": None,
+                        "type": 1,
+                    }
+                    for command in body
+                ]
+            )
+        if path.endswith("/callback"):  # discord.py asks `with_response` and reads what it created
+            interaction_id = path.split("/")[2]
+            data = (body or {}).get("data") or {}
+            created = {"type": body["type"]}
+            if body["type"] == 4:
+                created["message"] = self._message(data)
+            return _json(
+                {
+                    "interaction": {
+                        "id": interaction_id,
+                        "type": 2,
+                        "response_message_loading": body["type"] == 5,
+                        "response_message_ephemeral": bool(data.get("flags", 0) & 64),
+                    },
+                    "resource": created,
+                }
+            )
+        if path.startswith(f"/webhooks/{APPLICATION_ID}/"):
+            return _json(self._message(body or {}))
+        return _json({"message": f"no fake for {request.method} {path}", "code": 0}, status=404)
+
+    def _message(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": str(next(self._ids)),
+            "channel_id": CHANNEL_ID,
+            "author": BOT_USER,
+            "content": body.get("content", ""),
+            "timestamp": "2026-11-22T00:00:00+00:00",
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": body.get("embeds", []),
+            "pinned": False,
+            "type": 0,
+            "flags": body.get("flags", 0),
+        }
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._socket = socket
+        await socket.send_json({"op": 10, "d": {"heartbeat_interval": 45000}})
+        async for message in socket:
+            if message.type != WSMsgType.TEXT:
+                break
+            payload = json.loads(message.data)
+            if payload["op"] == 1:
+                await socket.send_json({"op": 11})
+            elif payload["op"] == 2:
+                await self.dispatch(
+                    "READY",
+                    {
+                        "v": 10,
+                        "user": BOT_USER,
+                        "guilds": [{"id": GUILD_ID, "unavailable": True}],
+                        "session_id": "fake-session",
+                        "resume_gateway_url": str(request.url.with_path("/gateway")),
+                        "application": {"id": APPLICATION_ID, "flags": 0},
+                    },
+                )
+                await self.dispatch(
+                    "GUILD_CREATE",
+                    {
+                        "id": GUILD_ID,
+                        "name": "Test server",
+                        "icon": None,
+                        "owner_id": MEMBER_ID,
+                        "roles": [],
+                        "emojis": [],
+                        "stickers": [],
+                        "features": [],
+                        "member_count": 2,
+                        "members": [],
+                        "channels": [
+                            {
+                                "id": CHANNEL_ID,
+                                "type": 0,
+                                "name": "general",
+                                "position": 0,
+                                "permission_overwrites": [],
+                                "guild_id": GUILD_ID,
+                            }
+                        ],
+                        "threads": [],
+                        "voice_states": [],
+                        "presences": [],
+                        "unavailable": False,
+                        "large": False,
+                        "verification_level": 0,
+                        "default_message_notifications": 0,
+                        "explicit_content_filter": 0,
+                        "mfa_level": 0,
+                        "premium_tier": 0,
+                        "preferred_locale": "en-US",
+                        "nsfw_level": 0,
+                        "system_channel_flags": 0,
+                        "afk_timeout": 300,
+                        "joined_at": "2026-01-01T00:00:00+00:00",
+                    },
+                )
+                self.identified.set()
+        return socket
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        assert self._socket is not None
+        await self._socket.send_json({"op": 0, "t": event, "s": next(self._sequence), "d": data})
+
+    async def slash_command(self, name: str, options: list[dict[str, Any]], *, permissions: str = "0") -> str:
+        """Dispatch INTERACTION_CREATE for a slash command from an ordinary member; return its token."""
+        token = f"token-{next(self._ids)}"
+        await self.dispatch(
+            "INTERACTION_CREATE",
+            {
+                "id": str(next(self._ids)),
+                "application_id": APPLICATION_ID,
+                "type": 2,
+                "token": token,
+                "version": 1,
+                "guild_id": GUILD_ID,
+                "channel_id": CHANNEL_ID,
+                "locale": "en-US",
+                "guild_locale": "en-US",
+                "app_permissions": "2048",
+                "entitlements": [],
+                "authorizing_integration_owners": {},
+                "context": 0,
+                "attachment_size_limit": 26214400,
+                "channel": {
+                    "id": CHANNEL_ID,
+                    "type": 0,
+                    "name": "general",
+                    "guild_id": GUILD_ID,
+                    "position": 0,
+                    "permission_overwrites": [],
+                },
+                "member": {
+                    "user": {
+                        "id": MEMBER_ID,
+                        "username": "member",
+                        "discriminator": "0",
+                        "global_name": None,
+                        "avatar": None,
+                    },
+                    "roles": [],
+                    "joined_at": "2026-01-01T00:00:00+00:00",
+                    "deaf": False,
+                    "mute": False,
+                    "permissions": permissions,
+                    "flags": 0,
+                },
+                "data": {"id": "1", "name": name, "type": 1, "options": options},
+            },
+        )
+        return token
+
+    async def wait_for(self, predicate: Callable[[Recorded], bool]) -> Recorded:
+        """The first recorded request matching `predicate`, waiting (up to 20 s) for it to arrive."""
+        async with asyncio.timeout(20), self._changed:
+            while True:
+                for recorded in self.requests:
+                    if predicate(recorded):
+                        return recorded
+                await self._changed.wait()

@@ -1,0 +1,78 @@
+"""The real discord.py client, pointed at a local fake Discord, answering slash commands."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import yarl
+from aiohttp.test_utils import TestServer
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bot.client import create_bot
+from bot.config import Settings
+from tests.conftest import SAMPLE
+from tests.fake_discord import APPLICATION_ID, FakeDiscord
+
+TOKEN = "MTAxMjM0NTY3ODkwMTIzNDU2Nzg5.GaBcDe.abcdefghijklmnopqrstuvwxyz0123"
+
+
+@pytest.fixture
+async def discord_server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
+    fake = FakeDiscord()
+    server = TestServer(fake.app(), host="127.0.0.1")
+    await server.start_server()
+    base = f"http://127.0.0.1:{server.port}"
+    monkeypatch.setattr(Route, "BASE", f"{base}/api/v10")
+    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(f"ws://127.0.0.1:{server.port}/gateway"))
+    yield fake
+    await server.close()
+
+
+@pytest.fixture
+async def running_bot(discord_server: FakeDiscord, tmp_path: Path) -> AsyncIterator[FakeDiscord]:
+    settings = Settings.from_mapping(
+        {
+            "DISCORD_TOKEN": TOKEN,
+            "REWIND_DB": str(tmp_path / "rewind.db"),
+            "TRANSCRIPT_DIRS": str(SAMPLE),
+            "INDEX_WORKERS": "1",
+        }
+    )
+    bot = create_bot(settings)
+    task = asyncio.create_task(bot.start(TOKEN))
+    await asyncio.wait_for(discord_server.identified.wait(), 30)
+    await asyncio.wait_for(bot._indexing, 60)
+    yield discord_server
+    await bot.close()
+    await asyncio.wait_for(task, 30)
+
+
+async def test_commands_are_synced_with_valid_names(running_bot: FakeDiscord) -> None:
+    sync = await running_bot.wait_for(lambda r: r.method == "PUT" and r.path.endswith("/commands"))
+    assert sync.path == f"/applications/{APPLICATION_ID}/commands"
+    assert {command["name"] for command in sync.body} == {"quote", "help"}
+
+
+async def test_quote_search_defers_then_follows_up_with_the_moment(running_bot: FakeDiscord) -> None:
+    token = await running_bot.slash_command(
+        "quote", [{"name": "search", "type": 1, "options": [{"name": "query", "type": 3, "value": "roll back fast"}]}]
+    )
+    callback = await running_bot.wait_for(lambda r: r.path.endswith(f"/{token}/callback"))
+    assert callback.body["type"] == 5  # deferred: the answer follows
+    followup = await running_bot.wait_for(lambda r: r.path == f"/webhooks/{APPLICATION_ID}/{token}")
+    (embed,) = followup.body["embeds"]
+    assert "Sam Okafor" in embed["description"]
+    assert embed["title"] == "Rewind Radio – Shipping software"
+    assert followup.body["allowed_mentions"] == {"parse": []}
+
+
+async def test_help_answers_privately(running_bot: FakeDiscord) -> None:
+    token = await running_bot.slash_command("help", [])
+    callback = await running_bot.wait_for(lambda r: r.path.endswith(f"/{token}/callback"))
+    assert callback.body["type"] == 4
+    assert callback.body["data"]["flags"] == 64
+    assert "/quote search" in callback.body["data"]["content"]
