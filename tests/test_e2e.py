@@ -14,7 +14,8 @@ from discord.http import Route
 
 from bot.client import create_bot
 from bot.config import Settings
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, needs_shared
+from tests.discord_schema import SPEC, request_errors
 from tests.fake_discord import APPLICATION_ID, FakeDiscord
 
 TOKEN = "MTAxMjM0NTY3ODkwMTIzNDU2Nzg5.GaBcDe.abcdefghijklmnopqrstuvwxyz0123"
@@ -49,6 +50,9 @@ async def running_bot(discord_server: FakeDiscord, tmp_path: Path) -> AsyncItera
     yield discord_server
     await bot.close()
     await asyncio.wait_for(task, 30)
+    if SPEC.is_file():  # every body the bot sent must match Discord's own API description
+        for recorded in discord_server.requests:
+            assert request_errors(recorded.method, recorded.path, recorded.body) == [], recorded
 
 
 async def test_commands_are_synced_with_valid_names(running_bot: FakeDiscord) -> None:
@@ -68,6 +72,12 @@ async def test_quote_search_defers_then_follows_up_with_the_moment(running_bot: 
     assert "Sam Okafor" in embed["description"]
     assert embed["title"] == "Rewind Radio – Shipping software"
     assert followup.body["allowed_mentions"] == {"parse": []}
+
+
+@needs_shared
+def test_the_schema_check_catches_a_bad_body() -> None:
+    bad = [{"name": "Bad Name!", "description": "x" * 300, "type": 1}]
+    assert request_errors("PUT", f"/applications/{APPLICATION_ID}/commands", bad)
 
 
 async def test_help_answers_privately(running_bot: FakeDiscord) -> None:
