@@ -94,6 +94,8 @@ class RewindBot(commands.Bot):
             message = f"Slow down a little: try again in {error.retry_after:.0f} s."
         elif isinstance(error, app_commands.CheckFailure):
             message = "You can't use that command here."
+        elif isinstance(error, app_commands.TransformerError):
+            message = "One of the options is not valid: check its length or spelling and try again."
         else:
             incident = uuid.uuid4().hex[:8]
             log.error("command failed [%s]", incident, exc_info=original)

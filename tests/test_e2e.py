@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -86,3 +87,29 @@ async def test_help_answers_privately(running_bot: FakeDiscord) -> None:
     assert callback.body["type"] == 4
     assert callback.body["data"]["flags"] == 64
     assert "/quote search" in callback.body["data"]["content"]
+
+
+def search_options(query: str) -> list[dict[str, object]]:
+    return [{"name": "search", "type": 1, "options": [{"name": "query", "type": 3, "value": query}]}]
+
+
+async def test_an_oversized_query_gets_a_short_private_explanation(running_bot: FakeDiscord) -> None:
+    # Discord enforces the option's 500-character limit; a client that skips it still gets an answer.
+    token = await running_bot.slash_command("quote", search_options("lever " * 1000))
+    followup = await running_bot.wait_for(lambda r: r.path == f"/webhooks/{APPLICATION_ID}/{token}")
+    assert followup.body["flags"] == 64
+    assert "too long" in followup.body["content"]
+
+
+async def test_mentions_in_a_query_ping_nobody(running_bot: FakeDiscord) -> None:
+    token = await running_bot.slash_command("quote", search_options("@everyone <@1100000000000000005> roll back"))
+    followup = await running_bot.wait_for(lambda r: r.path == f"/webhooks/{APPLICATION_ID}/{token}")
+    assert followup.body["allowed_mentions"] == {"parse": []}
+    assert "@everyone" not in json.dumps(followup.body)
+
+
+async def test_a_query_of_stop_words_is_explained_not_failed(running_bot: FakeDiscord) -> None:
+    token = await running_bot.slash_command("quote", search_options("!!! ???"))
+    followup = await running_bot.wait_for(lambda r: r.path == f"/webhooks/{APPLICATION_ID}/{token}")
+    assert followup.body["flags"] == 64
+    assert "Type a few words" in followup.body["content"]
