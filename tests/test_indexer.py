@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,23 @@ def test_a_million_tiny_lines_are_rejected_with_a_clear_reason(tmp_path: Path) -
     path = write(tmp_path, "cues.txt", "00:00:01 a\n" * (indexer.MAX_LINES + 1))
     with pytest.raises(ParseError, match="too many lines"):
         indexer.read_document(path)
+
+
+async def test_an_unreadable_folder_is_reported_and_its_episodes_kept(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "show"
+    write(folder / "locked", "ep-1-launch.srt", SRT.format(word="first"))
+    await index_paths(store, [folder])
+    real_scandir = os.scandir
+
+    def scandir(path: object) -> object:  # root reads every folder, so the refusal is simulated
+        if Path(str(path)).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    report = await index_paths(store, [folder])
+    assert [r.reason for r in report.rejects] == ["cannot read folder: Permission denied"]
+    assert report.removed == 0
+    assert len(await store.list_episodes()) == 1

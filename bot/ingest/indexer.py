@@ -10,7 +10,7 @@ import multiprocessing
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -138,8 +138,10 @@ async def index_paths(
     """Index files and folders into `store`; unchanged files are skipped, each change is atomic."""
     started = time.perf_counter()
     report = IndexReport()
-    files, roots = await asyncio.to_thread(collect_files, paths)
+    listing = await asyncio.to_thread(collect_files, paths)
+    files = listing.files
     groups = await asyncio.to_thread(group_files, files)
+    report.rejects.extend(listing.unreadable)
     known = await store.source_hashes()
     indexed_before = await store.indexed_paths()
     report.files = len(files)
@@ -150,7 +152,14 @@ async def index_paths(
         else:
             pending.append(group)
     seen = {str(f.path) for f in files}
-    gone = [path for path in known if path not in seen and any(_is_within(path, root) for root in roots)]
+    # A file under a folder that could not be listed is not gone: it keeps its episodes.
+    gone = [
+        path
+        for path in known
+        if path not in seen
+        and any(_is_within(path, root) for root in listing.roots)
+        and not any(_is_within(path, folder) for folder in listing.hidden)
+    ]
     await store.remove_sources(gone)
     report.removed = len(gone)
     done = report.unchanged
@@ -209,7 +218,7 @@ def _keep_last_good(outcome: GroupOutcome, indexed_before: set[str]) -> GroupOut
     return GroupOutcome(records, outcome.episodes, kept)
 
 
-async def _parse_all(groups: list[FileGroup], workers: int) -> Iterable[GroupOutcome]:
+async def _parse_all(groups: list[FileGroup], workers: int) -> AsyncIterator[GroupOutcome]:
     """Parse groups off the event loop, in worker processes when asked, yielding in order."""
     if workers <= 0:
         for group in groups:
@@ -217,7 +226,8 @@ async def _parse_all(groups: list[FileGroup], workers: int) -> Iterable[GroupOut
         return
     loop = asyncio.get_running_loop()
     context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    try:
         window = PARSE_AHEAD
         futures = [loop.run_in_executor(pool, parse_group, group) for group in groups[:window]]
         for index in range(len(groups)):
@@ -225,17 +235,34 @@ async def _parse_all(groups: list[FileGroup], workers: int) -> Iterable[GroupOut
             if index + window < len(groups):
                 futures.append(loop.run_in_executor(pool, parse_group, groups[index + window]))
             yield outcome
+    finally:  # never wait for the workers on the event loop, even when the run is cancelled
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
-def collect_files(paths: Sequence[Path | str]) -> tuple[list[InputFile], list[Path]]:
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """The files to index, the folders walked, and the folders that could not be listed."""
+
+    files: list[InputFile]
+    roots: list[Path]
+    unreadable: list[Reject]
+    hidden: list[Path]  # the unreadable folders, resolved: what was under them is not gone
+
+
+def collect_files(paths: Sequence[Path | str]) -> Listing:
     """List the files under `paths` (recursively, sorted), and the folders that were walked."""
     files: dict[Path, InputFile] = {}
     roots: list[Path] = []
+    unreadable: list[Reject] = []
+
+    def note_unreadable(error: OSError) -> None:
+        unreadable.append(Reject(str(error.filename), f"cannot read folder: {error.strerror or error}"))
+
     for given in paths:
         given_path = Path(given)
         if given_path.is_dir():
             roots.append(given_path.resolve())
-            for folder, subfolders, names in os.walk(given_path):
+            for folder, subfolders, names in os.walk(given_path, onerror=note_unreadable):
                 subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
                 for name in sorted(names):
                     candidate = Path(folder, name)
@@ -243,7 +270,8 @@ def collect_files(paths: Sequence[Path | str]) -> tuple[list[InputFile], list[Pa
                         files.setdefault(candidate.resolve(), InputFile(candidate.resolve(), str(candidate)))
         elif given_path.is_file() or not given_path.exists():
             files.setdefault(given_path.resolve(), InputFile(given_path.resolve(), str(given_path)))
-    return list(files.values()), roots
+    hidden = [Path(reject.path).resolve() for reject in unreadable]
+    return Listing(list(files.values()), roots, unreadable, hidden)
 
 
 def _is_transcript_candidate(path: Path) -> bool:
