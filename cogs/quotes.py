@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -23,6 +25,59 @@ def hit_embed(hit: Hit) -> discord.Embed:
         moment = f"[{render.timestamp(hit.start_seconds)}]({hit.url})"
         embed.add_field(name="Listen", value=render.clip(moment, render.FIELD_VALUE_LIMIT), inline=True)
     return embed
+
+
+PAGES = 10
+
+
+class HitPager(discord.ui.View):
+    """Pages through a search's hits; only the member who searched can page. The hits live in
+    memory, so after ten idle minutes (or a restart) the buttons disable themselves."""
+
+    message: discord.WebhookMessage | None = None
+
+    def __init__(self, hits: list[Hit], owner_id: int) -> None:
+        super().__init__(timeout=600)
+        self.hits, self.owner_id, self.index = hits, owner_id, 0
+        self._refresh_buttons()
+
+    def embed(self) -> discord.Embed:
+        """The current hit, with its place among the others."""
+        embed = hit_embed(self.hits[self.index])
+        return embed.set_footer(text=f"Hit {self.index + 1} of {len(self.hits)}")
+
+    def _refresh_buttons(self) -> None:
+        self.previous.disabled = self.index == 0
+        self.next.disabled = self.index >= len(self.hits) - 1
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message(
+            "Only the member who searched can page; run `/quote search` yourself.", ephemeral=True
+        )
+        return False
+
+    async def _show(self, interaction: discord.Interaction, step: int) -> None:
+        self.index = max(0, min(len(self.hits) - 1, self.index + step))
+        self._refresh_buttons()
+        await interaction.response.edit_message(embed=self.embed(), view=self, allowed_mentions=NO_MENTIONS)
+
+    @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
+    async def previous(self, interaction: discord.Interaction, button: discord.ui.Button[HitPager]) -> None:
+        await self._show(interaction, -1)
+
+    @discord.ui.button(label="Next", emoji="▶️", style=discord.ButtonStyle.secondary)
+    async def next(self, interaction: discord.Interaction, button: discord.ui.Button[HitPager]) -> None:
+        await self._show(interaction, +1)
+
+    async def on_timeout(self) -> None:
+        for item in self.children:
+            if isinstance(item, discord.ui.Button):
+                item.disabled = True
+        if self.message is not None:
+            with contextlib.suppress(discord.HTTPException):
+                await self.message.edit(view=self)
 
 
 def _as_choices(choices: list[Choice]) -> list[app_commands.Choice[str]]:
@@ -55,11 +110,14 @@ class Quotes(commands.GroupCog, group_name="quote", group_description="Find what
         """Find the moment a quote was said."""
         await interaction.response.defer(thinking=True)
         filters = SearchFilters(show=show, speaker=speaker, episode=episode)
-        hits = await self.bot.searcher.search(query, limit=1, filters=filters)
+        hits = await self.bot.searcher.search(query, limit=PAGES, filters=filters)
         if not hits:
             await interaction.followup.send("No matching quote. Try fewer or different words.", ephemeral=True)
             return
-        await interaction.followup.send(embed=hit_embed(hits[0]), allowed_mentions=NO_MENTIONS)
+        view = HitPager(hits, owner_id=interaction.user.id)
+        view.message = await interaction.followup.send(
+            embed=view.embed(), view=view, allowed_mentions=NO_MENTIONS, wait=True
+        )
 
     @search.autocomplete("show")
     async def _show_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -41,6 +41,7 @@ class Recorded:
 @dataclass
 class FakeDiscord:
     requests: list[Recorded] = field(default_factory=list)
+    messages: dict[str, dict[str, Any]] = field(default_factory=dict)  # by interaction token
     identified: asyncio.Event = field(default_factory=asyncio.Event)
     _socket: web.WebSocketResponse | None = None
     _sequence: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -108,7 +109,9 @@ class FakeDiscord:
                 }
             )
         if path.startswith(f"/webhooks/{APPLICATION_ID}/"):
-            return _json(self._message(body or {}))
+            message = self._message(body or {})
+            self.messages[path.split("/")[3]] = message
+            return _json(message)
         return _json({"message": f"no fake for {request.method} {path}", "code": 0}, status=404)
 
     def _message(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -128,6 +131,7 @@ class FakeDiscord:
             "pinned": False,
             "type": 0,
             "flags": body.get("flags", 0),
+            "components": body.get("components", []),
         }
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
@@ -202,50 +206,66 @@ class FakeDiscord:
 
     async def slash_command(self, name: str, options: list[dict[str, Any]], *, permissions: str = "0") -> str:
         """Dispatch INTERACTION_CREATE for a slash command from an ordinary member; return its token."""
+        return await self._interaction(2, {"id": "1", "name": name, "type": 1, "options": options}, permissions)
+
+    async def click(self, message: dict[str, Any], custom_id: str, *, user_id: str = MEMBER_ID) -> str:
+        """Dispatch INTERACTION_CREATE for a button press on `message`; return its token."""
+        data = {"custom_id": custom_id, "component_type": 2}
+        return await self._interaction(3, data, "0", message=message, user_id=user_id)
+
+    async def _interaction(
+        self,
+        kind: int,
+        data: dict[str, Any],
+        permissions: str,
+        *,
+        message: dict | None = None,
+        user_id: str = MEMBER_ID,
+    ) -> str:
         token = f"token-{next(self._ids)}"
-        await self.dispatch(
-            "INTERACTION_CREATE",
-            {
-                "id": str(next(self._ids)),
-                "application_id": APPLICATION_ID,
-                "type": 2,
-                "token": token,
-                "version": 1,
+        payload = {
+            "id": str(next(self._ids)),
+            "application_id": APPLICATION_ID,
+            "type": kind,
+            "token": token,
+            "version": 1,
+            "guild_id": GUILD_ID,
+            "channel_id": CHANNEL_ID,
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "app_permissions": "2048",
+            "entitlements": [],
+            "authorizing_integration_owners": {},
+            "context": 0,
+            "attachment_size_limit": 26214400,
+            "channel": {
+                "id": CHANNEL_ID,
+                "type": 0,
+                "name": "general",
                 "guild_id": GUILD_ID,
-                "channel_id": CHANNEL_ID,
-                "locale": "en-US",
-                "guild_locale": "en-US",
-                "app_permissions": "2048",
-                "entitlements": [],
-                "authorizing_integration_owners": {},
-                "context": 0,
-                "attachment_size_limit": 26214400,
-                "channel": {
-                    "id": CHANNEL_ID,
-                    "type": 0,
-                    "name": "general",
-                    "guild_id": GUILD_ID,
-                    "position": 0,
-                    "permission_overwrites": [],
-                },
-                "member": {
-                    "user": {
-                        "id": MEMBER_ID,
-                        "username": "member",
-                        "discriminator": "0",
-                        "global_name": None,
-                        "avatar": None,
-                    },
-                    "roles": [],
-                    "joined_at": "2026-01-01T00:00:00+00:00",
-                    "deaf": False,
-                    "mute": False,
-                    "permissions": permissions,
-                    "flags": 0,
-                },
-                "data": {"id": "1", "name": name, "type": 1, "options": options},
+                "position": 0,
+                "permission_overwrites": [],
             },
-        )
+            "member": {
+                "user": {
+                    "id": user_id,
+                    "username": f"member{user_id[-2:]}",
+                    "discriminator": "0",
+                    "global_name": None,
+                    "avatar": None,
+                },
+                "roles": [],
+                "joined_at": "2026-01-01T00:00:00+00:00",
+                "deaf": False,
+                "mute": False,
+                "permissions": permissions,
+                "flags": 0,
+            },
+            "data": data,
+        }
+        if message is not None:
+            payload["message"] = message
+        await self.dispatch("INTERACTION_CREATE", payload)
         return token
 
     async def wait_for(self, predicate: Callable[[Recorded], bool]) -> Recorded:

@@ -113,3 +113,24 @@ async def test_a_query_of_stop_words_is_explained_not_failed(running_bot: FakeDi
     followup = await running_bot.wait_for(lambda r: r.path == f"/webhooks/{APPLICATION_ID}/{token}")
     assert followup.body["flags"] == 64
     assert "Type a few words" in followup.body["content"]
+
+
+def button_ids(message: dict[str, object]) -> dict[str, str]:
+    return {b["label"]: b["custom_id"] for row in message["components"] for b in row["components"]}
+
+
+async def test_the_searcher_pages_through_hits_and_others_cannot(running_bot: FakeDiscord) -> None:
+    token = await running_bot.slash_command("quote", search_options("test"))
+    await running_bot.wait_for(lambda r: r.path == f"/webhooks/{APPLICATION_ID}/{token}")
+    message = running_bot.messages[token]
+    assert message["embeds"][0]["footer"]["text"].startswith("Hit 1 of ")
+    buttons = button_ids(message)
+
+    stranger = await running_bot.click(message, buttons["Next"], user_id="1100000000000000099")
+    refused = await running_bot.wait_for(lambda r: r.path.endswith(f"/{stranger}/callback"))
+    assert (refused.body["type"], refused.body["data"]["flags"]) == (4, 64)
+
+    turn = await running_bot.click(message, buttons["Next"])
+    update = await running_bot.wait_for(lambda r: r.path.endswith(f"/{turn}/callback"))
+    assert update.body["type"] == 7  # the message itself is updated in place
+    assert update.body["data"]["embeds"][0]["footer"]["text"].startswith("Hit 2 of ")
