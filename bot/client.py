@@ -58,6 +58,9 @@ class RewindBot(commands.Bot):
         writer = await Store.open(self.settings.database)
         try:
             report = await index_paths(writer, self.settings.transcript_dirs, workers=self.settings.index_workers)
+        except Exception:  # the bot keeps serving the last good index
+            log.exception("indexing %s failed; the previous index stays searchable", self.settings.transcript_dirs)
+            return
         finally:
             await writer.close()
         log.info(
