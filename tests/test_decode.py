@@ -2,7 +2,7 @@ import codecs
 import contextlib
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.ingest.decode import decode_text
@@ -44,6 +44,7 @@ def test_invalid_utf8_in_the_middle_keeps_the_rest() -> None:
     assert "good line two" in text
 
 
+@settings(deadline=None)
 @given(st.binary(max_size=2000))
 def test_any_bytes_decode_or_raise_parse_error(data: bytes) -> None:
     with contextlib.suppress(ParseError):

@@ -37,7 +37,7 @@ PIECES = st.sampled_from(
 )
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(PIECES | st.text(max_size=40), max_size=30))
 def test_no_text_crashes_a_parser(tmp_path: Path, pieces: list[str]) -> None:
     path = tmp_path / "input.txt"
@@ -45,7 +45,7 @@ def test_no_text_crashes_a_parser(tmp_path: Path, pieces: list[str]) -> None:
     _read(path)
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.binary(max_size=3000))
 def test_no_bytes_crash_a_parser(tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "input.vtt"
