@@ -72,3 +72,14 @@ def hit_title(hit: Hit) -> str:
     """`Show – Episode title`, clipped to an embed title."""
     show = f"{hit.show} – " if hit.show else ""
     return clip(f"{show}{hit.title}", EMBED_TITLE_LIMIT)
+
+
+def context_description(lines: list[tuple[int, float | None, str | None, str]], focus: int) -> str:
+    """Neighbouring lines with their times, the hit's own line in bold, within an embed description."""
+    rendered = []
+    for segment_id, start, speaker, text in lines:
+        stamp = f"`{timestamp(start)}` " if start is not None else ""
+        who = f"{escape(speaker)}: " if speaker else ""
+        line = escape(clip(text, 700))
+        rendered.append(f"{stamp}{who}**{line}**" if segment_id == focus else f"{stamp}{who}{line}")
+    return clip("\n".join(rendered), EMBED_DESCRIPTION_LIMIT)

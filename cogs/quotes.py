@@ -13,6 +13,7 @@ from bot.client import RewindBot
 from bot.search.choices import Choice
 from bot.search.engine import Hit
 from bot.search.query import SearchFilters
+from storage import Store
 
 NO_MENTIONS = discord.AllowedMentions.none()
 
@@ -28,6 +29,7 @@ def hit_embed(hit: Hit) -> discord.Embed:
 
 
 PAGES = 10
+CONTEXT_RADIUS = 3
 
 
 class HitPager(discord.ui.View):
@@ -36,19 +38,25 @@ class HitPager(discord.ui.View):
 
     message: discord.WebhookMessage | None = None
 
-    def __init__(self, hits: list[Hit], owner_id: int) -> None:
+    def __init__(self, hits: list[Hit], owner_id: int, store: Store) -> None:
         super().__init__(timeout=600)
-        self.hits, self.owner_id, self.index = hits, owner_id, 0
+        self.hits, self.owner_id, self.index, self.store = hits, owner_id, 0, store
+        self.wide = False
         self._refresh_buttons()
 
-    def embed(self) -> discord.Embed:
-        """The current hit, with its place among the others."""
-        embed = hit_embed(self.hits[self.index])
+    async def render(self) -> discord.Embed:
+        """The current hit, with its place among the others (and wider context when asked)."""
+        hit = self.hits[self.index]
+        embed = hit_embed(hit)
+        if self.wide:
+            lines = await self.store.context_around(hit.segment_id, CONTEXT_RADIUS)
+            embed.description = render.context_description(lines, hit.segment_id)
         return embed.set_footer(text=f"Hit {self.index + 1} of {len(self.hits)}")
 
     def _refresh_buttons(self) -> None:
         self.previous.disabled = self.index == 0
         self.next.disabled = self.index >= len(self.hits) - 1
+        self.context.label = "Less context" if self.wide else "More context"
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self.owner_id:
@@ -61,7 +69,7 @@ class HitPager(discord.ui.View):
     async def _show(self, interaction: discord.Interaction, step: int) -> None:
         self.index = max(0, min(len(self.hits) - 1, self.index + step))
         self._refresh_buttons()
-        await interaction.response.edit_message(embed=self.embed(), view=self, allowed_mentions=NO_MENTIONS)
+        await interaction.response.edit_message(embed=await self.render(), view=self, allowed_mentions=NO_MENTIONS)
 
     @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
     async def previous(self, interaction: discord.Interaction, button: discord.ui.Button[HitPager]) -> None:
@@ -70,6 +78,11 @@ class HitPager(discord.ui.View):
     @discord.ui.button(label="Next", emoji="▶️", style=discord.ButtonStyle.secondary)
     async def next(self, interaction: discord.Interaction, button: discord.ui.Button[HitPager]) -> None:
         await self._show(interaction, +1)
+
+    @discord.ui.button(label="More context", emoji="📜", style=discord.ButtonStyle.secondary)
+    async def context(self, interaction: discord.Interaction, button: discord.ui.Button[HitPager]) -> None:
+        self.wide = not self.wide
+        await self._show(interaction, 0)
 
     async def on_timeout(self) -> None:
         for item in self.children:
@@ -114,9 +127,9 @@ class Quotes(commands.GroupCog, group_name="quote", group_description="Find what
         if not hits:
             await interaction.followup.send("No matching quote. Try fewer or different words.", ephemeral=True)
             return
-        view = HitPager(hits, owner_id=interaction.user.id)
+        view = HitPager(hits, owner_id=interaction.user.id, store=self.bot.store)
         view.message = await interaction.followup.send(
-            embed=view.embed(), view=view, allowed_mentions=NO_MENTIONS, wait=True
+            embed=await view.render(), view=view, allowed_mentions=NO_MENTIONS, wait=True
         )
 
     @search.autocomplete("show")

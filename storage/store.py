@@ -391,6 +391,17 @@ class Store:
         """SQLite's progress handler: a true value interrupts the running statement."""
         return time.monotonic() > self._deadline
 
+    async def context_around(self, segment_id: int, radius: int) -> list[tuple[int, float | None, str | None, str]]:
+        """The segment and up to `radius` neighbours each side in its episode: id, start, speaker, text."""
+        query = """
+            SELECT n.id, n.start_seconds, n.speaker, n.text
+            FROM segments s JOIN segments n ON n.episode_id = s.episode_id
+             AND n.position BETWEEN s.position - :radius AND s.position + :radius
+            WHERE s.id = :segment_id ORDER BY n.position
+        """
+        rows = await self._db.execute_fetchall(query, {"segment_id": segment_id, "radius": radius})
+        return [tuple(row) for row in rows]
+
     async def vocabulary(self) -> dict[str, int]:
         """Every indexed term with the number of segments that contain it."""
         async with self._db.execute("SELECT term, doc FROM segments_vocab") as cursor:

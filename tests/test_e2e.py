@@ -134,3 +134,15 @@ async def test_the_searcher_pages_through_hits_and_others_cannot(running_bot: Fa
     update = await running_bot.wait_for(lambda r: r.path.endswith(f"/{turn}/callback"))
     assert update.body["type"] == 7  # the message itself is updated in place
     assert update.body["data"]["embeds"][0]["footer"]["text"].startswith("Hit 2 of ")
+
+
+async def test_more_context_shows_the_neighbouring_lines_with_times(running_bot: FakeDiscord) -> None:
+    token = await running_bot.slash_command("quote", search_options("fix the bugs before the users find them"))
+    await running_bot.wait_for(lambda r: r.path == f"/webhooks/{APPLICATION_ID}/{token}")
+    message = running_bot.messages[token]
+    press = await running_bot.click(message, button_ids(message)["More context"])
+    update = await running_bot.wait_for(lambda r: r.path.endswith(f"/{press}/callback"))
+    description = update.body["data"]["embeds"][0]["description"]
+    assert "`0:00` Ana Lopes: Welcome to Rewind Radio" in description  # two lines before the hit
+    assert "**Thanks, Ana. My rule is simple" in description
+    assert button_ids(update.body["data"])["Less context"]
