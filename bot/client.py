@@ -20,7 +20,7 @@ from storage import Store
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.quotes", "cogs.meta")
+EXTENSIONS = ("cogs.quotes", "cogs.episodes", "cogs.meta")
 
 
 class RewindBot(commands.Bot):

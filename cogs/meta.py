@@ -13,6 +13,8 @@ HELP = (
     "  e.g. `/quote search query: dopamine and slot machines`\n"
     '  Quote exact words in "double quotes"; narrow with `show`, `speaker`, `episode`.\n'
     "**/quote random** — a random line worth quoting.\n"
+    "**/episode info** `episode` — details of one episode, e.g. `/episode info episode: 91`.\n"
+    "**/episode list** — the episodes, newest first; narrow with `show` and `year`.\n"
     "**/help** — this message."
 )
 

@@ -93,7 +93,7 @@ class HitPager(discord.ui.View):
                 await self.message.edit(view=self)
 
 
-def _as_choices(choices: list[Choice]) -> list[app_commands.Choice[str]]:
+def as_choices(choices: list[Choice]) -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=choice.name, value=choice.value) for choice in choices]
 
 
@@ -134,15 +134,15 @@ class Quotes(commands.GroupCog, group_name="quote", group_description="Find what
 
     @search.autocomplete("show")
     async def _show_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return _as_choices(await self.bot.suggester.shows(current))
+        return as_choices(await self.bot.suggester.shows(current))
 
     @search.autocomplete("speaker")
     async def _speaker_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return _as_choices(await self.bot.suggester.speakers(current))
+        return as_choices(await self.bot.suggester.speakers(current))
 
     @search.autocomplete("episode")
     async def _episode_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return _as_choices(await self.bot.suggester.episodes(current))
+        return as_choices(await self.bot.suggester.episodes(current))
 
     @app_commands.command(name="random")
     @app_commands.describe(show="Only this show", speaker="Only lines by this speaker")

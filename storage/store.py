@@ -344,6 +344,11 @@ class Store:
                 async for row in cursor
             ]
 
+    async def description(self, episode_id: int) -> str | None:
+        """An episode's show notes or description, if any."""
+        rows = await self._db.execute_fetchall("SELECT description FROM episodes WHERE id = ?", (episode_id,))
+        return rows[0][0] if rows else None
+
     async def counts(self) -> dict[str, int]:
         """How many shows, episodes, segments and rejected files the index holds."""
         query = """

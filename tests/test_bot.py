@@ -41,10 +41,10 @@ def make_hit(**changes: object) -> Hit:
 
 async def test_the_factory_builds_the_bot_and_its_commands_without_connecting(tmp_path: Path) -> None:
     bot = create_bot(Settings.from_mapping({"REWIND_DB": str(tmp_path / "r.db")}))
-    for extension in ("cogs.quotes", "cogs.meta"):
+    for extension in ("cogs.quotes", "cogs.episodes", "cogs.meta"):
         await bot.load_extension(extension)
     payloads = {command.name: command.to_dict(bot.tree) for command in bot.tree.get_commands()}
-    assert set(payloads) == {"quote", "help"}
+    assert set(payloads) == {"quote", "episode", "help"}
     assert {option["name"] for option in payloads["quote"]["options"]} == {"search", "random"}
     search = next(o for o in payloads["quote"]["options"] if o["name"] == "search")
     completed = {o["name"] for o in search["options"] if o.get("autocomplete")}

@@ -59,7 +59,7 @@ async def running_bot(discord_server: FakeDiscord, tmp_path: Path) -> AsyncItera
 async def test_commands_are_synced_with_valid_names(running_bot: FakeDiscord) -> None:
     sync = await running_bot.wait_for(lambda r: r.method == "PUT" and r.path.endswith("/commands"))
     assert sync.path == f"/applications/{APPLICATION_ID}/commands"
-    assert {command["name"] for command in sync.body} == {"quote", "help"}
+    assert {command["name"] for command in sync.body} == {"quote", "episode", "help"}
 
 
 async def test_quote_search_defers_then_follows_up_with_the_moment(running_bot: FakeDiscord) -> None:
@@ -146,3 +146,23 @@ async def test_more_context_shows_the_neighbouring_lines_with_times(running_bot:
     assert "`0:00` Ana Lopes: Welcome to Rewind Radio" in description  # two lines before the hit
     assert "**Thanks, Ana. My rule is simple" in description
     assert button_ids(update.body["data"])["Less context"]
+
+
+async def test_episode_info_describes_one_episode(running_bot: FakeDiscord) -> None:
+    token = await running_bot.slash_command(
+        "episode", [{"name": "info", "type": 1, "options": [{"name": "episode", "type": 3, "value": "2"}]}]
+    )
+    reply = await running_bot.wait_for(lambda r: r.path.endswith(f"/{token}/callback"))
+    (embed,) = reply.body["data"]["embeds"]
+    assert embed["title"] == "Rewind Radio – Property-based testing"
+    assert "2021-03-10 · #2" in embed["fields"][0]["value"]
+    assert "Priya Raman" in embed["fields"][1]["value"]
+
+
+async def test_episode_list_pages_newest_first(running_bot: FakeDiscord) -> None:
+    token = await running_bot.slash_command("episode", [{"name": "list", "type": 1, "options": []}])
+    reply = await running_bot.wait_for(lambda r: r.path.endswith(f"/{token}/callback"))
+    (embed,) = reply.body["data"]["embeds"]
+    lines = embed["description"].splitlines()
+    assert lines[0].startswith("2021-03-10 · #2") and lines[1].startswith("2021-02-24 · #1")
+    assert embed["footer"]["text"] == "Page 1 of 1 · 2 episodes"

@@ -178,6 +178,10 @@ class Searcher:
             before=filters.before.isoformat() if filters.before else None,
         )
 
+    async def resolve_episode(self, episode: str) -> tuple[int, ...]:
+        """Ids of the episodes `episode` names: an autocomplete `id:N`, a number, or a title."""
+        return await self._episode_ids(episode, None)
+
     async def _episode_ids(self, episode: str, show_ids: tuple[int, ...] | None) -> tuple[int, ...]:
         cleaned = episode.strip().lstrip("#")
         if cleaned.startswith("id:") and cleaned[3:].isdigit():  # an autocomplete choice
