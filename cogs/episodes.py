@@ -9,49 +9,24 @@ from discord.ext import commands
 from bot import render
 from bot.client import RewindBot
 from bot.episodes import episode_line, filter_episodes
-from cogs.quotes import NO_MENTIONS, as_choices
+from cogs.paging import NO_MENTIONS, OwnedPager
+from cogs.quotes import as_choices
 
 PER_PAGE = 15
 
 
-class ListPager(discord.ui.View):
-    """Pages through an episode list; only the member who asked can page."""
+class ListPager(OwnedPager):
+    """Pages through an episode list, PER_PAGE lines at a time."""
 
     def __init__(self, title: str, lines: list[str], owner_id: int) -> None:
-        super().__init__(timeout=600)
-        self.title, self.lines, self.owner_id, self.page = title, lines, owner_id, 0
-        self.pages = max(1, -(-len(lines) // PER_PAGE))
-        self._refresh_buttons()
+        self.title, self.lines = title, lines
+        super().__init__(max(1, -(-len(lines) // PER_PAGE)), owner_id)
 
-    def embed(self) -> discord.Embed:
-        """The current page of the list."""
-        shown = self.lines[self.page * PER_PAGE : (self.page + 1) * PER_PAGE]
+    async def embed_for(self, index: int) -> discord.Embed:
+        shown = self.lines[index * PER_PAGE : (index + 1) * PER_PAGE]
         description = render.clip("\n".join(shown), render.EMBED_DESCRIPTION_LIMIT)
         embed = discord.Embed(title=render.clip(self.title, render.EMBED_TITLE_LIMIT), description=description)
-        return embed.set_footer(text=f"Page {self.page + 1} of {self.pages} · {len(self.lines)} episodes")
-
-    def _refresh_buttons(self) -> None:
-        self.previous.disabled = self.page == 0
-        self.next.disabled = self.page >= self.pages - 1
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id == self.owner_id:
-            return True
-        await interaction.response.send_message("Only the member who asked can page.", ephemeral=True)
-        return False
-
-    async def _turn(self, interaction: discord.Interaction, step: int) -> None:
-        self.page = max(0, min(self.pages - 1, self.page + step))
-        self._refresh_buttons()
-        await interaction.response.edit_message(embed=self.embed(), view=self, allowed_mentions=NO_MENTIONS)
-
-    @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
-    async def previous(self, interaction: discord.Interaction, button: discord.ui.Button[ListPager]) -> None:
-        await self._turn(interaction, -1)
-
-    @discord.ui.button(label="Next", emoji="▶️", style=discord.ButtonStyle.secondary)
-    async def next(self, interaction: discord.Interaction, button: discord.ui.Button[ListPager]) -> None:
-        await self._turn(interaction, +1)
+        return embed.set_footer(text=f"Page {index + 1} of {self.count} · {len(self.lines)} episodes")
 
 
 class Episodes(commands.GroupCog, group_name="episode", group_description="Look up episodes"):
@@ -102,7 +77,7 @@ class Episodes(commands.GroupCog, group_name="episode", group_description="Look 
             return
         title = " · ".join(str(part) for part in (show or "All shows", year) if part)
         view = ListPager(title, [episode_line(row) for row in rows], owner_id=interaction.user.id)
-        await interaction.response.send_message(embed=view.embed(), view=view, allowed_mentions=NO_MENTIONS)
+        await interaction.response.send_message(embed=await view.current(), view=view, allowed_mentions=NO_MENTIONS)
 
     @list_episodes.autocomplete("show")
     async def _show_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -13,9 +11,8 @@ from bot.client import RewindBot
 from bot.search.choices import Choice
 from bot.search.engine import Hit
 from bot.search.query import SearchFilters
+from cogs.paging import NO_MENTIONS, OwnedPager
 from storage import Store
-
-NO_MENTIONS = discord.AllowedMentions.none()
 
 
 def hit_embed(hit: Hit) -> discord.Embed:
@@ -32,65 +29,31 @@ PAGES = 10
 CONTEXT_RADIUS = 3
 
 
-class HitPager(discord.ui.View):
-    """Pages through a search's hits; only the member who searched can page. The hits live in
-    memory, so after ten idle minutes (or a restart) the buttons disable themselves."""
+class HitPager(OwnedPager):
+    """Pages through a search's hits, with a button to widen the context around the hit."""
 
-    message: discord.WebhookMessage | None = None
+    refusal = "Only the member who searched can page; run `/quote search` yourself."
 
     def __init__(self, hits: list[Hit], owner_id: int, store: Store) -> None:
-        super().__init__(timeout=600)
-        self.hits, self.owner_id, self.index, self.store = hits, owner_id, 0, store
-        self.wide = False
-        self._refresh_buttons()
+        self.hits, self.store, self.wide = hits, store, False
+        super().__init__(len(hits), owner_id)
 
-    async def render(self) -> discord.Embed:
-        """The current hit, with its place among the others (and wider context when asked)."""
-        hit = self.hits[self.index]
+    async def embed_for(self, index: int) -> discord.Embed:
+        hit = self.hits[index]
         embed = hit_embed(hit)
         if self.wide:
             lines = await self.store.context_around(hit.segment_id, CONTEXT_RADIUS)
             embed.description = render.context_description(lines, hit.segment_id)
-        return embed.set_footer(text=f"Hit {self.index + 1} of {len(self.hits)}")
+        return embed.set_footer(text=f"Hit {index + 1} of {len(self.hits)}")
 
-    def _refresh_buttons(self) -> None:
-        self.previous.disabled = self.index == 0
-        self.next.disabled = self.index >= len(self.hits) - 1
+    def refresh_buttons(self) -> None:
+        super().refresh_buttons()
         self.context.label = "Less context" if self.wide else "More context"
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id == self.owner_id:
-            return True
-        await interaction.response.send_message(
-            "Only the member who searched can page; run `/quote search` yourself.", ephemeral=True
-        )
-        return False
-
-    async def _show(self, interaction: discord.Interaction, step: int) -> None:
-        self.index = max(0, min(len(self.hits) - 1, self.index + step))
-        self._refresh_buttons()
-        await interaction.response.edit_message(embed=await self.render(), view=self, allowed_mentions=NO_MENTIONS)
-
-    @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
-    async def previous(self, interaction: discord.Interaction, button: discord.ui.Button[HitPager]) -> None:
-        await self._show(interaction, -1)
-
-    @discord.ui.button(label="Next", emoji="▶️", style=discord.ButtonStyle.secondary)
-    async def next(self, interaction: discord.Interaction, button: discord.ui.Button[HitPager]) -> None:
-        await self._show(interaction, +1)
 
     @discord.ui.button(label="More context", emoji="📜", style=discord.ButtonStyle.secondary)
     async def context(self, interaction: discord.Interaction, button: discord.ui.Button[HitPager]) -> None:
         self.wide = not self.wide
-        await self._show(interaction, 0)
-
-    async def on_timeout(self) -> None:
-        for item in self.children:
-            if isinstance(item, discord.ui.Button):
-                item.disabled = True
-        if self.message is not None:
-            with contextlib.suppress(discord.HTTPException):
-                await self.message.edit(view=self)
+        await self.show(interaction, 0)
 
 
 def as_choices(choices: list[Choice]) -> list[app_commands.Choice[str]]:
@@ -129,7 +92,7 @@ class Quotes(commands.GroupCog, group_name="quote", group_description="Find what
             return
         view = HitPager(hits, owner_id=interaction.user.id, store=self.bot.store)
         view.message = await interaction.followup.send(
-            embed=await view.render(), view=view, allowed_mentions=NO_MENTIONS, wait=True
+            embed=await view.current(), view=view, allowed_mentions=NO_MENTIONS, wait=True
         )
 
     @search.autocomplete("show")
