@@ -1,4 +1,4 @@
-"""The `rewind` command line: index, episodes, search, run."""
+"""The `rewind` command line: index, episodes, search, random, summary, run."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from bot.ingest.indexer import IndexReport, index_paths
 from bot.render import timestamp
 from bot.search.engine import Hit, Searcher
 from bot.search.query import QueryError, SearchFilters
+from bot.summary import Summary
+from bot.summary.service import Summaries
 from storage import EpisodeRow, Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,11 @@ def _parser() -> argparse.ArgumentParser:
     _add_filters(random_quote)
     _add_common(random_quote)
     random_quote.set_defaults(handler=_random)
+
+    summary = commands.add_parser("summary", help="summarize an episode")
+    summary.add_argument("episode", metavar="EPISODE", help="an episode id, number, or (part of) its title")
+    _add_common(summary)
+    summary.set_defaults(handler=_summary)
 
     run = commands.add_parser("run", help="run the Discord bot (a sample demo when no token is set)")
     run.set_defaults(handler=_run, db=None)
@@ -204,6 +211,49 @@ def format_hit(hit: Hit) -> str:
     if hit.url:
         lines.append(f"    {hit.url}")
     return "\n".join(lines)
+
+
+async def _summary(args: argparse.Namespace, settings: Settings) -> int:
+    store = await _open(args, settings)
+    try:
+        searcher = Searcher(store)
+        ids = await searcher.resolve_episode(args.episode)
+        if len(ids) > 1:
+            named = [row for row in await store.list_episodes() if row.id in ids]
+            print(f"rewind: {args.episode!r} names {len(ids)} episodes; give one of their ids:", file=sys.stderr)
+            print(format_episode_table(named), file=sys.stderr)
+            return 2
+        made = await Summaries(store, searcher).summary(ids[0]) if ids else None
+    finally:
+        await store.close()
+    if made is None:
+        print(f"rewind: no episode matches {args.episode!r}; see `rewind episodes`", file=sys.stderr)
+        return 2
+    print(json.dumps(made.as_json(), indent=2, ensure_ascii=False) if args.json else format_summary(made))
+    return 0
+
+
+def format_summary(summary: Summary) -> str:
+    """A summary as readable lines: the episode, its gist, keywords, chapters and quotes."""
+    number = f" #{summary.number}" if summary.number is not None else ""
+    facts = ", ".join(f for f in (summary.published, timestamp(summary.duration_seconds)) if f)
+    lines = [f"{summary.show or 'Unknown show'}{number} – {summary.title}" + (f" ({facts})" if facts else "")]
+    if summary.speakers:
+        lines.append("Speakers: " + ", ".join(summary.speakers))
+    lines += ["", "Gist:"] + [f"  {_at(m.start_seconds)}{m.text}" for m in summary.gist]
+    if summary.keywords:
+        lines += ["", "Keywords: " + ", ".join(summary.keywords)]
+    if summary.chapters:
+        lines += ["", "Chapters:"] + [f"  {_at(c.start_seconds)}{c.title}" for c in summary.chapters]
+    if summary.quotes:
+        lines += ["", "Quotes:"] + [f"  {_at(m.start_seconds)}\u201c{m.text}\u201d" for m in summary.quotes]
+    if not summary.gist:
+        lines.append("  (no transcript or show notes to summarize)")
+    return "\n".join(lines)
+
+
+def _at(seconds: float | None) -> str:
+    return f"{timestamp(seconds):>8}  " if seconds is not None else ""
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:

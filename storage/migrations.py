@@ -62,4 +62,12 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE VIRTUAL TABLE segments_vocab USING fts5vocab('segments_fts', 'row');
     """,
+    # 3: summaries made on demand, kept until the index changes.
+    """
+    CREATE TABLE summaries (
+        episode_id INTEGER PRIMARY KEY REFERENCES episodes(id) ON DELETE CASCADE,
+        method INTEGER NOT NULL,            -- the summary method's version
+        document TEXT NOT NULL              -- JSON, as `rewind summary --json` prints it
+    );
+    """,
 )

@@ -302,6 +302,7 @@ class Store:
         linked = link_episodes(rows)
         await self._db.execute("BEGIN IMMEDIATE")
         try:
+            await self._db.execute("DELETE FROM summaries")  # they name shows and weigh words by the index
             await self._db.execute("UPDATE episodes SET show_id = NULL, merged_into = NULL")
             await self._db.execute("DELETE FROM shows")
             shows = sorted({e.facts.show for e in linked if e.facts.show}, key=str.casefold)
@@ -326,6 +327,14 @@ class Store:
 
     async def list_episodes(self) -> list[EpisodeRow]:
         """Every visible episode, by show, then date and number."""
+        return await self._episode_rows(None)
+
+    async def episode(self, episode_id: int) -> EpisodeRow | None:
+        """One visible episode, or None."""
+        rows = await self._episode_rows(episode_id)
+        return rows[0] if rows else None
+
+    async def _episode_rows(self, episode_id: int | None) -> list[EpisodeRow]:
         query = """
             SELECT e.id, sh.title, e.number, e.title, e.published, e.duration_seconds, e.url,
                    so.shown_path, e.format, e.speakers,
@@ -333,10 +342,10 @@ class Store:
             FROM episodes e
             JOIN sources so ON so.path = e.source_path
             LEFT JOIN shows sh ON sh.id = e.show_id
-            WHERE e.merged_into IS NULL
+            WHERE e.merged_into IS NULL AND (:id IS NULL OR e.id = :id)
             ORDER BY sh.title COLLATE NOCASE, e.published, e.number, e.id
         """
-        async with self._db.execute(query) as cursor:
+        async with self._db.execute(query, {"id": episode_id}) as cursor:
             return [
                 EpisodeRow(
                     row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[10], json.loads(row[9])
@@ -348,6 +357,29 @@ class Store:
         """An episode's show notes or description, if any."""
         rows = await self._db.execute_fetchall("SELECT description FROM episodes WHERE id = ?", (episode_id,))
         return rows[0][0] if rows else None
+
+    async def segments_of(self, episode_id: int) -> list[SegmentRow]:
+        """An episode's segments in order: start, end, speaker, text."""
+        rows = await self._db.execute_fetchall(
+            "SELECT start_seconds, end_seconds, speaker, text FROM segments WHERE episode_id = ? ORDER BY position",
+            (episode_id,),
+        )
+        return [tuple(row) for row in rows]
+
+    async def cached_summary(self, episode_id: int, method: int) -> str | None:
+        """The stored summary JSON of an episode, if one was made by this method version."""
+        rows = await self._db.execute_fetchall(
+            "SELECT document FROM summaries WHERE episode_id = ? AND method = ?", (episode_id, method)
+        )
+        return rows[0][0] if rows else None
+
+    async def save_summary(self, episode_id: int, method: int, document: str) -> None:
+        """Keep an episode's summary until the index changes."""
+        await self._db.execute(
+            "INSERT OR REPLACE INTO summaries (episode_id, method, document)"
+            " SELECT id, ?, ? FROM episodes WHERE id = ?",
+            (method, document, episode_id),
+        )
 
     async def counts(self) -> dict[str, int]:
         """How many shows, episodes, segments and rejected files the index holds."""

@@ -1,0 +1,188 @@
+"""Episode summaries made offline from the transcript (or the show notes): no model, no download."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot.search.links import deep_link
+from bot.search.text import tokens
+from bot.summary.chapters import Section, sections
+from bot.summary.method import Weights, cold_open, gist_candidates, keywords, pick_gist, pick_quotes, readable
+from bot.summary.units import STOPWORDS, SegmentRow, Unit, is_boilerplate, show_words, units_of
+
+_URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+")
+SPONSOR_WORDS = frozenset(
+    "sponsor sponsors sponsored promo coupon discount patreon subscribe podcast episode talk welcome".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeText:
+    """What a summary is made from."""
+
+    episode_id: int
+    title: str
+    show: str | None
+    number: int | None
+    published: str | None
+    duration_seconds: float | None
+    url: str | None
+    speakers: tuple[str, ...]
+    description: str | None
+    segments: Sequence[SegmentRow]
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """A sentence of the episode with its time (and a link to that second where the media is known)."""
+
+    text: str
+    start_seconds: float | None
+    speaker: str | None = None
+    url: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {"text": self.text, "start_seconds": self.start_seconds, "speaker": self.speaker, "url": self.url}
+
+
+@dataclass(frozen=True, slots=True)
+class Chapter:
+    start_seconds: float | None
+    title: str
+
+    def as_json(self) -> dict[str, object]:
+        return {"start_seconds": self.start_seconds, "title": self.title}
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What `/episode summary` and `rewind summary` show."""
+
+    episode_id: int
+    title: str
+    show: str | None
+    number: int | None
+    published: str | None
+    duration_seconds: float | None
+    url: str | None
+    speakers: tuple[str, ...]
+    gist: tuple[Moment, ...]
+    keywords: tuple[str, ...]
+    chapters: tuple[Chapter, ...]
+    quotes: tuple[Moment, ...]
+    source: str  # transcript | notes | none
+
+    def as_json(self) -> dict[str, object]:
+        """The public JSON shape of `rewind summary --json`."""
+        return {
+            "episode_id": self.episode_id,
+            "title": self.title,
+            "show": self.show,
+            "number": self.number,
+            "published": self.published,
+            "duration_seconds": self.duration_seconds,
+            "url": self.url,
+            "speakers": list(self.speakers),
+            "gist": [m.as_json() for m in self.gist],
+            "keywords": list(self.keywords),
+            "chapters": [c.as_json() for c in self.chapters],
+            "quotes": [m.as_json() for m in self.quotes],
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Summary:
+        """Rebuild a summary from `as_json` output (the cache)."""
+        return cls(
+            **{k: data[k] for k in ("episode_id", "title", "show", "number", "published", "duration_seconds", "url")},
+            speakers=tuple(data["speakers"]),
+            gist=tuple(Moment(**m) for m in data["gist"]),
+            keywords=tuple(data["keywords"]),
+            chapters=tuple(Chapter(**c) for c in data["chapters"]),
+            quotes=tuple(Moment(**m) for m in data["quotes"]),
+            source=data["source"],
+        )
+
+
+def summarize(episode: EpisodeText, documents: Callable[[str], int], total_segments: int) -> Summary:
+    """Summarize an episode; `documents(word)` is how many indexed segments contain the word."""
+    units = units_of(episode.segments)
+    source = "transcript"
+    if len(units) < 5 and episode.description:
+        notes = _URL.sub(" ", episode.description)
+        units, source = units_of([(None, None, None, notes)]), "notes"
+    if not units:
+        return _summary(episode, (), (), (), (), "none")
+    banned = show_words(episode.show) | SPONSOR_WORDS | _speaker_words(episode.speakers)
+    weights = Weights.of(units, documents, total_segments, min_count=1 if source == "notes" else 2)
+    candidates = gist_candidates(units, show_words(episode.show))
+    gist_weights = weights.boosted(episode.title)
+    if source == "notes":
+        gist = _leading([u for u in units if not is_boilerplate(u, show_words(episode.show))] or units)
+        return _summary(episode, _moments(gist, episode), keywords(units, weights, banned), (), (), source)
+    chapters = sections(units, weights, banned)
+    quotes = pick_quotes(candidates, weights, [c.first for c in chapters[1:]])
+    return _summary(
+        episode,
+        _moments(pick_gist(candidates, gist_weights, opening=cold_open(units, show_words(episode.show))), episode),
+        keywords(units, weights, banned),
+        tuple(Chapter(units[c.first].start, c.title) for c in chapters),
+        _moments(quotes, episode),
+        source,
+    )
+
+
+def _leading(units: Sequence[Unit], budget: int = 120) -> list[Unit]:
+    """Show notes are a human summary already: their opening sentences are the gist."""
+    chosen, used = [], 0
+    for unit in units:
+        if chosen and used + unit.words > budget:
+            break
+        chosen.append(unit)
+        used += unit.words
+    return chosen
+
+
+def _speaker_words(speakers: Sequence[str]) -> frozenset[str]:
+    return frozenset(w for name in speakers for w in tokens(name) if w not in STOPWORDS)
+
+
+def _moments(units: Sequence[Unit], episode: EpisodeText) -> tuple[Moment, ...]:
+    return tuple(
+        Moment(text, u.start, u.speaker, deep_link(episode.url, u.start) if episode.url else None)
+        for u, text in readable(units)
+    )
+
+
+def _summary(
+    episode: EpisodeText,
+    gist: tuple[Moment, ...],
+    words: Sequence[str],
+    chapters: tuple[Chapter, ...],
+    quotes: tuple[Moment, ...],
+    source: str,
+) -> Summary:
+    duration = episode.duration_seconds
+    if duration is None:
+        ends = [row[1] or row[0] for row in episode.segments if (row[1] or row[0]) is not None]
+        duration = max(ends) if ends else None
+    return Summary(
+        episode.episode_id,
+        episode.title,
+        episode.show,
+        episode.number,
+        episode.published,
+        duration,
+        episode.url,
+        episode.speakers,
+        gist,
+        tuple(words),
+        chapters,
+        quotes,
+        source,
+    )
+
+
+__all__ = ["Chapter", "EpisodeText", "Moment", "Section", "Summary", "summarize"]

@@ -1,0 +1,122 @@
+"""Sentence-like units of an episode, their content terms, and what is never summary material.
+
+Units come from the stored segments, split at sentence ends; captions without punctuation were
+already cut at pauses and length caps by the segmenter, so each unit is at most ~40 words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+
+from bot.ingest.segmenter import sentences
+from bot.search.text import tokens
+from storage.store import SegmentRow
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are aren as at be because been before being below
+    between both but by can could couldn did didn do does doesn doing don down during each even ever every few for
+    from further get gets getting got had hadn has hasn have haven having he her here hers herself him himself his
+    how i if in into is isn it its itself just let ll me more most much must my myself need needs no nor not now of
+    off on once one only or other our ours ourselves out over own really re s same say says said see she should
+    so some something such t than that the their theirs them themselves then there these they thing things think
+    this those through to too under until up us ve very was wasn way we were weren what when where which while
+    who whom why will with won would wouldn you your yours yourself yourselves d m going go want like lot lots
+    get know mean sort kind actually maybe probably pretty quite stuff guess gonna wanna yeah yes yep okay ok oh
+    uh um hmm mm mhm right well sure cool great awesome totally exactly absolutely definitely basically literally
+    people time times back take make makes made use used using come comes came look looks looking good new many
+    first two three still around little bit something anything everything someone anyone
+    thing re different sense able""".split()
+)
+SPONSOR_CUES = re.compile(
+    r"\b(?:sponsor(?:s|ed)?|brought to you by|promo code|coupon|discount code|free trial|patreon|"
+    r"offer code|advertis\w*|/sponsor|\.fm/\w+|\.com/\w+)\b",
+    re.IGNORECASE,
+)
+HOUSEKEEPING_CUES = re.compile(
+    r"\b(?:welcome (?:back )?to|this is your host|i'?m your host|thanks? (?:you )?for listening|"
+    r"subscribe|rate (?:us|the show)|leave (?:us )?a review|itunes|follow (?:me|us) on|twitter|"
+    r"show notes|see you (?:next|in)|until next time|this has been|you'?re listening to|"
+    r"recorded (?:on )?\w+ \d|episode (?:number )?\d+|thank(?:s| you) for (?:having|coming|being)|"
+    r"welcome to the show|great to (?:be|have) (?:here|you))\b",
+    re.IGNORECASE,
+)
+_LEADING_FILLER = re.compile(
+    r"^(?:(?:and|so|but|yeah|yes|well|okay|ok|oh|right|um|uh|now|I mean|you know|like)\b[,.]?\s+)+", re.IGNORECASE
+)
+_INNER_FILLER = re.compile(r"(?:,?\s+\b(?:uh|um|you know|I mean|sort of|kind of)\b,?)(?=\s)", re.IGNORECASE)
+_REPEATS = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.IGNORECASE)
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=131_072)
+def stem(word: str) -> str:
+    """The English Snowball stem of a folded word."""
+    return _stemmer.stemWord(word)
+
+
+def is_content(word: str) -> bool:
+    """Whether a folded word carries meaning: not a stop word, filler, number or fragment."""
+    return len(word) > 2 and word not in STOPWORDS and not word.isdigit()
+
+
+def content_words(text: str) -> list[str]:
+    """Folded words of `text` that carry meaning."""
+    return [w for w in tokens(text) if is_content(w)]
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A sentence-like piece of the transcript, in episode order."""
+
+    index: int
+    text: str
+    start: float | None
+    speaker: str | None
+    words: int
+    stems: tuple[str, ...]  # content stems, with repeats
+
+    @property
+    def is_question(self) -> bool:
+        return self.text.rstrip().endswith("?")
+
+
+def units_of(segments: Iterable[SegmentRow]) -> list[Unit]:
+    """Split segments into sentence-like units with their content stems."""
+    found: list[Unit] = []
+    for start, _end, speaker, text in segments:
+        for sentence in sentences(text):
+            words = content_words(sentence)
+            found.append(
+                Unit(len(found), sentence, start, speaker, len(sentence.split()), tuple(stem(w) for w in words))
+            )
+    return found
+
+
+def is_boilerplate(unit: Unit, show_words: frozenset[str] = frozenset()) -> bool:
+    """Sponsor reads, intros, outros and housekeeping: never a gist sentence or a quote."""
+    if SPONSOR_CUES.search(unit.text) or HOUSEKEEPING_CUES.search(unit.text):
+        return True
+    named = {w for w in tokens(unit.text) if w in show_words}
+    return len(show_words) > 1 and named >= show_words
+
+
+def tidy(text: str) -> str:
+    """A spoken sentence made readable: leading filler, ums and stutters removed, capitalised."""
+    text = _REPEATS.sub(r"\1", _INNER_FILLER.sub("", text))
+    text = _LEADING_FILLER.sub("", text.strip()).strip(" ,")
+    return text[:1].upper() + text[1:] if text else text
+
+
+def show_words(show: str | None) -> frozenset[str]:
+    """The folded content words of a show's name, which say nothing about one episode."""
+    return frozenset(w for w in tokens(show or "") if w not in STOPWORDS and len(w) > 2)
+
+
+def word_total(units: Sequence[Unit]) -> int:
+    """Words in these units."""
+    return sum(unit.words for unit in units)

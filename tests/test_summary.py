@@ -1,0 +1,208 @@
+"""Episode summaries: gist, keywords, chapters and quotes from real and written transcripts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.ingest.indexer import index_paths
+from bot.search.engine import Searcher
+from bot.summary.method import readable
+from bot.summary.service import Summaries
+from bot.summary.units import Unit, is_boilerplate, tidy, units_of
+from storage import Store
+from tests.conftest import SHARED, needs_shared, write
+
+BREAD = [
+    "A sourdough starter is a living culture of wild yeast and bacteria that leavens the bread.",
+    "Feed the sourdough starter with equal weights of flour and water every day to keep the yeast strong.",
+    "High hydration dough gives the bread an open crumb, but it is harder to shape before the oven.",
+    "Bake the loaf in a preheated Dutch oven so the steam gives the crust its blisters and colour.",
+    "Rye flour ferments faster than wheat flour, so the starter rises sooner in a warm kitchen.",
+    "Scoring the dough with a sharp blade lets the loaf expand in the oven where you want it to.",
+]
+CLUSTERS = [
+    "Kubernetes schedules containers onto nodes and restarts the pods whenever a container crashes.",
+    "A deployment describes how many replicas of each pod the cluster should keep running at once.",
+    "Services give the pods a stable address while the deployment replaces containers underneath.",
+    "Helm charts package the manifests of a deployment so a whole cluster can be rebuilt quickly.",
+    "Autoscaling adds nodes to the cluster when the pods ask for more memory than the nodes can give.",
+    "Rolling updates replace the pods of a deployment one container at a time to avoid downtime.",
+]
+
+
+def transcript() -> str:
+    """An hour of two topics, with a cold open, a stock intro, a sponsor read and an outro."""
+    lines = [
+        "Today we compare sourdough bread baking with running Kubernetes clusters, and why both need patience.",
+        "Our guest bakes bread at night and runs containers by day.",
+        "Welcome to Test Cast, episode 5, the show about hobbies and infrastructure.",
+        "This episode is brought to you by Acme Flour, use promo code REWIND for a discount.",
+    ]
+    lines += [BREAD[i % 6] for i in range(60)] + [CLUSTERS[i % 6] for i in range(60)]
+    lines += ["Thanks for listening, and subscribe to Test Cast wherever you get your podcasts."]
+    return "\n".join(f"{i // 60:02}:{i % 60:02}:00 {line}" for i, line in enumerate(lines)) + "\n"
+
+
+@pytest.fixture
+async def summarized(store: Store, tmp_path: Path) -> tuple[Store, Summaries, int]:
+    write(tmp_path / "show", "test-cast-5.txt", transcript())
+    write(tmp_path / "show", "test-cast-5.meta.yaml", "show: Test Cast\nnumber: 5\ntitle: Bread and clusters\n")
+    await index_paths(store, [tmp_path / "show"])
+    (episode,) = await store.list_episodes()
+    return store, Summaries(store, Searcher(store)), episode.id
+
+
+async def test_gist_opens_with_the_cold_open_and_covers_both_topics(summarized) -> None:
+    _, summaries, episode_id = summarized
+    made = await summaries.summary(episode_id)
+    assert made is not None and made.source == "transcript"
+    assert made.gist[0].text.startswith("Today we compare sourdough bread baking")
+    assert made.gist[0].start_seconds == 0
+    assert 3 <= len(made.gist) <= 5
+    later = " ".join(m.text for m in made.gist[2:])
+    assert "Kubernetes" in later or "pods" in later or "cluster" in later
+
+
+async def test_sponsor_reads_intros_and_outros_are_never_picked(summarized) -> None:
+    _, summaries, episode_id = summarized
+    made = await summaries.summary(episode_id)
+    shown = " ".join(m.text for m in (*made.gist, *made.quotes)).casefold()
+    for boilerplate in ("promo code", "welcome to test cast", "thanks for listening"):
+        assert boilerplate not in shown
+
+
+async def test_keywords_name_the_topics_not_the_show_or_filler(summarized) -> None:
+    _, summaries, episode_id = summarized
+    made = await summaries.summary(episode_id)
+    words = " ".join(made.keywords)
+    assert "sourdough" in words or "starter" in words
+    assert "pods" in words or "deployment" in words or "cluster" in words
+    assert "test" not in made.keywords and "cast" not in words
+    assert len(made.keywords) == len(set(made.keywords)) <= 10
+
+
+async def test_a_chapter_starts_where_the_topic_changes(summarized) -> None:
+    _, summaries, episode_id = summarized
+    made = await summaries.summary(episode_id)
+    starts = [c.start_seconds for c in made.chapters]
+    assert starts == sorted(starts) and starts[0] == 0
+    switch = 64 * 60  # the first Kubernetes line
+    assert any(abs(s - switch) <= 5 * 60 for s in starts[1:]), starts
+    assert all(c.title and len(c.title) <= 100 for c in made.chapters)
+
+
+async def test_quotes_are_content_sentences_with_times_from_different_chapters(summarized) -> None:
+    _, summaries, episode_id = summarized
+    made = await summaries.summary(episode_id)
+    assert 2 <= len(made.quotes) <= 3
+    assert all(q.start_seconds is not None and len(q.text.split()) >= 12 for q in made.quotes)
+    assert len({q.text for q in made.quotes}) == len(made.quotes)
+
+
+async def test_summaries_are_cached_until_the_index_changes(summarized) -> None:
+    store, summaries, episode_id = summarized
+    first = await summaries.summary(episode_id)
+    assert await store.cached_summary(episode_id, 1) is not None
+    assert await summaries.summary(episode_id) == first
+    await store.relink()
+    assert await store.cached_summary(episode_id, 1) is None
+
+
+async def test_an_unknown_episode_has_no_summary(store: Store) -> None:
+    assert await Summaries(store, Searcher(store)).summary(12345) is None
+
+
+def test_an_episode_with_only_show_notes_is_summarized_from_them(tmp_path: Path, capsys) -> None:
+    feed = """<?xml version="1.0"?><rss version="2.0"><channel><title>Notes Only</title>
+    <item><title>Gardening with bees</title><pubDate>Tue, 05 Mar 2024 10:00:00 +0000</pubDate>
+    <description>Beekeepers explain how pollinators help vegetable gardens. We cover hive placement,
+    flowering plants that feed bees all summer, and why pesticides harm the colony. Links at https://example.com/bees
+    </description></item></channel></rss>"""
+    write(tmp_path, "feed.xml", feed)
+    db = str(tmp_path / "r.db")
+    main(["index", str(tmp_path / "feed.xml"), "--db", db])
+    capsys.readouterr()
+    assert main(["summary", "Gardening with bees", "--db", db, "--json"]) == 0
+    made = json.loads(capsys.readouterr().out)
+    assert made["source"] == "notes"
+    assert made["gist"][0]["text"].startswith("Beekeepers explain how pollinators help")
+    assert "example.com" not in json.dumps(made["keywords"])
+
+
+def test_cli_summary_json_has_the_documented_fields(tmp_path: Path, capsys) -> None:
+    write(tmp_path / "show", "test-cast-5.txt", transcript())
+    db = str(tmp_path / "r.db")
+    main(["index", str(tmp_path / "show"), "--db", db])
+    capsys.readouterr()
+    assert main(["summary", "5", "--db", db, "--json"]) == 0
+    made = json.loads(capsys.readouterr().out)
+    assert {"episode_id", "gist", "keywords", "chapters", "quotes", "speakers"} <= set(made)
+    assert {"text", "start_seconds"} <= set(made["gist"][0])
+    assert {"start_seconds", "title"} <= set(made["chapters"][0])
+    assert main(["summary", "5", "--db", db]) == 0
+    assert "Gist:" in capsys.readouterr().out
+    assert main(["summary", "zebra migration", "--db", db]) == 2
+    assert "no episode matches" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("So, um, you know, the cache is the problem.", "The cache is the problem."),
+        ("Yeah. And the the index grows.", "The index grows."),
+        ("It is, uh, fast.", "It is fast."),
+    ],
+)
+def test_tidy_removes_spoken_filler(text: str, expected: str) -> None:
+    assert tidy(text) == expected
+
+
+def unit(index: int, text: str) -> Unit:
+    return Unit(index, text, float(index), None, len(text.split()), ())
+
+
+def test_fragments_join_their_neighbouring_sentence() -> None:
+    shown = readable(
+        [unit(0, "What about speed?"), unit(1, "Python is slow at pure computation in loops."), unit(5, "Far away.")]
+    )
+    assert [text for _, text in shown] == [
+        "What about speed? Python is slow at pure computation in loops.",
+        "Far away.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This episode is brought to you by Linode, visit linode.com/talkpython.",
+        "Welcome to Talk Python To Me, a weekly podcast on Python.",
+        "Thanks for listening, see you next week.",
+    ],
+)
+def test_boilerplate_is_recognised(text: str) -> None:
+    (found,) = units_of([(0.0, None, None, text)])
+    assert is_boilerplate(found)
+
+
+@needs_shared
+async def test_seeds_are_summarized_in_every_format(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "seeds.db")
+    try:
+        await index_paths(store, [SHARED / "seeds"], workers=1)
+        summaries = Summaries(store, Searcher(store))
+        made = [(row.source, await summaries.summary(row.id)) for row in await store.list_episodes()]
+    finally:
+        await store.close()
+    by_seed = {Path(source).name[:3]: summary for source, summary in made}
+    assert by_seed["000"].gist[0].text.startswith("It's been an amazing year for Python and data science")
+    for seed in ("002", "004"):  # auto-captions without punctuation: sentence-like units all the same
+        summary = by_seed[seed]
+        assert summary.source == "transcript" and len(summary.chapters) >= 2
+        assert all(len(m.text.split()) <= 2 * 45 for m in summary.gist)
+    notes_only = [s for _, s in made if s.source == "notes"]
+    assert notes_only, "the directory page's episodes are summarized from their show notes"
+    assert all(s.gist for _, s in made if s.source != "none")
