@@ -1,9 +1,10 @@
-"""The `rewind` command line: index, episodes, search, random, summary, run."""
+"""The `rewind` command line: index, episodes, search, random, summary, onthisday, run."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import logging
 import sys
@@ -16,7 +17,8 @@ from dotenv import find_dotenv, load_dotenv
 
 from bot.config import Settings, SettingsError
 from bot.ingest.indexer import IndexReport, index_paths
-from bot.render import timestamp
+from bot.onthisday import DailyPost, build_post, parse_day
+from bot.render import daily_heading, timestamp
 from bot.search.engine import Hit, Searcher
 from bot.search.query import QueryError, SearchFilters
 from bot.summary import Summary
@@ -84,6 +86,11 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("episode", metavar="EPISODE", help="an episode id, number, or (part of) its title")
     _add_common(summary)
     summary.set_defaults(handler=_summary)
+
+    today = commands.add_parser("onthisday", help="what the daily post would show for a day")
+    today.add_argument("--date", help="MM-DD or YYYY-MM-DD (default: today)")
+    _add_common(today)
+    today.set_defaults(handler=_onthisday)
 
     run = commands.add_parser("run", help="run the Discord bot (a sample demo when no token is set)")
     run.set_defaults(handler=_run, db=None)
@@ -254,6 +261,41 @@ def format_summary(summary: Summary) -> str:
 
 def _at(seconds: float | None) -> str:
     return f"{timestamp(seconds):>8}  " if seconds is not None else ""
+
+
+async def _onthisday(args: argparse.Namespace, settings: Settings) -> int:
+    today = dt.date.today()  # noqa: DTZ011 - the operator's own calendar day
+    try:
+        day = parse_day(args.date, today) if args.date else today
+    except ValueError as error:
+        print(f"rewind: {error}", file=sys.stderr)
+        return 2
+    store = await _open(args, settings)
+    try:
+        searcher = Searcher(store)
+        post = await build_post(store, Summaries(store, searcher), day, settings.onthisday_fallbacks)
+    finally:
+        await store.close()
+    print(json.dumps(post.as_json(), indent=2, ensure_ascii=False) if args.json else format_post(post))
+    return 0
+
+
+def format_post(post: DailyPost) -> str:
+    """The daily post as readable lines."""
+    if not post.episodes:
+        return f"Nothing came out on {post.day:%B} {post.day.day} in earlier years."
+    lines = [daily_heading(post)]
+    for entry in post.episodes:
+        number = f" #{entry.number}" if entry.number is not None else ""
+        lines += ["", f"{entry.published} · {entry.show or 'Unknown show'}{number} – {entry.title}"]
+        if entry.summary:
+            lines.append(f"  {entry.summary}")
+        if entry.highlight:
+            at = f" ({timestamp(entry.highlight.start_seconds)})" if entry.highlight.start_seconds is not None else ""
+            lines.append(f"  \u201c{entry.highlight.text}\u201d{at}")
+            if entry.highlight.url:
+                lines.append(f"  {entry.highlight.url}")
+    return "\n".join(lines)
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.onthisday import FALLBACKS
+
 _TOKEN_SHAPE = re.compile(r"^[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}$")
 
 
@@ -26,6 +28,7 @@ class Settings:
     log_level: str = "INFO"
     dev_guild_id: int | None = None
     index_workers: int = 0
+    onthisday_fallbacks: tuple[str, ...] = FALLBACKS
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, str]) -> Settings:
@@ -44,6 +47,7 @@ class Settings:
             log_level=level,
             dev_guild_id=_optional_int(values, "DEV_GUILD_ID"),
             index_workers=_optional_int(values, "INDEX_WORKERS") or default_workers(),
+            onthisday_fallbacks=_fallbacks(values.get("ONTHISDAY_FALLBACK", "week,archive")),
         )
 
     @classmethod
@@ -65,3 +69,13 @@ def _optional_int(values: Mapping[str, str], key: str) -> int | None:
     if not raw.isdigit():
         raise SettingsError(f"{key} must be a whole number, not {raw!r}")
     return int(raw)
+
+
+def _fallbacks(raw: str) -> tuple[str, ...]:
+    chosen = tuple(part.strip().lower() for part in raw.split(",") if part.strip())
+    if chosen == ("none",):
+        return ()
+    unknown = [part for part in chosen if part not in FALLBACKS]
+    if unknown or not chosen:
+        raise SettingsError(f"ONTHISDAY_FALLBACK must be 'week', 'archive', both or 'none', not {raw!r}")
+    return chosen

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.onthisday import DailyPost
 from bot.search.engine import Hit
 
 CONTENT_LIMIT = 2000
@@ -83,3 +84,18 @@ def context_description(lines: list[tuple[int, float | None, str | None, str]], 
         line = escape(clip(text, 700))
         rendered.append(f"{stamp}{who}**{line}**" if segment_id == focus else f"{stamp}{who}{line}")
     return clip("\n".join(rendered), EMBED_DESCRIPTION_LIMIT)
+
+
+def daily_heading(post: DailyPost) -> str:
+    """`On this day, December 11` (or this week / from the archive)."""
+    when = f"{post.day:%B} {post.day.day}"
+    if post.kind == "week":
+        return f"This week in earlier years (around {when})"
+    if post.kind == "archive":
+        return f"From the archive, for {when}"
+    return f"On this day, {when}"
+
+
+def years_ago(count: int) -> str:
+    """`1 year ago` / `5 years ago`."""
+    return f"{count} year ago" if count == 1 else f"{count} years ago"

@@ -70,4 +70,17 @@ MIGRATIONS: tuple[str, ...] = (
         document TEXT NOT NULL              -- JSON, as `rewind summary --json` prints it
     );
     """,
+    # 4: each server's daily "on this day" post: where, when, and what was posted on which local date.
+    """
+    CREATE TABLE schedules (
+        guild_id INTEGER PRIMARY KEY,
+        channel_id INTEGER NOT NULL,
+        hour INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),
+        timezone TEXT NOT NULL,             -- IANA name
+        enabled INTEGER NOT NULL DEFAULT 1,
+        last_posted TEXT,                   -- the server's local date (YYYY-MM-DD) of the last post
+        last_error TEXT,                    -- why the last attempt failed, for /admin status
+        last_error_at TEXT
+    );
+    """,
 )

@@ -101,6 +101,20 @@ class SegmentFilter:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class ScheduleRow:
+    """A server's daily post settings and what was last posted."""
+
+    guild_id: int
+    channel_id: int
+    hour: int
+    timezone: str
+    enabled: bool
+    last_posted: str | None = None  # local date, YYYY-MM-DD
+    last_error: str | None = None
+    last_error_at: str | None = None
+
+
 class QueryTimeout(RuntimeError):
     """A query ran past its time limit and was interrupted."""
 
@@ -379,6 +393,54 @@ class Store:
             "INSERT OR REPLACE INTO summaries (episode_id, method, document)"
             " SELECT id, ?, ? FROM episodes WHERE id = ?",
             (method, document, episode_id),
+        )
+
+    async def schedules(self) -> list[ScheduleRow]:
+        """Every server's daily post settings."""
+        query = """
+            SELECT guild_id, channel_id, hour, timezone, enabled, last_posted, last_error, last_error_at
+            FROM schedules ORDER BY guild_id
+        """
+        rows = await self._db.execute_fetchall(query)
+        return [ScheduleRow(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7]) for r in rows]
+
+    async def schedule(self, guild_id: int) -> ScheduleRow | None:
+        """One server's daily post settings, or None."""
+        return next((row for row in await self.schedules() if row.guild_id == guild_id), None)
+
+    async def save_schedule(self, guild_id: int, channel_id: int, hour: int, timezone: str, enabled: bool) -> None:
+        """Set a server's channel, hour, timezone and on/off; what was posted when is kept."""
+        await self._db.execute(
+            "INSERT INTO schedules (guild_id, channel_id, hour, timezone, enabled) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, hour = excluded.hour,"
+            " timezone = excluded.timezone, enabled = excluded.enabled, last_error = NULL, last_error_at = NULL",
+            (guild_id, channel_id, hour, timezone, int(enabled)),
+        )
+
+    async def claim_post(self, guild_id: int, local_date: str) -> bool:
+        """Mark `local_date` posted for this server unless it already is; True when this call claimed it.
+
+        One UPDATE decides, so two loops (or a restart racing the old process) never both post.
+        """
+        cursor = await self._db.execute(
+            "UPDATE schedules SET last_posted = :day"
+            " WHERE guild_id = :guild AND (last_posted IS NULL OR last_posted < :day)",
+            {"guild": guild_id, "day": local_date},
+        )
+        return cursor.rowcount == 1
+
+    async def release_post(self, guild_id: int, local_date: str, previous: str | None) -> None:
+        """Undo a claim after a passing failure, so the next tick tries again."""
+        await self._db.execute(
+            "UPDATE schedules SET last_posted = ? WHERE guild_id = ? AND last_posted = ?",
+            (previous, guild_id, local_date),
+        )
+
+    async def record_post_result(self, guild_id: int, error: str | None) -> None:
+        """Keep the last attempt's failure (or clear it after a success) for /admin status."""
+        at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds") if error else None
+        await self._db.execute(
+            "UPDATE schedules SET last_error = ?, last_error_at = ? WHERE guild_id = ?", (error, at, guild_id)
         )
 
     async def counts(self) -> dict[str, int]:

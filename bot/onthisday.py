@@ -1,0 +1,198 @@
+"""What came out on this calendar day in earlier years, and the post that presents it.
+
+Choosing is pure and tested with fixed dates; building the post adds each episode's one-line
+summary and a highlight quote from the summary work.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import random
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.search.engine import is_quotable
+from bot.search.text import tokens
+from bot.summary import Moment
+from bot.summary.service import Summaries
+from storage import EpisodeRow, Store
+
+FALLBACKS = ("week", "archive")  # what to show when nothing came out on the day itself
+WEEK_DAYS = 3  # "this week": up to three days either side
+MOST_EPISODES = 10
+SUMMARY_CHARACTERS = 200
+_REBROADCAST = re.compile(
+    r"\[\s*(?:RB|rebroadcast|re-?run|replay|encore|repeat|best of)\s*\]"
+    r"|\(\s*(?:rebroadcast|re-?run|replay|encore|repeat|best of)\s*\)"
+    r"|^\s*(?:rebroadcast|re-?run|replay|encore|best of)\s*[:\-–|]",
+    re.IGNORECASE,
+)
+_COMPLETE = re.compile(r"^[\"“']?[A-Z0-9].*[.!?][\"”']?$", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """Episodes for a day: `kind` says how they were found (exact, week, archive or none)."""
+
+    day: dt.date
+    kind: str
+    episodes: tuple[EpisodeRow, ...]
+
+
+def published_on(row: EpisodeRow) -> dt.date | None:
+    """An episode's date, or None when unknown or malformed."""
+    try:
+        return dt.date.fromisoformat(row.published) if row.published else None
+    except ValueError:
+        return None
+
+
+def anniversary_in(year: int, published: dt.date) -> dt.date:
+    """The day an episode is remembered in `year`: February 29 falls on the 28th in other years."""
+    if published.month == 2 and published.day == 29 and not calendar.isleap(year):
+        return dt.date(year, 2, 28)
+    return published.replace(year=year)
+
+
+def is_rebroadcast(title: str) -> bool:
+    """Whether a title marks a rerun: `[RB]`, `(Rebroadcast)`, `Replay: ...`."""
+    return bool(_REBROADCAST.search(title))
+
+
+def _title_key(title: str) -> str:
+    return " ".join(tokens(_REBROADCAST.sub(" ", title)))
+
+
+def originals_first(rows: Sequence[EpisodeRow]) -> list[EpisodeRow]:
+    """Oldest first, each title once; reruns after the originals and dropped where the original is here."""
+    seen: set[str] = set()
+    originals, reruns = [], []
+    for row in sorted(rows, key=lambda r: (r.published or "", r.number or 0, r.id)):
+        key = _title_key(row.title)
+        if key in seen:
+            continue
+        seen.add(key)
+        (reruns if is_rebroadcast(row.title) else originals).append(row)
+    return (originals + [r for r in reruns if _title_key(r.title) not in {_title_key(o.title) for o in originals}])[
+        :MOST_EPISODES
+    ]
+
+
+def choose(rows: Sequence[EpisodeRow], day: dt.date, fallbacks: Sequence[str] = FALLBACKS) -> Choice:
+    """Episodes from this month and day in earlier years; failing that the fallbacks in order:
+    `week` (three days either side, earlier years), then `archive` (one pick, stable all day)."""
+    dated = [(row, date) for row in rows if (date := published_on(row)) is not None and date.year < day.year]
+    exact = [row for row, date in dated if anniversary_in(day.year, date) == day]
+    if exact:
+        return Choice(day, "exact", tuple(originals_first(exact)))
+    for fallback in fallbacks:
+        if fallback == "week":
+            near = [row for row, date in dated if abs((anniversary_in(day.year, date) - day).days) <= WEEK_DAYS]
+            if near:
+                return Choice(day, "week", tuple(originals_first(near)))
+        elif fallback == "archive" and dated:
+            pool = sorted((row for row, _ in dated if not is_rebroadcast(row.title)), key=lambda r: r.id)
+            pick = random.Random(day.toordinal()).choice(pool or [row for row, _ in dated])
+            return Choice(day, "archive", (pick,))
+    return Choice(day, "none", ())
+
+
+@dataclass(frozen=True, slots=True)
+class Anniversary:
+    """One episode in the day's post."""
+
+    episode_id: int
+    title: str
+    number: int | None
+    published: str | None
+    show: str | None
+    years_ago: int
+    summary: str | None
+    highlight: Moment | None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "episode_id": self.episode_id,
+            "title": self.title,
+            "number": self.number,
+            "published": self.published,
+            "show": self.show,
+            "years_ago": self.years_ago,
+            "summary": self.summary,
+            "highlight": None if self.highlight is None else _highlight_json(self.highlight),
+        }
+
+
+def _highlight_json(moment: Moment) -> dict[str, object]:
+    return {"text": moment.text, "start_seconds": moment.start_seconds, "url": moment.url}
+
+
+@dataclass(frozen=True, slots=True)
+class DailyPost:
+    """What the daily post shows, and what `rewind onthisday` prints."""
+
+    day: dt.date
+    kind: str
+    episodes: tuple[Anniversary, ...]
+
+    def as_json(self) -> dict[str, object]:
+        """The public JSON shape of `rewind onthisday --json`."""
+        return {"date": self.day.isoformat(), "kind": self.kind, "episodes": [e.as_json() for e in self.episodes]}
+
+
+def standalone(quotes: Sequence[Moment]) -> Moment | None:
+    """The first quote that reads as a complete, content-rich sentence on its own; failing that
+    (captions without punctuation) the first one, marked as an excerpt."""
+    for quote in quotes:
+        if _COMPLETE.match(quote.text) and is_quotable(quote.text):
+            return quote
+    if not quotes:
+        return None
+    first = quotes[0]
+    return Moment(f"…{first.text.rstrip('.,;: ')}…", first.start_seconds, first.speaker, first.url)
+
+
+def one_line(text: str, limit: int = SUMMARY_CHARACTERS) -> str:
+    """`text` cut to `limit` characters at a word boundary."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+async def build_post(
+    store: Store, summaries: Summaries, day: dt.date, fallbacks: Sequence[str] = FALLBACKS
+) -> DailyPost:
+    """The post for `day`: the chosen episodes with a one-line summary and a highlight each."""
+    chosen = choose(await store.list_episodes(), day, fallbacks)
+    entries = []
+    for row in chosen.episodes:
+        summary = await summaries.summary(row.id)
+        published = published_on(row)
+        entries.append(
+            Anniversary(
+                row.id,
+                row.title,
+                row.number,
+                row.published,
+                row.show,
+                day.year - published.year if published else 0,
+                one_line(summary.gist[0].text) if summary and summary.gist else None,
+                standalone(summary.quotes) if summary else None,
+            )
+        )
+    return DailyPost(day, chosen.kind, tuple(entries))
+
+
+def parse_day(text: str, today: dt.date) -> dt.date:
+    """`MM-DD` (this year) or `YYYY-MM-DD`; ValueError with a plain message otherwise."""
+    try:
+        if re.fullmatch(r"\d{1,2}-\d{1,2}", text):
+            month, day = map(int, text.split("-"))
+            if (month, day) == (2, 29) and not calendar.isleap(today.year):
+                return dt.date(today.year, 2, 28)
+            return dt.date(today.year, month, day)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date: use MM-DD or YYYY-MM-DD") from None
