@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
+import json
 import logging
 import uuid
+from collections.abc import Coroutine
+from typing import Any
 
 import aiohttp
 import discord
@@ -12,25 +17,29 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Settings
-from bot.ingest.indexer import index_paths
+from bot.reindex import Reindexer
+from bot.schedule import Clock, utc_now
 from bot.search.choices import Suggester
 from bot.search.engine import Searcher
 from bot.search.query import QueryError
+from bot.summary.service import Summaries
+from cogs.paging import PageButton
 from storage import Store
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.quotes", "cogs.episodes", "cogs.meta")
+EXTENSIONS = ("cogs.quotes", "cogs.episodes", "cogs.onthisday", "cogs.admin", "cogs.meta")
 
 
 class RewindBot(commands.Bot):
-    """Rewind's bot: owns the store and the searcher the cogs use."""
+    """Rewind's bot: owns the store, searcher, summaries and reindexer the cogs use."""
 
     store: Store
     searcher: Searcher
     suggester: Suggester
+    summaries: Summaries
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, clock: Clock = utc_now) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=discord.Intents.default(),
@@ -38,55 +47,64 @@ class RewindBot(commands.Bot):
             help_command=None,
         )
         self.settings = settings
+        self.clock = clock
         self.tree.on_error = self.on_app_command_error
+        self.reindexer = Reindexer(settings.database, settings.transcript_dirs, settings.index_workers)
         self._indexing: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def setup_hook(self) -> None:
-        """Open the database, load the cogs, index the configured folders, sync commands."""
+        """Open the database, load the cogs, index the configured folders, sync commands if changed."""
         self.store = await Store.open(self.settings.database)
         self.searcher = Searcher(self.store)
         self.suggester = Suggester(self.store)
+        self.summaries = Summaries(self.store, self.searcher)
+        self.add_dynamic_items(PageButton)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         if self.settings.transcript_dirs:
-            self._indexing = asyncio.create_task(self._index_configured_folders())
-        await self._sync_commands()
+            self._indexing = self.background(self._index_configured_folders())
+        await self.sync_commands()
+
+    def background(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run `work` alongside the bot, keeping a reference until it ends; cancelled at close."""
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
     async def _index_configured_folders(self) -> None:
-        # A connection of its own: searches keep reading the last committed index (WAL) while
-        # this one writes, and never run inside the indexer's transactions.
-        writer = await Store.open(self.settings.database)
-        try:
-            report = await index_paths(writer, self.settings.transcript_dirs, workers=self.settings.index_workers)
-        except Exception:  # the bot keeps serving the last good index
-            log.exception("indexing %s failed; the previous index stays searchable", self.settings.transcript_dirs)
-            return
-        finally:
-            await writer.close()
-        log.info(
-            "indexed %d files (%d unchanged, %d rejected) in %.1f s",
-            report.indexed,
-            report.unchanged,
-            len(report.rejects),
-            report.seconds,
-        )
+        with contextlib.suppress(Exception):  # logged by the reindexer; the last good index keeps serving
+            await self.reindexer.run()
 
-    async def _sync_commands(self) -> None:
-        if self.settings.dev_guild_id:
-            guild = discord.Object(self.settings.dev_guild_id)
+    async def sync_commands(self, *, force: bool = False) -> int:
+        """Register the slash commands with Discord when they changed since the last sync (or `force`).
+
+        Global commands sync everywhere (Discord may take a while to show them); with DEV_GUILD_ID
+        they sync to that one server instantly.
+        """
+        guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
+        if guild is not None:
             self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-        else:
-            synced = await self.tree.sync()
+        commands_now = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+        digest = hashlib.sha256(json.dumps(commands_now, sort_keys=True).encode()).hexdigest()
+        key = f"commands:{guild.id if guild else 'global'}"
+        if not force and await self.store.fact(key) == digest:
+            log.info("slash commands unchanged since the last sync; not syncing")
+            return len(commands_now)
+        synced = await self.tree.sync(guild=guild)
+        await self.store.set_fact(key, digest)
         log.info("synced %d slash commands", len(synced))
+        return len(synced)
 
     async def close(self) -> None:
-        """Stop indexing, close the database, then disconnect."""
-        if self._indexing is not None:
-            self._indexing.cancel()
+        """Stop background work, disconnect, then close the database."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await super().close()
         if hasattr(self, "store"):
             await self.store.close()
-        await super().close()
 
     async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """The one error funnel: known problems get a short ephemeral reply, the rest a log id."""
@@ -95,6 +113,10 @@ class RewindBot(commands.Bot):
             message = str(original)
         elif isinstance(error, app_commands.CommandOnCooldown):
             message = f"Slow down a little: try again in {error.retry_after:.0f} s."
+        elif isinstance(error, app_commands.MissingPermissions):
+            message = "Only members with the Manage Server permission can use this command."
+        elif isinstance(error, app_commands.NoPrivateMessage):
+            message = "This command works only inside a server."
         elif isinstance(error, app_commands.CheckFailure):
             message = "You can't use that command here."
         elif isinstance(error, app_commands.TransformerError):
@@ -109,9 +131,9 @@ class RewindBot(commands.Bot):
             await interaction.response.send_message(message, ephemeral=True)
 
 
-def create_bot(settings: Settings) -> RewindBot:
+def create_bot(settings: Settings, *, clock: Clock = utc_now) -> RewindBot:
     """Build the bot without connecting (for `run_bot`, tests, and operators embedding it)."""
-    return RewindBot(settings)
+    return RewindBot(settings, clock=clock)
 
 
 async def run_bot(settings: Settings) -> None:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 
-from bot.onthisday import DailyPost
+from tqdm import tqdm
+
+from bot.ingest.indexer import IndexReport
+from bot.onthisday import Anniversary, DailyPost
 from bot.search.engine import Hit
+from bot.summary import Summary
 
 CONTENT_LIMIT = 2000
 EMBED_TITLE_LIMIT = 256
@@ -99,3 +103,90 @@ def daily_heading(post: DailyPost) -> str:
 def years_ago(count: int) -> str:
     """`1 year ago` / `5 years ago`."""
     return f"{count} year ago" if count == 1 else f"{count} years ago"
+
+
+EMBED_TOTAL_LIMIT = 6000
+EMBEDS_PER_MESSAGE = 10
+
+
+def at(seconds: float | None, url: str | None) -> str:
+    """`` `12:34` `` linked to that moment when a link is known; empty when the time is unknown."""
+    if seconds is None:
+        return ""
+    stamp = f"`{timestamp(seconds)}`"
+    return f"[{stamp}]({url})" if url else stamp
+
+
+def summary_description(summary: Summary, limit: int = 1500) -> str:
+    """The gist, one sentence a line with its time, escaped and within `limit`."""
+    lines = [f"{at(m.start_seconds, m.url)} {escape(m.text)}".strip() for m in summary.gist]
+    return clip("\n".join(lines), limit) or "There is no transcript or show notes to summarize yet."
+
+
+def chapter_lines(summary: Summary) -> str:
+    """`` `0:00` Label `` a line, within a field."""
+    lines = [f"{at(c.start_seconds, None)} {escape(c.title)}".strip() for c in summary.chapters]
+    return clip("\n".join(lines), FIELD_VALUE_LIMIT)
+
+
+def quote_lines(summary: Summary) -> str:
+    """Standout quotes as block quotes with their linked times, within a field."""
+    lines = [f"> “{escape(clip(m.text, 300))}” {at(m.start_seconds, m.url)}".rstrip() for m in summary.quotes]
+    return clip("\n".join(lines), FIELD_VALUE_LIMIT)
+
+
+def summary_facts(summary: Summary) -> str:
+    """`#265 · 2020-05-19 · 1:03:54`."""
+    parts = [
+        f"#{summary.number}" if summary.number is not None else None,
+        summary.published,
+        timestamp(summary.duration_seconds) or None,
+    ]
+    return " · ".join(p for p in parts if p) or "—"
+
+
+def titled(show: str | None, title: str) -> str:
+    """`Show – Title`, clipped to an embed title."""
+    return clip(f"{show} – {title}" if show else title, EMBED_TITLE_LIMIT)
+
+
+def anniversary_description(entry: Anniversary) -> str:
+    """An episode in the daily post: when, the one-line summary, and the highlight."""
+    when = f"**{years_ago(entry.years_ago)}** · {entry.published}" if entry.years_ago else f"{entry.published}"
+    lines = [when]
+    if entry.summary:
+        lines.append(escape(entry.summary))
+    if entry.highlight:
+        quote = escape(clip(entry.highlight.text, 600))
+        lines.append(f"> “{quote}” {at(entry.highlight.start_seconds, entry.highlight.url)}".rstrip())
+    return clip("\n\n".join(lines), 2000)
+
+
+def reindex_progress(done: int, total: int, rejected: int, elapsed: float) -> str:
+    """`███▋     37% · 37/100 files · 00:12 elapsed, ~00:20 left · 1 rejected`."""
+    if total == 0:
+        return "Looking for files…"
+    meter = tqdm.format_meter(
+        done,
+        total,
+        elapsed,
+        ncols=len(PROGRESS_FORMAT) + 12,
+        bar_format=PROGRESS_FORMAT,
+    )
+    return f"Reindexing: `{meter}`" + (f" · {rejected} rejected" if rejected else "")
+
+
+PROGRESS_FORMAT = "{bar} {percentage:3.0f}% · {n_fmt}/{total_fmt} files · {elapsed} elapsed, ~{remaining} left"
+
+
+def reindex_report(report: IndexReport) -> str:
+    """The end of a reindex: what changed, and the files that could not be read."""
+    lines = [
+        f"✅ Reindexed {report.files} files in {report.seconds:.1f} s: {report.indexed} indexed, "
+        f"{report.unchanged} unchanged, {report.removed} removed, {len(report.rejects)} rejected.",
+        f"{report.episodes} episodes and {report.segments} segments written.",
+    ]
+    lines += [f"• `{escape(clip(r.path, 120))}`: {escape(clip(r.reason, 200))}" for r in report.rejects[:10]]
+    if len(report.rejects) > 10:
+        lines.append(f"…and {len(report.rejects) - 10} more (see `/admin status` or the log).")
+    return clip("\n".join(lines), CONTENT_LIMIT)

@@ -47,6 +47,11 @@ def checked_timezone(name: str) -> str:
     return name.strip()
 
 
+def local_date(now: dt.datetime, timezone: str) -> dt.date:
+    """The calendar date at `now` in `timezone`."""
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
 def due_date(row: ScheduleRow, now: dt.datetime) -> dt.date | None:
     """The local date this server should get its post for now, or None when not due."""
     if not row.enabled:

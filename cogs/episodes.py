@@ -1,4 +1,4 @@
-"""`/episode info` and `/episode list`."""
+"""`/episode summary`, `/episode info` and `/episode list`."""
 
 from __future__ import annotations
 
@@ -9,46 +9,65 @@ from discord.ext import commands
 from bot import render
 from bot.client import RewindBot
 from bot.episodes import episode_line, filter_episodes
-from cogs.paging import NO_MENTIONS, OwnedPager
+from bot.summary import Summary
+from cogs.paging import NO_MENTIONS, episodes_payload, first_page
 from cogs.quotes import as_choices
 
-PER_PAGE = 15
+UNKNOWN = "No episode by that name or number: pick one from the suggestions, or try `/episode list`."
 
 
-class ListPager(OwnedPager):
-    """Pages through an episode list, PER_PAGE lines at a time."""
-
-    def __init__(self, title: str, lines: list[str], owner_id: int) -> None:
-        self.title, self.lines = title, lines
-        super().__init__(max(1, -(-len(lines) // PER_PAGE)), owner_id)
-
-    async def embed_for(self, index: int) -> discord.Embed:
-        shown = self.lines[index * PER_PAGE : (index + 1) * PER_PAGE]
-        description = render.clip("\n".join(shown), render.EMBED_DESCRIPTION_LIMIT)
-        embed = discord.Embed(title=render.clip(self.title, render.EMBED_TITLE_LIMIT), description=description)
-        return embed.set_footer(text=f"Page {index + 1} of {self.count} · {len(self.lines)} episodes")
+def summary_embed(summary: Summary) -> discord.Embed:
+    """A summary as an embed: gist, facts, keywords, chapters and quotes, within Discord's limits."""
+    embed = discord.Embed(
+        title=render.titled(summary.show, summary.title),
+        description=render.summary_description(summary),
+        url=summary.url,
+    )
+    embed.add_field(name="Episode", value=render.summary_facts(summary), inline=True)
+    if summary.speakers:
+        names = ", ".join(render.escape(s) for s in summary.speakers)
+        embed.add_field(name="Speakers", value=render.clip(names, render.FIELD_VALUE_LIMIT), inline=True)
+    if summary.keywords:
+        words = ", ".join(render.escape(k) for k in summary.keywords)
+        embed.add_field(name="Keywords", value=render.clip(words, render.FIELD_VALUE_LIMIT), inline=False)
+    if summary.chapters:
+        embed.add_field(name="Chapters", value=render.chapter_lines(summary), inline=False)
+    if summary.quotes:
+        embed.add_field(name="Quotes", value=render.quote_lines(summary), inline=False)
+    return embed
 
 
 class Episodes(commands.GroupCog, group_name="episode", group_description="Look up episodes"):
-    """Episode details and listings."""
+    """Episode summaries, details and listings."""
 
     def __init__(self, bot: RewindBot) -> None:
         self.bot = bot
         super().__init__()
+
+    @app_commands.command(name="summary")
+    @app_commands.describe(episode="Episode number or title")
+    async def summary(self, interaction: discord.Interaction, episode: app_commands.Range[str, 1, 100]) -> None:
+        """What an episode is about: gist, keywords, chapters and quotes."""
+        await interaction.response.defer(thinking=True)  # the first summary of an episode takes a moment
+        ids = await self.bot.searcher.resolve_episode(episode)
+        made = await self.bot.summaries.summary(ids[0]) if ids else None
+        if made is None:
+            await interaction.followup.send(UNKNOWN, ephemeral=True)
+            return
+        await interaction.followup.send(embed=summary_embed(made), allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="info")
     @app_commands.describe(episode="Episode number or title")
     async def info(self, interaction: discord.Interaction, episode: app_commands.Range[str, 1, 100]) -> None:
         """Details of one episode."""
         ids = await self.bot.searcher.resolve_episode(episode)
-        rows = [row for row in await self.bot.store.list_episodes() if row.id in ids]
-        if not rows:
-            await interaction.response.send_message("No episode by that name or number.", ephemeral=True)
+        row = await self.bot.store.episode(ids[0]) if ids else None
+        if row is None:
+            await interaction.response.send_message(UNKNOWN, ephemeral=True)
             return
-        row = rows[0]
         notes = await self.bot.store.description(row.id)
         embed = discord.Embed(
-            title=render.clip(f"{row.show + ' – ' if row.show else ''}{row.title}", render.EMBED_TITLE_LIMIT),
+            title=render.titled(row.show, row.title),
             description=render.clip(render.escape(notes), 1000) if notes else None,
             url=row.url,
         )
@@ -58,6 +77,7 @@ class Episodes(commands.GroupCog, group_name="episode", group_description="Look 
             embed.add_field(name="Speakers", value=names)
         await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
 
+    @summary.autocomplete("episode")
     @info.autocomplete("episode")
     async def _episode_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return as_choices(await self.bot.suggester.episodes(current))
@@ -76,8 +96,9 @@ class Episodes(commands.GroupCog, group_name="episode", group_description="Look 
             await interaction.response.send_message("No episodes match that.", ephemeral=True)
             return
         title = " · ".join(str(part) for part in (show or "All shows", year) if part)
-        view = ListPager(title, [episode_line(row) for row in rows], owner_id=interaction.user.id)
-        await interaction.response.send_message(embed=await view.current(), view=view, allowed_mentions=NO_MENTIONS)
+        payload = episodes_payload(title, [episode_line(row) for row in rows])
+        embed, view = await first_page(self.bot, interaction.user.id, "episodes", payload)
+        await interaction.response.send_message(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
 
     @list_episodes.autocomplete("show")
     async def _show_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -1,63 +1,152 @@
-"""Previous/Next buttons that only the member who asked can use."""
+"""Paging buttons that only the member who asked can use, and that keep working after a restart.
+
+A message's pages are stored in the database (`Store.save_pager`); each button's custom_id says
+which pager, what the button does and which page it leads to (`rw:17:next:3:0`), so any running
+bot process can answer a press with no memory of the message.
+"""
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
+import json
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot import render
+from bot.search.engine import Hit
+
+if TYPE_CHECKING:
+    from bot.client import RewindBot
+
 NO_MENTIONS = discord.AllowedMentions.none()
+EXPIRED = "These buttons have expired; run the command again."
+PER_PAGE = 15  # episodes a page
+CONTEXT_RADIUS = 3
 
 
-class OwnedPager(discord.ui.View):
-    """Pages through `count` items, showing `embed_for(index)`. The pages live in memory, so after
-    ten idle minutes (or a restart) the buttons disable themselves."""
+def hit_embed(hit: Hit) -> discord.Embed:
+    """One hit as an embed, within Discord's limits, linking to the moment when it can."""
+    embed = discord.Embed(title=render.hit_title(hit), description=render.quote_description(hit), url=hit.url)
+    embed.add_field(name="Episode", value=render.episode_line(hit), inline=True)
+    if hit.url and hit.start_seconds is not None:
+        moment = f"[{render.timestamp(hit.start_seconds)}]({hit.url})"
+        embed.add_field(name="Listen", value=render.clip(moment, render.FIELD_VALUE_LIMIT), inline=True)
+    return embed
 
-    refusal = "Only the member who asked can page."
-    message: discord.Message | discord.WebhookMessage | None = None
 
-    def __init__(self, count: int, owner_id: int) -> None:
-        super().__init__(timeout=600)
-        self.count, self.owner_id, self.index = count, owner_id, 0
-        self.refresh_buttons()
+def hits_payload(hits: list[Hit]) -> str:
+    return json.dumps([dataclasses.asdict(hit) for hit in hits])
 
-    async def embed_for(self, index: int) -> discord.Embed:
-        """The embed of page `index`."""
-        raise NotImplementedError
 
-    async def current(self) -> discord.Embed:
-        """The embed of the page shown now."""
-        return await self.embed_for(self.index)
+def episodes_payload(title: str, lines: list[str]) -> str:
+    return json.dumps({"title": title, "lines": lines})
 
-    def refresh_buttons(self) -> None:
-        """Enable the buttons that lead somewhere."""
-        self.previous.disabled = self.index == 0
-        self.next.disabled = self.index >= self.count - 1
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id == self.owner_id:
-            return True
-        await interaction.response.send_message(self.refusal, ephemeral=True)
-        return False
+async def _hit_page(bot: RewindBot, payload: Any, index: int, wide: bool) -> tuple[discord.Embed, int]:
+    data = payload[index]
+    hit = Hit(**{**data, "highlights": tuple(tuple(span) for span in data["highlights"])})
+    embed = hit_embed(hit)
+    if wide:
+        lines = await bot.store.context_around(hit.segment_id, CONTEXT_RADIUS)
+        embed.description = render.context_description(lines, hit.segment_id)
+    return embed.set_footer(text=f"Hit {index + 1} of {len(payload)}"), len(payload)
 
-    async def show(self, interaction: discord.Interaction, step: int) -> None:
-        """Move `step` pages and update the message in place."""
-        self.index = max(0, min(self.count - 1, self.index + step))
-        self.refresh_buttons()
-        await interaction.response.edit_message(embed=await self.current(), view=self, allowed_mentions=NO_MENTIONS)
 
-    @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
-    async def previous(self, interaction: discord.Interaction, button: discord.ui.Button[OwnedPager]) -> None:
-        await self.show(interaction, -1)
+async def _episode_page(bot: RewindBot, payload: Any, index: int, wide: bool) -> tuple[discord.Embed, int]:
+    lines: list[str] = payload["lines"]
+    count = max(1, -(-len(lines) // PER_PAGE))
+    shown = lines[index * PER_PAGE : (index + 1) * PER_PAGE]
+    description = render.clip("\n".join(shown), render.EMBED_DESCRIPTION_LIMIT)
+    embed = discord.Embed(title=render.clip(payload["title"], render.EMBED_TITLE_LIMIT), description=description)
+    return embed.set_footer(text=f"Page {index + 1} of {count} · {len(lines)} episodes"), count
 
-    @discord.ui.button(label="Next", emoji="▶️", style=discord.ButtonStyle.secondary)
-    async def next(self, interaction: discord.Interaction, button: discord.ui.Button[OwnedPager]) -> None:
-        await self.show(interaction, +1)
 
-    async def on_timeout(self) -> None:
-        for item in self.children:
-            if isinstance(item, discord.ui.Button):
-                item.disabled = True
-        if self.message is not None:
-            with contextlib.suppress(discord.HTTPException):
-                await self.message.edit(view=self)
+PAGES: dict[str, Callable[[RewindBot, Any, int, bool], Awaitable[tuple[discord.Embed, int]]]] = {
+    "hits": _hit_page,
+    "episodes": _episode_page,
+}
+
+
+TEMPLATE = r"rw:(?P<pager>\d+):(?P<action>[a-z]+):(?P<index>\d+):(?P<wide>[01])"
+LOOKS = {
+    "prev": ("Previous", "◀️"),
+    "next": ("Next", "▶️"),
+    "wide": ("More context", "📜"),
+    "post": ("Post to channel", "📢"),
+}
+
+
+class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=TEMPLATE):
+    """One button of a pager; its custom_id holds the state it leads to."""
+
+    def __init__(self, pager: int, action: str, index: int, wide: bool, *, disabled: bool = False) -> None:
+        label, emoji = LOOKS.get(action, ("?", None))
+        if action == "wide" and not wide:
+            label = "Less context"
+        self.pager, self.action, self.index, self.wide = pager, action, index, wide
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                emoji=emoji,
+                style=discord.ButtonStyle.secondary,
+                disabled=disabled,
+                custom_id=f"rw:{pager}:{action}:{index}:{int(wide)}",
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: Any) -> PageButton:
+        return cls(int(match["pager"]), match["action"], int(match["index"]), match["wide"] == "1")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: RewindBot = interaction.client  # type: ignore[assignment]
+        stored = await bot.store.pager(self.pager)
+        if stored is None or stored[1] not in PAGES:
+            await interaction.response.send_message(EXPIRED, ephemeral=True)
+            return
+        owner, kind, payload = stored[0], stored[1], json.loads(stored[2])
+        if interaction.user.id != owner:
+            await interaction.response.send_message(
+                "Only the member who asked can use these buttons; run the command yourself.", ephemeral=True
+            )
+            return
+        embed, count = await PAGES[kind](bot, payload, min(self.index, _last(kind, payload)), self.wide)
+        if self.action == "post":  # from a private answer to everyone in the channel
+            await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
+            return
+        view = page_view(self.pager, kind, self.index, self.wide, count, private=_is_private(interaction))
+        await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
+
+
+def _last(kind: str, payload: Any) -> int:
+    size = len(payload) if kind == "hits" else max(1, -(-len(payload["lines"]) // PER_PAGE))
+    return max(0, size - 1)
+
+
+def _is_private(interaction: discord.Interaction) -> bool:
+    message = interaction.message
+    return message is not None and message.flags.ephemeral
+
+
+def page_view(pager: int, kind: str, index: int, wide: bool, count: int, *, private: bool) -> discord.ui.View:
+    """The buttons under page `index` of `count`: Previous and Next, for hits the context toggle,
+    and on a private answer a button to post the page to the channel."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(PageButton(pager, "prev", max(0, index - 1), wide, disabled=index == 0))
+    view.add_item(PageButton(pager, "next", min(count - 1, index + 1), wide, disabled=index >= count - 1))
+    if kind == "hits":
+        view.add_item(PageButton(pager, "wide", index, not wide))
+    if private:
+        view.add_item(PageButton(pager, "post", index, wide))
+    return view
+
+
+async def first_page(
+    bot: RewindBot, owner_id: int, kind: str, payload: str, *, private: bool = False
+) -> tuple[discord.Embed, discord.ui.View]:
+    """Store a new pager and render its first page with its buttons."""
+    pager = await bot.store.save_pager(owner_id, kind, payload)
+    embed, count = await PAGES[kind](bot, json.loads(payload), 0, False)
+    return embed, page_view(pager, kind, 0, False, count, private=private)

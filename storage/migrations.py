@@ -83,4 +83,18 @@ MIGRATIONS: tuple[str, ...] = (
         last_error_at TEXT
     );
     """,
+    # 5: what paging buttons show, so they keep working after a restart; and small bot facts.
+    """
+    CREATE TABLE pagers (
+        id INTEGER PRIMARY KEY,
+        owner_id INTEGER NOT NULL,          -- the member who asked; only they can page
+        kind TEXT NOT NULL,                 -- hits | episodes
+        payload TEXT NOT NULL,              -- JSON: the pages' content
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE facts (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 )

@@ -443,6 +443,40 @@ class Store:
             "UPDATE schedules SET last_error = ?, last_error_at = ? WHERE guild_id = ?", (error, at, guild_id)
         )
 
+    async def save_pager(self, owner_id: int, kind: str, payload: str, *, keep_days: int = 30) -> int:
+        """Keep what a message's paging buttons show; forget pagers older than `keep_days`."""
+        now = dt.datetime.now(dt.UTC)
+        oldest = (now - dt.timedelta(days=keep_days)).isoformat(timespec="seconds")
+        await self._db.execute("DELETE FROM pagers WHERE created_at < ?", (oldest,))
+        cursor = await self._db.execute(
+            "INSERT INTO pagers (owner_id, kind, payload, created_at) VALUES (?, ?, ?, ?)",
+            (owner_id, kind, payload, now.isoformat(timespec="seconds")),
+        )
+        return int(cursor.lastrowid)
+
+    async def pager(self, pager_id: int) -> tuple[int, str, str] | None:
+        """A pager's owner, kind and payload, or None once forgotten."""
+        rows = await self._db.execute_fetchall("SELECT owner_id, kind, payload FROM pagers WHERE id = ?", (pager_id,))
+        return tuple(rows[0]) if rows else None
+
+    async def fact(self, key: str) -> str | None:
+        """A stored bot fact (such as the hash of the last synced commands)."""
+        rows = await self._db.execute_fetchall("SELECT value FROM facts WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    async def set_fact(self, key: str, value: str) -> None:
+        """Store a bot fact."""
+        await self._db.execute("INSERT OR REPLACE INTO facts (key, value) VALUES (?, ?)", (key, value))
+
+    async def rejected_sources(self, limit: int = 10) -> list[tuple[str, str]]:
+        """Files the last runs could not read: path as given and the reason, newest first."""
+        rows = await self._db.execute_fetchall(
+            "SELECT shown_path, coalesce(detail, 'unreadable') FROM sources WHERE status = 'rejected'"
+            " ORDER BY indexed_at DESC, shown_path LIMIT ?",
+            (limit,),
+        )
+        return [tuple(row) for row in rows]
+
     async def counts(self) -> dict[str, int]:
         """How many shows, episodes, segments and rejected files the index holds."""
         query = """

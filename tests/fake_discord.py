@@ -21,6 +21,16 @@ GUILD_ID = "1100000000000000003"
 CHANNEL_ID = "1100000000000000004"
 MEMBER_ID = "1100000000000000005"
 
+CHANNEL = {
+    "id": CHANNEL_ID,
+    "type": 0,
+    "name": "general",
+    "position": 0,
+    "permission_overwrites": [],
+    "guild_id": GUILD_ID,
+}
+MANAGE_GUILD = str(1 << 5)
+
 BOT_USER = {"id": BOT_ID, "username": "rewind", "discriminator": "0", "global_name": None, "avatar": None, "bot": True}
 
 
@@ -41,7 +51,8 @@ class Recorded:
 @dataclass
 class FakeDiscord:
     requests: list[Recorded] = field(default_factory=list)
-    messages: dict[str, dict[str, Any]] = field(default_factory=dict)  # by interaction token
+    messages: dict[str, dict[str, Any]] = field(default_factory=dict)  # follow-ups, by interaction token
+    channel_messages: list[dict[str, Any]] = field(default_factory=list)  # sent to the channel itself
     identified: asyncio.Event = field(default_factory=asyncio.Event)
     _socket: web.WebSocketResponse | None = None
     _sequence: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -85,17 +96,25 @@ class FakeDiscord:
                         "id": str(next(self._ids)),
                         "application_id": APPLICATION_ID,
                         "version": "1",
-                        "default_member_permissions": None,
+                        "default_member_permissions": command.get("default_member_permissions"),
                         "type": 1,
                     }
                     for command in body
                 ]
             )
+        if path == f"/channels/{CHANNEL_ID}" and request.method == "GET":
+            return _json(CHANNEL)
+        if path == f"/channels/{CHANNEL_ID}/messages" and request.method == "POST":
+            message = self._message(body or {})
+            self.channel_messages.append(message)
+            return _json(message)
+        if path.startswith("/channels/"):
+            return _json({"message": "Unknown Channel", "code": 10003}, status=404)
         if path.endswith("/callback"):  # discord.py asks `with_response` and reads what it created
             interaction_id = path.split("/")[2]
             data = (body or {}).get("data") or {}
             created = {"type": body["type"]}
-            if body["type"] == 4:
+            if body["type"] in (4, 7):
                 created["message"] = self._message(data)
             return _json(
                 {
@@ -110,7 +129,8 @@ class FakeDiscord:
             )
         if path.startswith(f"/webhooks/{APPLICATION_ID}/"):
             message = self._message(body or {})
-            self.messages[path.split("/")[3]] = message
+            if request.method == "POST":
+                self.messages[path.split("/")[3]] = message
             return _json(message)
         return _json({"message": f"no fake for {request.method} {path}", "code": 0}, status=404)
 
@@ -170,16 +190,7 @@ class FakeDiscord:
                         "features": [],
                         "member_count": 2,
                         "members": [],
-                        "channels": [
-                            {
-                                "id": CHANNEL_ID,
-                                "type": 0,
-                                "name": "general",
-                                "position": 0,
-                                "permission_overwrites": [],
-                                "guild_id": GUILD_ID,
-                            }
-                        ],
+                        "channels": [CHANNEL],
                         "threads": [],
                         "voice_states": [],
                         "presences": [],
@@ -204,9 +215,19 @@ class FakeDiscord:
         assert self._socket is not None
         await self._socket.send_json({"op": 0, "t": event, "s": next(self._sequence), "d": data})
 
-    async def slash_command(self, name: str, options: list[dict[str, Any]], *, permissions: str = "0") -> str:
-        """Dispatch INTERACTION_CREATE for a slash command from an ordinary member; return its token."""
-        return await self._interaction(2, {"id": "1", "name": name, "type": 1, "options": options}, permissions)
+    async def slash_command(
+        self, name: str, options: list[dict[str, Any]], *, permissions: str = "0", resolved: dict | None = None
+    ) -> str:
+        """Dispatch INTERACTION_CREATE for a slash command (from an ordinary member unless
+        `permissions` says otherwise); return its token."""
+        data = {"id": "1", "name": name, "type": 1, "options": options}
+        if resolved:
+            data["resolved"] = resolved
+        return await self._interaction(2, data, permissions)
+
+    async def autocomplete(self, name: str, options: list[dict[str, Any]]) -> str:
+        """Dispatch an autocomplete request (one option has `focused: true`); return its token."""
+        return await self._interaction(4, {"id": "1", "name": name, "type": 1, "options": options}, "0")
 
     async def click(self, message: dict[str, Any], custom_id: str, *, user_id: str = MEMBER_ID) -> str:
         """Dispatch INTERACTION_CREATE for a button press on `message`; return its token."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import datetime as dt
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,11 +15,13 @@ from aiohttp.test_utils import TestServer
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.client import create_bot
+from bot.client import RewindBot, create_bot
 from bot.config import Settings
+from bot.schedule import Clock, utc_now
+from storage import Store
 from tests.conftest import SAMPLE, needs_shared
 from tests.discord_schema import SPEC, request_errors
-from tests.fake_discord import APPLICATION_ID, FakeDiscord
+from tests.fake_discord import APPLICATION_ID, CHANNEL, CHANNEL_ID, MANAGE_GUILD, FakeDiscord
 
 TOKEN = "MTAxMjM0NTY3ODkwMTIzNDU2Nzg5.GaBcDe.abcdefghijklmnopqrstuvwxyz0123"
 
@@ -32,11 +36,13 @@ async def discord_server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeD
     monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(f"ws://127.0.0.1:{server.port}/gateway"))
     yield fake
     await server.close()
+    if SPEC.is_file():  # every body the bot sent must match Discord's own API description
+        for recorded in fake.requests:
+            assert request_errors(recorded.method, recorded.path, recorded.body) == [], recorded
 
 
-@pytest.fixture
-async def running_bot(discord_server: FakeDiscord, tmp_path: Path) -> AsyncIterator[FakeDiscord]:
-    settings = Settings.from_mapping(
+def settings_for(tmp_path: Path) -> Settings:
+    return Settings.from_mapping(
         {
             "DISCORD_TOKEN": TOKEN,
             "REWIND_DB": str(tmp_path / "rewind.db"),
@@ -44,22 +50,38 @@ async def running_bot(discord_server: FakeDiscord, tmp_path: Path) -> AsyncItera
             "INDEX_WORKERS": "1",
         }
     )
-    bot = create_bot(settings)
+
+
+@contextlib.asynccontextmanager
+async def serving(fake: FakeDiscord, settings: Settings, *, clock: Clock = utc_now) -> AsyncIterator[RewindBot]:
+    """The real bot connected to the fake Discord, with its start-up index done."""
+    fake.identified.clear()
+    bot = create_bot(settings, clock=clock)
     task = asyncio.create_task(bot.start(TOKEN))
-    await asyncio.wait_for(discord_server.identified.wait(), 30)
-    await asyncio.wait_for(bot._indexing, 60)
-    yield discord_server
-    await bot.close()
-    await asyncio.wait_for(task, 30)
-    if SPEC.is_file():  # every body the bot sent must match Discord's own API description
-        for recorded in discord_server.requests:
-            assert request_errors(recorded.method, recorded.path, recorded.body) == [], recorded
+    await asyncio.wait_for(fake.identified.wait(), 30)
+    if bot._indexing is not None:
+        await asyncio.wait_for(asyncio.shield(bot._indexing), 60)
+    try:
+        yield bot
+    finally:
+        await bot.close()
+        await asyncio.wait_for(task, 30)
+
+
+@pytest.fixture
+async def running_bot(discord_server: FakeDiscord, tmp_path: Path) -> AsyncIterator[FakeDiscord]:
+    async with serving(discord_server, settings_for(tmp_path)):
+        yield discord_server
 
 
 async def test_commands_are_synced_with_valid_names(running_bot: FakeDiscord) -> None:
     sync = await running_bot.wait_for(lambda r: r.method == "PUT" and r.path.endswith("/commands"))
     assert sync.path == f"/applications/{APPLICATION_ID}/commands"
-    assert {command["name"] for command in sync.body} == {"quote", "episode", "help"}
+    commands = {command["name"]: command for command in sync.body}
+    assert set(commands) == {"quote", "episode", "onthisday", "admin", "help"}
+    assert str(commands["admin"]["default_member_permissions"]) == MANAGE_GUILD  # hidden from ordinary members
+    assert commands["admin"]["contexts"] == [0]  # guild only
+    assert all(command["default_member_permissions"] is None for name, command in commands.items() if name != "admin")
 
 
 async def test_quote_search_defers_then_follows_up_with_the_moment(running_bot: FakeDiscord) -> None:
@@ -166,3 +188,165 @@ async def test_episode_list_pages_newest_first(running_bot: FakeDiscord) -> None
     lines = embed["description"].splitlines()
     assert lines[0].startswith("2021-03-10 · #2") and lines[1].startswith("2021-02-24 · #1")
     assert embed["footer"]["text"] == "Page 1 of 1 · 2 episodes"
+
+
+def subcommand(name: str, **options: object) -> list[dict[str, object]]:
+    types = {str: 3, int: 4, bool: 5}
+    return [
+        {
+            "name": name,
+            "type": 1,
+            "options": [{"name": k, "type": types[type(v)], "value": v} for k, v in options.items()],
+        }
+    ]
+
+
+def callback_of(fake: FakeDiscord, token: str):
+    return fake.wait_for(lambda r: r.path.endswith(f"/{token}/callback"))
+
+
+def followup_of(fake: FakeDiscord, token: str):
+    return fake.wait_for(lambda r: r.method == "POST" and r.path == f"/webhooks/{APPLICATION_ID}/{token}")
+
+
+async def test_commands_are_not_synced_again_when_unchanged(discord_server: FakeDiscord, tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    for _ in range(2):
+        async with serving(discord_server, settings):
+            pass
+    syncs = [r for r in discord_server.requests if r.method == "PUT" and r.path.endswith("/commands")]
+    assert len(syncs) == 1
+
+
+async def test_episode_summary_defers_then_shows_gist_keywords_and_quotes(running_bot: FakeDiscord) -> None:
+    token = await running_bot.slash_command("episode", subcommand("summary", episode="Shipping software"))
+    assert (await callback_of(running_bot, token)).body["type"] == 5
+    (embed,) = (await followup_of(running_bot, token)).body["embeds"]
+    assert embed["title"] == "Rewind Radio – Shipping software"
+    assert "`0:" in embed["description"]  # each gist sentence with its time
+    assert {field["name"] for field in embed["fields"]} >= {"Episode", "Speakers", "Keywords"}
+
+
+async def test_episode_autocomplete_offers_at_most_25_short_choices(running_bot: FakeDiscord) -> None:
+    options = [
+        {"name": "summary", "type": 1, "options": [{"name": "episode", "type": 3, "value": "test", "focused": True}]}
+    ]
+    token = await running_bot.autocomplete("episode", options)
+    reply = await callback_of(running_bot, token)
+    assert reply.body["type"] == 8
+    choices = reply.body["data"]["choices"]
+    assert 1 <= len(choices) <= 25
+    assert all(len(c["name"]) <= 100 and len(c["value"]) <= 100 for c in choices)
+    assert choices[0]["name"].endswith("Property-based testing") or "testing" in choices[0]["name"]
+
+
+async def test_onthisday_previews_the_post_for_a_date(running_bot: FakeDiscord) -> None:
+    token = await running_bot.slash_command("onthisday", [{"name": "date", "type": 3, "value": "03-10"}])
+    followup = await followup_of(running_bot, token)
+    assert followup.body["content"].startswith("📅 **On this day, March 10")
+    (embed,) = followup.body["embeds"]
+    assert embed["title"] == "Rewind Radio – Property-based testing"
+    assert "years ago" in embed["description"]
+    assert followup.body["allowed_mentions"] == {"parse": []}
+
+
+async def test_a_member_without_manage_server_cannot_run_admin_commands(running_bot: FakeDiscord) -> None:
+    for options in (subcommand("status"), subcommand("reindex"), subcommand("sync")):
+        token = await running_bot.slash_command("admin", options, permissions="0")
+        reply = await callback_of(running_bot, token)
+        assert (reply.body["type"], reply.body["data"]["flags"]) == (4, 64)
+        assert "Manage Server" in reply.body["data"]["content"]
+
+
+async def test_admin_status_shows_the_index(running_bot: FakeDiscord) -> None:
+    token = await running_bot.slash_command("admin", subcommand("status"), permissions=MANAGE_GUILD)
+    reply = await callback_of(running_bot, token)
+    (embed,) = reply.body["data"]["embeds"]
+    fields = {field["name"]: field["value"] for field in embed["fields"]}
+    assert fields["Index"].startswith("1 shows · 2 episodes")
+    assert fields["Reindex"].startswith("Finished")
+    assert fields["Daily post"] == "Not set up: use `/admin schedule`."
+
+
+async def test_admin_reindex_defers_then_edits_one_message_with_progress_and_report(running_bot: FakeDiscord) -> None:
+    token = await running_bot.slash_command("admin", subcommand("reindex", full=True), permissions=MANAGE_GUILD)
+    deferred = await callback_of(running_bot, token)
+    assert (deferred.body["type"], deferred.body["data"]["flags"]) == (5, 64)
+    original = f"/webhooks/{APPLICATION_ID}/{token}/messages/@original"
+    report = await running_bot.wait_for(lambda r: r.path == original and "Reindexed" in r.body["content"])
+    assert "3 files" in report.body["content"] and "3 indexed" in report.body["content"]  # full: read again
+    edits = [r for r in running_bot.requests if r.path == original]
+    assert all(r.method == "PATCH" for r in edits)
+
+
+async def test_admin_schedule_then_the_daily_post_lands_in_the_channel(
+    discord_server: FakeDiscord, tmp_path: Path
+) -> None:
+    at_nine = dt.datetime(2026, 3, 10, 9, 0, 30, tzinfo=dt.UTC)
+    async with serving(discord_server, settings_for(tmp_path), clock=lambda: at_nine):
+        resolved = {"channels": {CHANNEL_ID: {**CHANNEL, "permissions": "84992"}}}
+        options = subcommand("schedule", hour=9, timezone="Europe/Londn")
+        options[0]["options"].insert(0, {"name": "channel", "type": 7, "value": CHANNEL_ID})
+        token = await discord_server.slash_command("admin", options, permissions=MANAGE_GUILD, resolved=resolved)
+        assert "not a timezone" in (await callback_of(discord_server, token)).body["data"]["content"]
+        options[0]["options"][2]["value"] = "UTC"
+        token = await discord_server.slash_command("admin", options, permissions=MANAGE_GUILD, resolved=resolved)
+        assert "Daily posts go to" in (await callback_of(discord_server, token)).body["data"]["content"]
+        store = await Store.open(tmp_path / "rewind.db")
+        try:
+            assert (await store.schedule(int(discord_server_guild()))).hour == 9
+        finally:
+            await store.close()
+    # The next start finds the schedule due: the loop's first tick posts.
+    async with serving(discord_server, settings_for(tmp_path), clock=lambda: at_nine):
+        posted = await discord_server.wait_for(lambda r: r.path == f"/channels/{CHANNEL_ID}/messages")
+    assert posted.body["content"].startswith("📅 **On this day, March 10")
+    assert posted.body["embeds"][0]["title"] == "Rewind Radio – Property-based testing"
+    assert posted.body["allowed_mentions"] == {"parse": []}
+    assert len([r for r in discord_server.requests if r.path == f"/channels/{CHANNEL_ID}/messages"]) == 1
+
+
+def discord_server_guild() -> str:
+    from tests.fake_discord import GUILD_ID
+
+    return GUILD_ID
+
+
+async def test_paging_buttons_keep_working_after_a_restart(discord_server: FakeDiscord, tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    async with serving(discord_server, settings):
+        token = await discord_server.slash_command("quote", search_options("test"))
+        await followup_of(discord_server, token)
+    message = discord_server.messages[token]
+    async with serving(discord_server, settings):  # a new process: nothing in memory
+        press = await discord_server.click(message, button_ids(message)["Next"])
+        update = await callback_of(discord_server, press)
+    assert update.body["type"] == 7
+    assert update.body["data"]["embeds"][0]["footer"]["text"].startswith("Hit 2 of ")
+
+
+async def test_a_private_answer_can_be_posted_to_the_channel(running_bot: FakeDiscord) -> None:
+    options = search_options("roll back fast")
+    options[0]["options"].append({"name": "private", "type": 5, "value": True})
+    token = await running_bot.slash_command("quote", options)
+    followup = await followup_of(running_bot, token)
+    assert followup.body["flags"] == 64
+    message = running_bot.messages[token]
+    press = await running_bot.click(message, button_ids(message)["Post to channel"])
+    posted = await callback_of(running_bot, press)
+    assert posted.body["type"] == 4 and not posted.body["data"].get("flags")
+    assert posted.body["data"]["embeds"][0]["title"] == "Rewind Radio – Shipping software"
+
+
+async def test_markdown_in_transcripts_and_queries_is_shown_as_text(running_bot: FakeDiscord) -> None:
+    token = await running_bot.slash_command("quote", search_options("**roll** back `fast` ||now||"))
+    followup = await followup_of(running_bot, token)
+    description = followup.body["embeds"][0]["description"]
+    assert "||" not in description and "`" not in description.replace("\\`", "")
+
+
+async def test_searching_too_often_gets_a_cooldown_message(running_bot: FakeDiscord) -> None:
+    tokens = [await running_bot.slash_command("quote", search_options("roll back fast")) for _ in range(4)]
+    replies = [await callback_of(running_bot, t) for t in tokens]
+    assert [r.body["type"] for r in replies[:3]] == [5, 5, 5]
+    assert replies[3].body["type"] == 4 and "Slow down" in replies[3].body["data"]["content"]

@@ -133,9 +133,15 @@ Progress = Callable[[int, int, IndexReport], None]
 
 
 async def index_paths(
-    store: Store, paths: Sequence[Path | str], *, workers: int = 0, progress: Progress | None = None
+    store: Store,
+    paths: Sequence[Path | str],
+    *,
+    workers: int = 0,
+    progress: Progress | None = None,
+    full: bool = False,
 ) -> IndexReport:
-    """Index files and folders into `store`; unchanged files are skipped, each change is atomic."""
+    """Index files and folders into `store`; unchanged files are skipped (unless `full`), each
+    change is atomic."""
     started = time.perf_counter()
     report = IndexReport()
     listing = await asyncio.to_thread(collect_files, paths)
@@ -147,7 +153,7 @@ async def index_paths(
     report.files = len(files)
     pending = []
     for group in groups:
-        if all(known.get(str(f.path)) == group.digest for f in group.files):
+        if not full and all(known.get(str(f.path)) == group.digest for f in group.files):
             report.unchanged += len(group.files)
         else:
             pending.append(group)

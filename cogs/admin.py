@@ -1,0 +1,198 @@
+"""`/admin reindex`, `/admin status`, `/admin schedule`, `/admin sync`: Manage Server only."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+import zoneinfo
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.client import RewindBot
+from bot.reindex import ReindexBusy
+from bot.schedule import checked_timezone, due_date
+from bot.search.choices import rank_choices
+from cogs.paging import NO_MENTIONS
+from cogs.quotes import as_choices
+from storage import ScheduleRow
+
+log = logging.getLogger(__name__)
+
+PROGRESS_SECONDS = 2.0  # how often the reindex message is edited (Discord rate-limits edits)
+TIMEZONES = {name: name for name in sorted(zoneinfo.available_timezones())}
+
+
+@app_commands.default_permissions(manage_guild=True)  # hidden from members without Manage Server...
+@app_commands.guild_only()
+class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rewind in this server"):
+    """Index and schedule management for server admins."""
+
+    def __init__(self, bot: RewindBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """...and refused at run time too, since server admins can override the default."""
+        if interaction.guild_id is None:
+            raise app_commands.NoPrivateMessage()
+        if not interaction.permissions.manage_guild:
+            raise app_commands.MissingPermissions(["manage_guild"])
+        return True
+
+    @app_commands.command(name="reindex")
+    @app_commands.describe(full="Read every file again, not only the new and changed ones")
+    async def reindex(self, interaction: discord.Interaction, full: bool = False) -> None:
+        """Index the transcript folders again, showing progress; searches keep working."""
+        if not self.bot.settings.transcript_dirs:
+            await interaction.response.send_message(
+                "No transcript folders are configured: set TRANSCRIPT_DIRS in the bot's .env.", ephemeral=True
+            )
+            return
+        if self.bot.reindexer.running:
+            await interaction.response.send_message(
+                "A reindex is already running; `/admin status` shows its progress.", ephemeral=True
+            )
+            return
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        self.bot.background(self._reindex(interaction, full))
+
+    async def _reindex(self, interaction: discord.Interaction, full: bool) -> None:
+        started = time.monotonic()
+        shown = ""
+        latest = "Looking for files…"
+
+        def progress(done: int, total: int, report) -> None:  # called by the indexer between batches
+            nonlocal latest
+            latest = render.reindex_progress(done, total, len(report.rejects), time.monotonic() - started)
+
+        async def show(text: str) -> None:
+            nonlocal shown
+            if text != shown:
+                shown = text
+                with contextlib.suppress(discord.HTTPException):  # the token lives 15 minutes
+                    await interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
+
+        async def keep_showing() -> None:
+            while True:
+                await show(latest)
+                await asyncio.sleep(PROGRESS_SECONDS)
+
+        updater = asyncio.create_task(keep_showing())
+        try:
+            report = await self.bot.reindexer.run(full=full, progress=progress)
+        except ReindexBusy as busy:
+            final = f"Not started: {busy}."
+        except Exception:
+            incident = uuid.uuid4().hex[:8]
+            log.exception("reindex failed [%s]", incident)
+            final = f"❌ The reindex failed (error id `{incident}`); the previous index is still searchable."
+        else:
+            final = render.reindex_report(report)
+        finally:
+            updater.cancel()
+        await show(final)
+
+    @app_commands.command(name="status")
+    async def status(self, interaction: discord.Interaction) -> None:
+        """What the index holds, the last reindex, the daily post and files that failed."""
+        counts = await self.bot.store.counts()
+        schedule = await self.bot.store.schedule(interaction.guild_id) if interaction.guild_id else None
+        embed = discord.Embed(title="Rewind status")
+        embed.add_field(
+            name="Index",
+            value=f"{counts['shows']} shows · {counts['episodes']} episodes · {counts['segments']} segments",
+            inline=False,
+        )
+        embed.add_field(name="Reindex", value=self._reindex_state(), inline=False)
+        embed.add_field(name="Daily post", value=self._schedule_state(schedule), inline=False)
+        rejected = await self.bot.store.rejected_sources()
+        if rejected:
+            lines = "\n".join(f"• `{render.escape(render.clip(p, 100))}`: {render.escape(r)}" for p, r in rejected)
+            name = f"Files that could not be read ({counts['rejected']})"
+            embed.add_field(name=name, value=render.clip(lines, render.FIELD_VALUE_LIMIT), inline=False)
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    def _reindex_state(self) -> str:
+        state = self.bot.reindexer.state
+        if state is None:
+            return "No reindex since the bot started."
+        if state.finished is None:
+            elapsed = (self.bot.clock() - state.started).total_seconds()
+            return render.reindex_progress(state.done, state.total, state.rejected, elapsed)
+        if state.error:
+            return render.clip(f"❌ Failed at {state.finished:%Y-%m-%d %H:%M} UTC: {state.error}", 1000)
+        report = state.report
+        assert report is not None
+        return (
+            f"Finished {state.finished:%Y-%m-%d %H:%M} UTC: {report.files} files, {report.indexed} indexed, "
+            f"{len(report.rejects)} rejected, {report.seconds:.1f} s."
+        )
+
+    def _schedule_state(self, schedule: ScheduleRow | None) -> str:
+        if schedule is None:
+            return "Not set up: use `/admin schedule`."
+        state = "on" if schedule.enabled else "off"
+        lines = [f"<#{schedule.channel_id}> at {schedule.hour:02}:00 {schedule.timezone} ({state})"]
+        lines.append(f"Last posted: {schedule.last_posted or 'never'}")
+        if schedule.last_error:
+            lines.append(f"⚠️ {render.escape(schedule.last_error)} ({schedule.last_error_at or 'recently'})")
+        return render.clip("\n".join(lines), render.FIELD_VALUE_LIMIT)
+
+    @app_commands.command(name="schedule")
+    @app_commands.describe(
+        channel="Where the daily post goes",
+        hour="The hour of the day to post (0-23, in the timezone below)",
+        timezone="Your server's timezone, such as Europe/Berlin",
+        enabled="Turn the daily post on or off",
+    )
+    async def schedule(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        hour: app_commands.Range[int, 0, 23],
+        timezone: app_commands.Range[str, 1, 64],
+        enabled: bool = True,
+    ) -> None:
+        """Choose the channel, hour and timezone of the daily "on this day" post."""
+        try:
+            zone = checked_timezone(timezone)
+        except ValueError as error:
+            await interaction.response.send_message(str(error), ephemeral=True)
+            return
+        assert interaction.guild_id is not None
+        await self.bot.store.save_schedule(interaction.guild_id, channel.id, hour, zone, enabled)
+        saved = await self.bot.store.schedule(interaction.guild_id)
+        assert saved is not None
+        await interaction.response.send_message(self._confirmation(saved, channel), ephemeral=True)
+
+    def _confirmation(self, saved: ScheduleRow, channel: discord.TextChannel) -> str:
+        if not saved.enabled:
+            return "The daily post is off. Run `/admin schedule` with `enabled: True` to turn it on."
+        today = due_date(saved, self.bot.clock()) is not None
+        when = "today, within a minute" if today else "at the next occurrence of that hour"
+        text = f"Daily posts go to {channel.mention} at {saved.hour:02}:00 ({saved.timezone}); the next one {when}."
+        me = channel.guild.me
+        if me is not None and not channel.permissions_for(me).send_messages:
+            text += f"\n⚠️ I can't send messages in {channel.mention} yet: give me Send Messages and Embed Links."
+        return text
+
+    @schedule.autocomplete("timezone")
+    async def _timezones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return as_choices(rank_choices(current, TIMEZONES))
+
+    @app_commands.command(name="sync")
+    async def sync(self, interaction: discord.Interaction) -> None:
+        """Register the slash commands with Discord again (after an update)."""
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        count = await self.bot.sync_commands(force=True)
+        await interaction.followup.send(f"Synced {count} slash commands.", ephemeral=True)
+
+
+async def setup(bot: RewindBot) -> None:
+    await bot.add_cog(Admin(bot))

@@ -1,0 +1,113 @@
+"""`/onthisday` and the daily post to each server's chosen channel."""
+
+from __future__ import annotations
+
+import logging
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot import render
+from bot.client import RewindBot
+from bot.onthisday import DailyPost, build_post, parse_day
+from bot.schedule import DailyPoster, DeliveryError, local_date
+from cogs.paging import NO_MENTIONS
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 60.0
+
+
+def post_messages(post: DailyPost) -> list[tuple[str, list[discord.Embed]]]:
+    """The post as messages: a heading, then one embed an episode, at most 10 embeds and 6000
+    embed characters a message (Discord's limits), split between episodes, never inside one."""
+    embeds = [
+        discord.Embed(
+            title=render.titled(entry.show, entry.title),
+            description=render.anniversary_description(entry),
+            url=entry.highlight.url if entry.highlight and entry.highlight.url else None,
+        )
+        for entry in post.episodes
+    ]
+    messages: list[tuple[str, list[discord.Embed]]] = []
+    batch: list[discord.Embed] = []
+    for embed in embeds:
+        size = sum(len(e) for e in batch) + len(embed)
+        if batch and (len(batch) == render.EMBEDS_PER_MESSAGE or size > render.EMBED_TOTAL_LIMIT):
+            messages.append(("", batch))
+            batch = []
+        batch.append(embed)
+    messages.append(("", batch))
+    heading = f"📅 **{render.daily_heading(post)}**"
+    messages[0] = (heading, messages[0][1])
+    return messages
+
+
+class OnThisDay(commands.Cog):
+    """What came out on this day, on demand and every day at each server's hour."""
+
+    def __init__(self, bot: RewindBot) -> None:
+        self.bot = bot
+        self.poster = DailyPoster(
+            bot.store, bot.summaries, self.deliver, clock=bot.clock, fallbacks=bot.settings.onthisday_fallbacks
+        )
+
+    async def cog_load(self) -> None:
+        self.daily.start()
+
+    async def cog_unload(self) -> None:
+        self.daily.cancel()
+
+    @tasks.loop(seconds=TICK_SECONDS)
+    async def daily(self) -> None:
+        try:
+            await self.poster.tick()
+        except Exception:  # one bad tick must not stop tomorrow's posts
+            log.exception("the daily post loop failed; trying again in %.0f s", TICK_SECONDS)
+
+    @daily.before_loop
+    async def _ready(self) -> None:
+        await self.bot.wait_until_ready()
+
+    async def deliver(self, channel_id: int, post: DailyPost) -> None:
+        """Send the post to a channel; say whether a failure is worth retrying today."""
+        try:
+            channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
+            if not isinstance(channel, discord.abc.Messageable):
+                raise DeliveryError(f"channel {channel_id} cannot hold messages", permanent=True)
+            for content, embeds in post_messages(post):
+                await channel.send(content or None, embeds=embeds, allowed_mentions=NO_MENTIONS)
+        except discord.NotFound as error:
+            raise DeliveryError(f"channel {channel_id} no longer exists", permanent=True) from error
+        except discord.Forbidden as error:
+            message = f"no permission to post in channel {channel_id} (needs Send Messages and Embed Links)"
+            raise DeliveryError(message, permanent=True) from error
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as error:
+            raise DeliveryError(f"Discord did not take the post ({error}); retrying", permanent=False) from error
+
+    @app_commands.command(name="onthisday")
+    @app_commands.describe(date="Another day, as MM-DD or YYYY-MM-DD (default: today)")
+    async def onthisday(
+        self, interaction: discord.Interaction, date: app_commands.Range[str, 1, 10] | None = None
+    ) -> None:
+        """What came out on this day in earlier years (a preview of the daily post)."""
+        schedule = await self.bot.store.schedule(interaction.guild_id) if interaction.guild_id else None
+        today = local_date(self.bot.clock(), schedule.timezone if schedule else "UTC")
+        try:
+            day = parse_day(date, today) if date else today
+        except ValueError as error:
+            await interaction.response.send_message(str(error), ephemeral=True)
+            return
+        await interaction.response.defer(thinking=True)
+        post = await build_post(self.bot.store, self.bot.summaries, day, self.bot.settings.onthisday_fallbacks)
+        if not post.episodes:
+            await interaction.followup.send(f"Nothing came out on {day:%B} {day.day} in earlier years.", ephemeral=True)
+            return
+        for content, embeds in post_messages(post):
+            await interaction.followup.send(content, embeds=embeds, allowed_mentions=NO_MENTIONS)
+
+
+async def setup(bot: RewindBot) -> None:
+    await bot.add_cog(OnThisDay(bot))
