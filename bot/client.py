@@ -102,6 +102,8 @@ class RewindBot(commands.Bot):
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        for name in list(self.cogs):  # stops their loops
+            await self.remove_cog(name)
         await super().close()
         if hasattr(self, "store"):
             await self.store.close()

@@ -10,7 +10,7 @@ from bot import render
 from bot.client import RewindBot
 from bot.episodes import episode_line, filter_episodes
 from bot.summary import Summary
-from cogs.paging import NO_MENTIONS, episodes_payload, first_page
+from cogs.paging import NO_MENTIONS, episodes_payload, first_page, within_limits
 from cogs.quotes import as_choices
 
 UNKNOWN = "No episode by that name or number: pick one from the suggestions, or try `/episode list`."
@@ -34,7 +34,7 @@ def summary_embed(summary: Summary) -> discord.Embed:
         embed.add_field(name="Chapters", value=render.chapter_lines(summary), inline=False)
     if summary.quotes:
         embed.add_field(name="Quotes", value=render.quote_lines(summary), inline=False)
-    return embed
+    return within_limits(embed)
 
 
 class Episodes(commands.GroupCog, group_name="episode", group_description="Look up episodes"):

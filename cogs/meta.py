@@ -11,10 +11,16 @@ from bot.client import RewindBot
 HELP = (
     "**/quote search** `query` — find the moment a quote was said, even remembered badly.\n"
     "  e.g. `/quote search query: dopamine and slot machines`\n"
-    '  Quote exact words in "double quotes"; narrow with `show`, `speaker`, `episode`.\n'
-    "**/quote random** — a random line worth quoting.\n"
-    "**/episode info** `episode` — details of one episode, e.g. `/episode info episode: 91`.\n"
+    '  Quote exact words in "double quotes"; narrow with `show`, `speaker`, `episode`; `private` answers only you.\n'
+    "**/quote random** — a random line worth quoting, e.g. `/quote random show: Talk Python`.\n"
+    "**/episode summary** `episode` — what an episode is about: gist, keywords, chapters, quotes.\n"
+    "  e.g. `/episode summary episode: 91`\n"
+    "**/episode info** `episode` — details and show notes of one episode.\n"
     "**/episode list** — the episodes, newest first; narrow with `show` and `year`.\n"
+    "**/onthisday** — what came out on this day in earlier years, e.g. `/onthisday date: 12-11`.\n"
+    "**/admin reindex**, **/admin status**, **/admin schedule**, **/admin sync** — for members with Manage Server:\n"
+    "  reindex the transcripts, see what the index holds, set the daily post's channel, hour and timezone,\n"
+    "  e.g. `/admin schedule channel: #general hour: 9 timezone: Europe/Berlin`.\n"
     "**/help** — this message."
 )
 

@@ -50,9 +50,7 @@ class OnThisDay(commands.Cog):
 
     def __init__(self, bot: RewindBot) -> None:
         self.bot = bot
-        self.poster = DailyPoster(
-            bot.store, bot.summaries, self.deliver, clock=bot.clock, fallbacks=bot.settings.onthisday_fallbacks
-        )
+        self.poster: DailyPoster | None = None  # made at the first tick: the store opens at start-up
 
     async def cog_load(self) -> None:
         self.daily.start()
@@ -62,6 +60,15 @@ class OnThisDay(commands.Cog):
 
     @tasks.loop(seconds=TICK_SECONDS)
     async def daily(self) -> None:
+        if self.poster is None:
+            settings = self.bot.settings
+            self.poster = DailyPoster(
+                self.bot.store,
+                self.bot.summaries,
+                self.deliver,
+                clock=self.bot.clock,
+                fallbacks=settings.onthisday_fallbacks,
+            )
         try:
             await self.poster.tick()
         except Exception:  # one bad tick must not stop tomorrow's posts

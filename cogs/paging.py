@@ -36,6 +36,14 @@ def hit_embed(hit: Hit) -> discord.Embed:
     return embed
 
 
+def within_limits(embed: discord.Embed) -> discord.Embed:
+    """Trim the description so the whole embed stays within Discord's 6000 characters."""
+    excess = len(embed) - render.EMBED_TOTAL_LIMIT
+    if excess > 0 and embed.description:
+        embed.description = render.clip(embed.description, max(1, len(embed.description) - excess))
+    return embed
+
+
 def hits_payload(hits: list[Hit]) -> str:
     return json.dumps([dataclasses.asdict(hit) for hit in hits])
 

@@ -9,10 +9,10 @@ import discord
 import pytest
 
 from bot import render
-from bot.client import create_bot
+from bot.client import EXTENSIONS, create_bot
 from bot.config import Settings
 from bot.search.engine import Hit
-from cogs.quotes import hit_embed
+from cogs.paging import hit_embed
 
 NAME = re.compile(r"^[-_\w]{1,32}$")
 
@@ -41,10 +41,12 @@ def make_hit(**changes: object) -> Hit:
 
 async def test_the_factory_builds_the_bot_and_its_commands_without_connecting(tmp_path: Path) -> None:
     bot = create_bot(Settings.from_mapping({"REWIND_DB": str(tmp_path / "r.db")}))
-    for extension in ("cogs.quotes", "cogs.episodes", "cogs.meta"):
+    for extension in EXTENSIONS:
         await bot.load_extension(extension)
     payloads = {command.name: command.to_dict(bot.tree) for command in bot.tree.get_commands()}
-    assert set(payloads) == {"quote", "episode", "help"}
+    assert set(payloads) == {"quote", "episode", "onthisday", "admin", "help"}
+    assert {o["name"] for o in payloads["episode"]["options"]} == {"summary", "info", "list"}
+    assert {o["name"] for o in payloads["admin"]["options"]} == {"reindex", "status", "schedule", "sync"}
     assert {option["name"] for option in payloads["quote"]["options"]} == {"search", "random"}
     search = next(o for o in payloads["quote"]["options"] if o["name"] == "search")
     completed = {o["name"] for o in search["options"] if o.get("autocomplete")}
