@@ -78,6 +78,9 @@ class Quotes(commands.GroupCog, group_name="quote", group_description="Find what
             return
         await interaction.response.send_message(embed=hit_embed(hit), allowed_mentions=NO_MENTIONS)
 
+    random.autocomplete("show")(_show_choices)
+    random.autocomplete("speaker")(_speaker_choices)
+
 
 async def setup(bot: RewindBot) -> None:
     await bot.add_cog(Quotes(bot))

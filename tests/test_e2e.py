@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.schedule import Clock, utc_now
 from storage import Store
 from tests.conftest import SAMPLE, needs_shared
-from tests.discord_schema import SPEC, request_errors
+from tests.discord_schema import SPEC, limit_errors, request_errors
 from tests.fake_discord import APPLICATION_ID, CHANNEL, CHANNEL_ID, MANAGE_GUILD, FakeDiscord
 
 TOKEN = "MTAxMjM0NTY3ODkwMTIzNDU2Nzg5.GaBcDe.abcdefghijklmnopqrstuvwxyz0123"
@@ -36,7 +36,9 @@ async def discord_server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeD
     monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(f"ws://127.0.0.1:{server.port}/gateway"))
     yield fake
     await server.close()
-    if SPEC.is_file():  # every body the bot sent must match Discord's own API description
+    for recorded in fake.requests:  # every body the bot sent keeps Discord's limits...
+        assert limit_errors(recorded.body) == [], recorded
+    if SPEC.is_file():  # ...and matches Discord's own API description
         for recorded in fake.requests:
             assert request_errors(recorded.method, recorded.path, recorded.body) == [], recorded
 
@@ -350,3 +352,10 @@ async def test_searching_too_often_gets_a_cooldown_message(running_bot: FakeDisc
     replies = [await callback_of(running_bot, t) for t in tokens]
     assert [r.body["type"] for r in replies[:3]] == [5, 5, 5]
     assert replies[3].body["type"] == 4 and "Slow down" in replies[3].body["data"]["content"]
+
+
+def test_the_limit_check_catches_an_oversized_message() -> None:
+    body = {"content": "x" * 2001, "embeds": [{"title": "t" * 257, "description": "d" * 4000}] * 2}
+    errors = limit_errors(body)
+    assert "content over 2000 characters" in errors and "embeds over 6000 characters together" in errors
+    assert "embed title over 256" in errors and "a message without allowed_mentions none" in errors
