@@ -262,6 +262,27 @@ async def test_searches_see_another_connections_reindex_once_committed(tmp_path:
         await reader.close()
 
 
+async def test_another_connections_writes_reload_the_vocabulary_behind_the_searches(tmp_path: Path) -> None:
+    reader = await Store.open(tmp_path / "r.db")
+    writer = await Store.open(tmp_path / "r.db")
+    try:
+        write(tmp_path / "casts", "ep-1.srt", "1\n00:00:01,000 --> 00:00:02,000\nThe lever was stuck.\n")
+        await index_paths(writer, [tmp_path / "casts"])
+        searcher = Searcher(reader, recheck_seconds=0)
+        old = await searcher.vocabulary()
+        write(tmp_path / "casts", "ep-2.srt", "1\n00:00:01,000 --> 00:00:02,000\nA quokka smiled.\n")
+        await index_paths(writer, [tmp_path / "casts"])
+        assert await searcher.vocabulary() is old  # answered at once from the old vocabulary...
+        (hit,) = await searcher.search("lever stuck")  # ...and so are searches it can answer
+        assert hit.text == "The lever was stuck."
+        (hit,) = await searcher.search("quokka")  # a word it lacks waits for the reload
+        assert hit.text == "A quokka smiled."
+        assert "quokka" in await searcher.vocabulary()
+    finally:
+        await writer.close()
+        await reader.close()
+
+
 @pytest.mark.parametrize(
     ("typed", "words"),
     [

@@ -1,0 +1,138 @@
+"""Searches and the event loop while a full reindex runs, through the bot's own code paths.
+
+    python bench/reindex_load.py [--seconds-between 0] [--workers N]
+
+Indexes ../shared/seeds and ../shared/corpus, then runs a full reindex (every file parsed and
+written again) through `Reindexer` (its own connection, as `/admin reindex` does) while, on the
+same event loop, a member keeps searching through the bot's `Searcher` and a ticker measures how
+late the loop wakes it (what would delay the gateway heartbeat). Prints searches per second,
+search latency, errors, and the event-loop lag.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bot.config import default_workers  # noqa: E402
+from bot.ingest.indexer import index_paths  # noqa: E402
+from bot.reindex import Reindexer  # noqa: E402
+from bot.search.engine import Searcher  # noqa: E402
+from bot.search.query import QueryError  # noqa: E402
+from storage import Store  # noqa: E402
+
+SHARED = REPO.parent / "shared"
+TICK = 0.01
+
+
+async def sample_queries(store: Store, count: int, rng: random.Random) -> list[str]:
+    """Spans of real lines, a few words each, as members would type them."""
+    rows = await store._db.execute_fetchall(  # a bench may peek: the store has no sampling query
+        "SELECT text FROM segments WHERE length(text) > 60 ORDER BY random() LIMIT ?", (count,)
+    )
+    queries = []
+    for (text,) in rows:
+        words = text.split()
+        start = rng.randrange(max(1, len(words) - 8))
+        queries.append(" ".join(words[start : start + rng.randint(4, 8)]))
+    return queries
+
+
+async def measure_lag(stop: asyncio.Event, lags: list[float]) -> None:
+    while not stop.is_set():
+        asked = time.perf_counter()
+        await asyncio.sleep(TICK)
+        lags.append(time.perf_counter() - asked - TICK)
+
+
+async def search_loop(searcher: Searcher, queries: list[str], stop: asyncio.Event, pause: float, out: dict) -> None:
+    index = 0
+    while not stop.is_set():
+        query = queries[index % len(queries)]
+        index += 1
+        began = time.perf_counter()
+        try:
+            await searcher.search(query, limit=10)
+        except QueryError:
+            out["refused"] += 1
+        except Exception as error:  # what a member would see as a failure
+            out["errors"].append(repr(error))
+        out["latencies"].append(time.perf_counter() - began)
+        if pause:
+            await asyncio.sleep(pause)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds-between", type=float, default=0.0, help="pause between one member's searches")
+    parser.add_argument("--members", type=int, default=4, help="members searching at once")
+    parser.add_argument("--workers", type=int, default=default_workers())
+    args = parser.parse_args()
+    folders = [SHARED / "seeds", SHARED / "corpus"]
+    with tempfile.TemporaryDirectory() as scratch:
+        database = Path(scratch) / "rewind.db"
+        store = await Store.open(database)
+        began = time.perf_counter()
+        await index_paths(store, folders, workers=args.workers)
+        print(f"first index: {time.perf_counter() - began:.1f} s")
+        searcher = Searcher(store)
+        queries = await sample_queries(store, 300, random.Random(7))
+        for query in queries[:20]:  # warm the vocabulary as a running bot has
+            await searcher.search(query)
+
+        stop = asyncio.Event()
+        lags: list[float] = []
+        results = {"latencies": [], "errors": [], "refused": 0}
+        baseline = {"latencies": [], "errors": [], "refused": 0}
+        calm = asyncio.Event()
+        calm_tasks = [asyncio.create_task(search_loop(searcher, queries, calm, args.seconds_between, baseline))]
+        await asyncio.sleep(5)
+        calm.set()
+        await asyncio.gather(*calm_tasks)
+
+        ticker = asyncio.create_task(measure_lag(stop, lags))
+        members = [
+            asyncio.create_task(search_loop(searcher, queries[i :: args.members], stop, args.seconds_between, results))
+            for i in range(args.members)
+        ]
+        reindexer = Reindexer(database, folders, args.workers)
+        began = time.perf_counter()
+        report = await reindexer.run(full=True)
+        reindex_seconds = time.perf_counter() - began
+        stop.set()
+        await asyncio.gather(ticker, *members)
+        await store.close()
+
+    def line(name: str, data: dict, seconds: float) -> str:
+        ms = [1000 * v for v in data["latencies"]]
+        return (
+            f"{name}: {len(ms)} searches in {seconds:.1f} s = {len(ms) / seconds:.0f}/s; "
+            f"p50 {percentile(ms, 0.5):.1f} ms, p99 {percentile(ms, 0.99):.1f} ms, max {max(ms):.1f} ms; "
+            f"errors {len(data['errors'])}, refused (too common) {data['refused']}"
+        )
+
+    print(f"full reindex: {report.files} files, {report.segments} segments in {reindex_seconds:.1f} s")
+    print(line("searches, idle index (1 member)", baseline, 5.0))
+    print(line(f"searches during the reindex ({args.members} members)", results, reindex_seconds))
+    lag_ms = [1000 * v for v in lags]
+    p50, p99 = percentile(lag_ms, 0.5), percentile(lag_ms, 0.99)
+    print(f"event-loop lag during the reindex: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(lag_ms):.1f} ms")
+    if results["errors"]:
+        print("first errors:", results["errors"][:3])
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
