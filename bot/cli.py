@@ -1,4 +1,4 @@
-"""The `rewind` command line: index, episodes, search, random, summary, onthisday, run."""
+"""The `rewind` command line: index, episodes, search, random, summary, onthisday, rebuild, run."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import sqlite3
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ from bot.search.query import QueryError, SearchFilters
 from bot.summary import Summary
 from bot.summary.service import Summaries
 from storage import EpisodeRow, Store, StoreError
+from storage.store import REBUILD_HINT
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(args.handler(args, settings))
     except StoreError as error:
         print(f"rewind: {error}", file=sys.stderr)
+        return 1
+    except sqlite3.DatabaseError as error:  # damage found only once a query read the broken pages
+        print(f"rewind: the database is damaged ({error}): {REBUILD_HINT}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -91,6 +96,13 @@ def _parser() -> argparse.ArgumentParser:
     today.add_argument("--date", help="MM-DD or YYYY-MM-DD (default: today)")
     _add_common(today)
     today.set_defaults(handler=_onthisday)
+
+    rebuild = commands.add_parser(
+        "rebuild", help="set a damaged database aside and index the transcripts again into a new one"
+    )
+    rebuild.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="default: TRANSCRIPT_DIRS from .env")
+    _add_common(rebuild)
+    rebuild.set_defaults(handler=_rebuild)
 
     run = commands.add_parser("run", help="run the Discord bot (a sample demo when no token is set)")
     run.set_defaults(handler=_run, db=None)
@@ -218,6 +230,37 @@ def format_hit(hit: Hit) -> str:
     if hit.url:
         lines.append(f"    {hit.url}")
     return "\n".join(lines)
+
+
+async def _rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    folders = args.paths or list(settings.transcript_dirs)
+    if not folders:
+        print("rewind: name the transcript folders, or set TRANSCRIPT_DIRS in .env", file=sys.stderr)
+        return 2
+    database = args.db or settings.database
+    kept = set_aside(database)
+    if kept:
+        print(f"The old database is kept as {kept}.", file=sys.stderr)
+    store = await Store.open(database)
+    try:
+        report = await index_paths(store, folders, workers=settings.index_workers)
+    finally:
+        await store.close()
+    print(json.dumps(report.as_json(), indent=2) if args.json else _describe_report(report))
+    return 0
+
+
+def set_aside(database: Path) -> Path | None:
+    """Move a database and its WAL files to `NAME.damaged-TIMESTAMP*`; return the new name, if any."""
+    if not database.exists():
+        return None
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    target = database.with_name(f"{database.name}.damaged-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        part = Path(f"{database}{suffix}")
+        if part.exists():
+            part.rename(f"{target}{suffix}")
+    return target
 
 
 async def _summary(args: argparse.Namespace, settings: Settings) -> int:

@@ -55,7 +55,7 @@ class RewindBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         """Open the database, load the cogs, index the configured folders, sync commands if changed."""
-        self.store = await Store.open(self.settings.database)
+        self.store = await Store.open(self.settings.database, check=True)  # damage shows now, not mid-chat
         self.searcher = Searcher(self.store)
         self.suggester = Suggester(self.store)
         self.summaries = Summaries(self.store, self.searcher)

@@ -11,7 +11,7 @@ import logging
 import math
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 
 class StoreError(RuntimeError):
     """The database cannot be opened or used; the message says what to do."""
+
+
+REBUILD_HINT = "run `rewind rebuild` to set it aside and index the transcripts again"
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,8 +189,9 @@ class Store:
         self._deadline = math.inf  # searches set a time limit; other statements run unbounded
 
     @classmethod
-    async def open(cls, path: Path | str) -> Store:
-        """Open (creating if needed) and migrate the database at `path`."""
+    async def open(cls, path: Path | str, *, check: bool = False) -> Store:
+        """Open (creating if needed) and migrate the database at `path`; with `check`, also verify
+        its pages (`PRAGMA quick_check`, ~0.15 s for 140k segments) so damage shows at start-up."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         # Autocommit mode: every write transaction below is an explicit BEGIN ... COMMIT.
@@ -200,10 +204,14 @@ class Store:
             await connection.execute("PRAGMA cache_size = -32000")  # 32 MB: FTS merges touch many pages
             store = cls(connection, path)
             await store._migrate()
+            if check:
+                problems = [row[0] for row in await connection.execute_fetchall("PRAGMA quick_check(5)")]
+                if problems != ["ok"]:
+                    raise sqlite3.DatabaseError("; ".join(problems))
             await connection.set_progress_handler(store._past_deadline, 2000)
         except sqlite3.DatabaseError as error:
             await connection.close()
-            raise StoreError(f"{path} is not a usable Rewind database ({error})") from error
+            raise StoreError(f"{path} is damaged or not a Rewind database ({error}): {REBUILD_HINT}") from error
         return store
 
     async def close(self) -> None:
@@ -240,8 +248,7 @@ class Store:
     async def replace_sources(self, groups: Sequence[tuple[Sequence[SourceRecord], Sequence[EpisodeRecord]]]) -> int:
         """Replace these files' rows and episodes in one transaction; return segments written."""
         written = 0
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
+        async with self._write():
             now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             for records, episodes in groups:
                 await self._delete_sources([record.path for record in records])
@@ -252,25 +259,31 @@ class Store:
                 )
                 for episode in episodes:
                     written += await self._insert_episode(episode)
+        return written
+
+    @contextlib.asynccontextmanager
+    async def _write(self) -> AsyncIterator[None]:
+        """One write transaction: committed whole or rolled back whole. A full disk becomes a
+        StoreError saying so; the index stays as it was before the transaction."""
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
             await self._db.execute("COMMIT")
             self.writes += 1
-        except BaseException:
-            await self._db.execute("ROLLBACK")
+        except BaseException as error:
+            if self._db.in_transaction:  # SQLite has already rolled back after some errors (a full disk)
+                await self._db.execute("ROLLBACK")
+            if isinstance(error, sqlite3.OperationalError) and "full" in str(error):
+                message = f"no room left for {self.path} ({error}); the index is as it was before this write"
+                raise StoreError(message) from error
             raise
-        return written
 
     async def remove_sources(self, paths: Sequence[str]) -> None:
         """Forget files that are gone, with their episodes, in one transaction."""
         if not paths:
             return
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
+        async with self._write():
             await self._delete_sources(paths)
-            await self._db.execute("COMMIT")
-            self.writes += 1
-        except BaseException:
-            await self._db.execute("ROLLBACK")
-            raise
 
     async def _delete_sources(self, paths: Iterable[str]) -> None:
         rows = [(path,) for path in paths]
@@ -315,9 +328,8 @@ class Store:
         """Recompute every episode's shown facts from the documents, joining feeds to transcripts."""
         async with self._db.execute("SELECT id, document FROM episodes ORDER BY id") as cursor:
             rows = [(row_id, EpisodeFacts(**json.loads(document))) async for row_id, document in cursor]
-        linked = link_episodes(rows)
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
+        linked = await asyncio.to_thread(link_episodes, rows)  # CPU work: off the event loop
+        async with self._write():
             await self._db.execute("DELETE FROM summaries")  # they name shows and weigh words by the index
             await self._db.execute("UPDATE episodes SET show_id = NULL, merged_into = NULL")
             await self._db.execute("DELETE FROM shows")
@@ -328,11 +340,6 @@ class Store:
                 " published = ?, duration_seconds = ?, url = ?, description = ?, merged_into = ? WHERE id = ?",
                 [_link_parameters(e) for e in linked],
             )
-            await self._db.execute("COMMIT")
-            self.writes += 1
-        except BaseException:
-            await self._db.execute("ROLLBACK")
-            raise
 
     async def optimize(self) -> None:
         """Merge the FTS index's b-trees after a large change, and refresh planner statistics."""

@@ -25,5 +25,5 @@ async def test_reopening_does_not_migrate_again(tmp_path: Path) -> None:
 async def test_a_file_that_is_not_a_database_gives_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "broken.db"
     path.write_bytes(b"this is not sqlite" * 500)
-    with pytest.raises(StoreError, match="not a usable Rewind database"):
+    with pytest.raises(StoreError, match=r"damaged or not a Rewind database.*rewind rebuild"):
         await Store.open(path)
