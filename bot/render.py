@@ -33,8 +33,14 @@ def clip(text: str, limit: int) -> str:
 
 def escape(text: str) -> str:
     """Transcript text made inert: no markdown, and no `@everyone` or `<@id>` that could ping."""
-    text = _MARKDOWN.sub(r"\\\1", text)
-    return _MENTION.sub("@\u200b\\1", text.replace("<@", "<\u200b@"))
+    return defuse(_MARKDOWN.sub(r"\\\1", text))
+
+
+def defuse(text: str) -> str:
+    """No `@everyone`, `@here`, `<@id>`, `<@&id>` or `<#id>` left that could ping or link; the
+    rest as written (for embed titles, where markdown is harmless)."""
+    text = text.replace("<@", "<\u200b@").replace("<#", "<\u200b#")
+    return _MENTION.sub("@\u200b\\1", text)
 
 
 def timestamp(seconds: float | None) -> str:
@@ -76,7 +82,7 @@ def episode_line(hit: Hit) -> str:
 def hit_title(hit: Hit) -> str:
     """`Show – Episode title`, clipped to an embed title."""
     show = f"{hit.show} – " if hit.show else ""
-    return clip(f"{show}{hit.title}", EMBED_TITLE_LIMIT)
+    return clip(defuse(f"{show}{hit.title}"), EMBED_TITLE_LIMIT)
 
 
 def context_description(lines: list[tuple[int, float | None, str | None, str]], focus: int) -> str:
@@ -147,7 +153,7 @@ def summary_facts(summary: Summary) -> str:
 
 def titled(show: str | None, title: str) -> str:
     """`Show – Title`, clipped to an embed title."""
-    return clip(f"{show} – {title}" if show else title, EMBED_TITLE_LIMIT)
+    return clip(defuse(f"{show} – {title}" if show else title), EMBED_TITLE_LIMIT)
 
 
 def anniversary_description(entry: Anniversary) -> str:
