@@ -24,7 +24,7 @@ from storage import EpisodeRecord, SourceRecord, Store
 
 log = logging.getLogger(__name__)
 
-MAX_FILE_BYTES = 32 * 1024 * 1024  # eight times the largest real file seen (a 4 MB feed)
+MAX_FILE_BYTES = 16 * 1024 * 1024  # four times the largest real file seen (a 4 MB feed); a 15 MB line peaks ~350 MB
 MAX_LINES = 500_000  # a three-hour caption file has ~25k; a million tiny cues would take ~600 MB to parse
 PARSE_AHEAD = 64  # groups handed to the workers ahead of the writer, so neither waits for the other
 BATCH_SEGMENTS = 50_000  # files written per transaction: each file stays all-or-nothing, commits are fewer
