@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import sqlite3
 import subprocess
@@ -58,6 +59,28 @@ def test_killing_a_reindex_never_leaves_a_half_written_episode(tmp_path: Path, k
     process.send_signal(signal.SIGKILL)
     assert process.wait(timeout=30) == -signal.SIGKILL, "the reindex finished before it could be killed"
 
+    renewed = assert_each_episode_old_or_new(db)
+    assert renewed >= kill_after_files
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_reindex_killed_at_a_random_moment_leaves_each_episode_old_or_new(tmp_path: Path, seed: int) -> None:
+    folder, db = tmp_path / "show", tmp_path / "rewind.db"
+    write_catalogue(folder, "old")
+    assert run_index(folder, db).wait(timeout=300) == 0
+    write_catalogue(folder, "new")
+    process = run_index(folder, db)
+    try:
+        process.wait(timeout=random.Random(seed).uniform(0.2, 4.0))  # fault injection, not a timing assertion
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert_each_episode_old_or_new(db)
+
+
+def assert_each_episode_old_or_new(db: Path) -> int:
+    """The database is sound, the FTS index matches its content, and no episode mixes versions;
+    return how many episodes are new."""
     with sqlite3.connect(db) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         connection.execute("INSERT INTO segments_fts(segments_fts, rank) VALUES ('integrity-check', 1)")
@@ -70,6 +93,5 @@ def test_killing_a_reindex_never_leaves_a_half_written_episode(tmp_path: Path, k
     for _, segments, old, new in episodes:
         assert segments > 0
         assert (old, new) in ((segments, 0), (0, segments)), "an episode mixes old and new segments"
-    renewed = sum(1 for _, _, _, new in episodes if new)
-    assert renewed >= kill_after_files
     assert matches[0] == sum(segments for _, segments, _, _ in episodes)
+    return sum(1 for _, _, _, new in episodes if new)
