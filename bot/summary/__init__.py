@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.search.links import deep_link
 from bot.search.text import tokens
 from bot.summary.chapters import Section, sections
-from bot.summary.method import Weights, cold_open, gist_candidates, keywords, pick_gist, pick_quotes, readable
+from bot.summary.gist import cold_open, pick_gist, summary_likeness
+from bot.summary.method import Weights, gist_candidates, keywords, pick_quotes, readable
 from bot.summary.units import STOPWORDS, SegmentRow, Unit, is_boilerplate, show_words, units_of
 
-_URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+")
 SPONSOR_WORDS = frozenset(
     "sponsor sponsors sponsored promo coupon discount patreon subscribe podcast episode talk welcome".split()
 )
@@ -110,26 +109,26 @@ def summarize(episode: EpisodeText, documents: Callable[[str], int], total_segme
     """Summarize an episode; `documents(word)` is how many indexed segments contain the word."""
     units = units_of(episode.segments)
     source = "transcript"
-    if len(units) < 5 and episode.description:
-        notes = _URL.sub(" ", episode.description)
-        units, source = units_of([(None, None, None, notes)]), "notes"
+    untimed = all(row[0] is None for row in episode.segments)  # a feed item's notes stored as text
+    if episode.description and (len(units) < 5 or untimed):
+        units, source = units_of([(None, None, None, episode.description)]), "notes"
     if not units:
         return _summary(episode, (), (), (), (), "none")
     banned = show_words(episode.show) | SPONSOR_WORDS | _speaker_words(episode.speakers)
     weights = Weights.of(units, documents, total_segments, min_count=1 if source == "notes" else 2)
-    candidates = gist_candidates(units, show_words(episode.show))
-    gist_weights = weights.boosted(episode.title)
     if source == "notes":
         gist = _leading([u for u in units if not is_boilerplate(u, show_words(episode.show))] or units)
         return _summary(episode, _moments(gist, episode), keywords(units, weights, banned), (), (), source)
+    candidates = gist_candidates(units, show_words(episode.show))
     chapters = sections(units, weights, banned)
-    quotes = pick_quotes(candidates, weights, [c.first for c in chapters[1:]])
+    starts = [c.first for c in chapters]
+    scores = summary_likeness(candidates, units, episode.title)
     return _summary(
         episode,
-        _moments(pick_gist(candidates, gist_weights, opening=cold_open(units, show_words(episode.show))), episode),
+        _moments(pick_gist(candidates, scores, starts, opening=cold_open(units)), episode),
         keywords(units, weights, banned),
         tuple(Chapter(units[c.first].start, c.title) for c in chapters),
-        _moments(quotes, episode),
+        _moments(pick_quotes(candidates, weights, starts[1:]), episode),
         source,
     )
 

@@ -1,9 +1,8 @@
-"""Extractive summaries: a gist that covers the episode's topics, keywords, chapters and quotes.
+"""Term weights, keywords and quotes of an episode.
 
 Terms are weighted by how often the episode says them and how rare they are in the whole index
 (segment document frequency, the same counts search uses), so the episode's own subject outweighs
-words every episode says. The gist greedily picks sentences that cover the most weight not yet
-covered per word spoken, which spreads it over the topics instead of repeating the main one.
+words every episode says.
 """
 
 from __future__ import annotations
@@ -15,18 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.search.text import tokens
-from bot.summary.units import HOUSEKEEPING_CUES, Unit, content_words, is_boilerplate, is_content, stem, tidy
+from bot.summary.units import Unit, content_words, is_boilerplate, is_content, stem, tidy
 
-GIST_WORDS = 120
-GIST_SENTENCES = (3, 5)
-GIST_UNIT_WORDS = (12, 45)
+GIST_UNIT_WORDS = (10, 45)
 QUOTE_WORDS = (12, 45)
 KEYWORDS = 10
-LENGTH_PENALTY = 0.7  # gain per word**this: favours dense sentences without only picking short ones
 IDF_POWER = 0.5
 COMMON_SHARE, COMMON_FLOOR = 0.02, 50  # "und", "das", "python" in a Python show: never keywords
-TITLE_BOOST = 3.0  # the title's words name the episode's subject
-COLD_OPEN_SHARE = 0.1  # a cold open ends before the show's stock intro, within this share of the episode
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +51,6 @@ class Weights:
         spelling = {term: forms.most_common(1)[0][0] for term, forms in spellings.items()}
         return cls(weight, spelling, frozenset(common))
 
-    def boosted(self, title: str) -> Weights:
-        """These weights with the title's terms counted TITLE_BOOST times."""
-        named = {stem(word) for word in content_words(title)}
-        weight = {term: w * TITLE_BOOST if term in named else w for term, w in self.weight.items()}
-        return Weights(weight, self.spelling)
-
     def unit_weight(self, unit: Unit, covered: set[str] | frozenset[str] = frozenset()) -> float:
         return sum(self.weight.get(s, 0.0) for s in set(unit.stems) - covered)
 
@@ -71,42 +59,6 @@ def gist_candidates(units: Sequence[Unit], show_words: frozenset[str]) -> list[U
     """Units fit to stand in a gist: complete, not too short or long, not boilerplate."""
     low, high = GIST_UNIT_WORDS
     return [u for u in units if low <= u.words <= high and not is_boilerplate(u, show_words)]
-
-
-def cold_open(units: Sequence[Unit], show_words: frozenset[str]) -> list[Unit]:
-    """The host's own preview of the episode: what is said before the show's stock intro
-    ("This is Talk Python to Me, episode 91"), when that intro comes early; else nothing."""
-    early = units[: max(1, int(len(units) * COLD_OPEN_SHARE))]
-    intro = next((u.index for u in early if HOUSEKEEPING_CUES.search(u.text)), None)
-    if intro is None or intro < 2:
-        return []
-    opening = list(units[:intro])
-    return opening if sum(u.words for u in opening) >= 25 else []
-
-
-def pick_gist(
-    candidates: Sequence[Unit], weights: Weights, budget: int = GIST_WORDS, opening: Sequence[Unit] = ()
-) -> list[Unit]:
-    """The cold open (within budget), then greedy weighted coverage, returned in episode order."""
-    chosen: list[Unit] = []
-    used = 0
-    for unit in opening:  # a written preview: kept whole, short sentences and all, within budget
-        if used + unit.words > budget:
-            break
-        chosen.append(unit)
-        used += unit.words
-    most = max(GIST_SENTENCES[1], len(chosen) + 1)
-    covered: set[str] = {s for unit in chosen for s in unit.stems}
-    pool = [u for u in candidates if u not in chosen and u.index > (chosen[-1].index if chosen else -1)]
-    while pool and used < budget and len(chosen) < most:
-        best = max(pool, key=lambda u: weights.unit_weight(u, covered) / u.words**LENGTH_PENALTY)
-        if weights.unit_weight(best, covered) <= 0:
-            break
-        pool.remove(best)
-        chosen.append(best)
-        covered.update(best.stems)
-        used += best.words
-    return sorted(chosen, key=lambda u: u.index)
 
 
 def keywords(units: Sequence[Unit], weights: Weights, banned: frozenset[str], limit: int = KEYWORDS) -> list[str]:

@@ -30,7 +30,12 @@ STOPWORDS = frozenset(
     uh um hmm mm mhm right well sure cool great awesome totally exactly absolutely definitely basically literally
     people time times back take make makes made use used using come comes came look looks looking good new many
     first two three still around little bit something anything everything someone anyone
-    thing re different sense able""".split()
+    thing re different sense able"""
+    # German function words (accents folded, as tokens are): the index may hold too little German for
+    # their counts to mark them.
+    """ und der die das den dem des ein eine einer einen eines mit von fur ist sind nicht auf sich auch wir ihr
+    sie zu zum zur im wie was oder aber bei nach noch nur uber um vor wird werden kann wenn dann dass als
+    hat haben gibt mal ganz schon sehr viel diese dieser dieses euch uns unsere unser eure""".split()
 )
 SPONSOR_CUES = re.compile(
     r"\b(?:sponsor(?:s|ed)?|brought to you by|promo code|coupon|discount code|free trial|patreon|"
@@ -50,6 +55,7 @@ _LEADING_FILLER = re.compile(
 )
 _INNER_FILLER = re.compile(r"(?:,?\s+\b(?:uh|um|you know|I mean|sort of|kind of)\b,?)(?=\s)", re.IGNORECASE)
 _REPEATS = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.IGNORECASE)
+_URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+")
 _stemmer = snowballstemmer.stemmer("english")
 
 
@@ -89,7 +95,7 @@ def units_of(segments: Iterable[SegmentRow]) -> list[Unit]:
     """Split segments into sentence-like units with their content stems."""
     found: list[Unit] = []
     for start, _end, speaker, text in segments:
-        for sentence in sentences(text):
+        for sentence in sentences(_URL.sub(" ", text)):
             words = content_words(sentence)
             found.append(
                 Unit(len(found), sentence, start, speaker, len(sentence.split()), tuple(stem(w) for w in words))
