@@ -381,6 +381,14 @@ class Store:
         rows = await self._db.execute_fetchall("SELECT description FROM episodes WHERE id = ?", (episode_id,))
         return rows[0][0] if rows else None
 
+    async def chapters_of(self, episode_id: int) -> list[tuple[float, str]]:
+        """An episode's chapters from its chapters file (start seconds, title); empty when it has none."""
+        rows = await self._db.execute_fetchall(
+            "SELECT json_extract(document, '$.chapters') FROM episodes WHERE id = ?", (episode_id,)
+        )
+        marks = json.loads(rows[0][0]) if rows and rows[0][0] else []
+        return [(float(start), str(title)) for start, title in marks]
+
     async def segments_of(self, episode_id: int) -> list[SegmentRow]:
         """An episode's segments in order: start, end, speaker, text."""
         rows = await self._db.execute_fetchall(

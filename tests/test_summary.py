@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.ingest.chapters import read_chapters
 from bot.ingest.indexer import index_paths
+from bot.ingest.model import ParseError
 from bot.search.engine import Searcher
 from bot.summary.method import readable
 from bot.summary.service import METHOD_VERSION, Summaries
@@ -211,3 +213,54 @@ async def test_seeds_are_summarized_in_every_format(tmp_path: Path) -> None:
     notes_only = [s for _, s in made if s.source == "notes"]
     assert notes_only, "the directory page's episodes are summarized from their show notes"
     assert all(s.gist for _, s in made if s.source != "none")
+
+
+CHAPTERS = {
+    "version": "1.2.0",
+    "chapters": [
+        {"startTime": 3840, "title": "Running Kubernetes"},
+        {"startTime": 0, "title": "Cold open"},
+        {"startTime": 240, "title": "Sourdough   starters"},
+        {"startTime": 600, "title": "An ad", "toc": False},
+        {"startTime": "soon", "title": "broken"},
+    ],
+}
+
+
+def test_a_chapters_file_is_read_in_time_order_without_hidden_entries(tmp_path: Path) -> None:
+    path = write(tmp_path, "ep.chapters.json", json.dumps(CHAPTERS))
+    assert read_chapters(path) == ((0.0, "Cold open"), (240.0, "Sourdough starters"), (3840.0, "Running Kubernetes"))
+    for bad in ("not json", json.dumps({"chapters": "x"}), json.dumps({"chapters": [{"title": "no start"}]})):
+        with pytest.raises(ParseError, match="chapters file"):
+            read_chapters(write(tmp_path, "bad.chapters.json", bad))
+
+
+async def test_a_chapters_file_beside_the_transcript_gives_the_summary_its_chapters(
+    store: Store, tmp_path: Path
+) -> None:
+    write(tmp_path / "show", "test-cast-5.txt", transcript())
+    write(tmp_path / "show", "test-cast-5.chapters.json", json.dumps(CHAPTERS))
+    report = await index_paths(store, [tmp_path / "show"])
+    assert (report.files, report.indexed, report.rejects) == (1, 1, [])  # the chapters file is no transcript
+    (episode,) = await store.list_episodes()
+    made = await Summaries(store, Searcher(store)).summary(episode.id)
+    assert [(c.start_seconds, c.title) for c in made.chapters] == [
+        (0.0, "Cold open"),
+        (240.0, "Sourdough starters"),
+        (3840.0, "Running Kubernetes"),
+    ]
+    write(tmp_path / "show", "test-cast-5.chapters.json", json.dumps({"chapters": [{"startTime": 0, "title": "All"}]}))
+    assert (await index_paths(store, [tmp_path / "show"])).indexed == 1  # an edited chapters file reindexes
+    (episode,) = await store.list_episodes()
+    made = await Summaries(store, Searcher(store)).summary(episode.id)
+    assert [c.title for c in made.chapters] == ["All"]
+
+
+async def test_a_broken_chapters_file_is_a_warning_not_a_reject(store: Store, tmp_path: Path) -> None:
+    write(tmp_path / "show", "test-cast-5.txt", transcript())
+    write(tmp_path / "show", "test-cast-5.chapters.json", "{ broken")
+    report = await index_paths(store, [tmp_path / "show"])
+    assert (report.indexed, report.rejects) == (1, [])
+    (episode,) = await store.list_episodes()
+    made = await Summaries(store, Searcher(store)).summary(episode.id)
+    assert len(made.chapters) >= 2  # found by topic segmentation instead

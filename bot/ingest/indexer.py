@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.ingest.chapters import CHAPTERS_SUFFIX, read_chapters
 from bot.ingest.decode import decode_text
 from bot.ingest.metadata import folder_show_name, parse_date, parse_duration
 from bot.ingest.model import EpisodeFacts, Metadata, ParsedDocument, ParsedEpisode, ParseError
@@ -285,7 +286,7 @@ def _is_transcript_candidate(path: Path) -> bool:
     return not (
         name.startswith(".")
         or name == FOLDER_SIDECAR
-        or name.endswith(SIDECAR_SUFFIXES)
+        or name.endswith((*SIDECAR_SUFFIXES, CHAPTERS_SUFFIX))
         or name.endswith(("-wal", "-shm", "-journal"))  # SQLite's companions of a database kept here
         or path.suffix.lower() in _IGNORED_SUFFIXES
     )
@@ -319,7 +320,8 @@ def group_files(files: Sequence[InputFile]) -> list[FileGroup]:
 
 def _sidecar_paths(folder: Path, stem: str, members: Sequence[InputFile]) -> list[Path]:
     stems = {stem} | {m.path.name.split(".")[0] for m in members}
-    return [folder / FOLDER_SIDECAR] + [folder / f"{s}{suffix}" for s in sorted(stems) for suffix in SIDECAR_SUFFIXES]
+    suffixes = (*SIDECAR_SUFFIXES, CHAPTERS_SUFFIX)
+    return [folder / FOLDER_SIDECAR] + [folder / f"{s}{suffix}" for s in sorted(stems) for suffix in suffixes]
 
 
 def _file_digest(path: Path) -> bytes:
@@ -332,7 +334,10 @@ def _file_digest(path: Path) -> bytes:
 
 def parse_group(group: FileGroup) -> GroupOutcome:
     """Parse a group's files, keep the best of identical twins, apply sidecars. Never raises."""
-    overrides, sidecar_problem = _read_sidecars(group.sidecars)
+    chapter_files = [p for p in group.sidecars if p.name.endswith(CHAPTERS_SUFFIX)]
+    overrides, sidecar_problem = _read_sidecars([p for p in group.sidecars if p not in chapter_files])
+    chapters, chapters_problem = _read_chapter_files(chapter_files)
+    sidecar_problem = "; ".join(p for p in (sidecar_problem, chapters_problem) if p) or None
     parsed: list[tuple[InputFile, ParsedDocument]] = []
     records: dict[Path, SourceRecord] = {}
     for item in group.files:
@@ -345,8 +350,10 @@ def parse_group(group: FileGroup) -> GroupOutcome:
     for item, document in kept:
         detail = "; ".join([*document.warnings, *([sidecar_problem] if sidecar_problem else [])]) or None
         records[item.path] = _record(group, item, "indexed", document.format, detail)
+        marks = chapters if len(document.episodes) == 1 else ()  # a feed's items have no one chapter list
         for episode in document.episodes:
-            episodes.append(episode_record(_apply_overrides(episode, overrides), item.path, document.format))
+            record = episode_record(_apply_overrides(episode, overrides), item.path, document.format)
+            episodes.append(replace(record, facts=replace(record.facts, chapters=marks)))
     ordered = tuple(records[item.path] for item in group.files)
     return GroupOutcome(ordered, tuple(episodes))
 
@@ -413,6 +420,16 @@ def _same_words(first: ParsedDocument, second: ParsedDocument) -> bool:
         return False
     a, b = _vocabulary(first), _vocabulary(second)
     return bool(a and b) and len(a & b) / len(a | b) >= 0.5
+
+
+def _read_chapter_files(paths: Sequence[Path]) -> tuple[tuple[tuple[float, str], ...], str | None]:
+    """The first readable chapters file's marks, and what was wrong with any that was not."""
+    for path in paths:
+        try:
+            return read_chapters(path), None
+        except ParseError as error:
+            return (), f"{error}; ignored"
+    return (), None
 
 
 def _read_sidecars(paths: Sequence[Path]) -> tuple[Metadata, str | None]:

@@ -93,3 +93,4 @@ class EpisodeFacts:
     published_origin: str = "explicit"  # explicit | recorded (a recording date read from the intro)
     folder: str = ""  # the transcript's folder: episodes in one folder belong to one show
     folder_show: str | None = None  # that folder's own name as a show, unless it is a generic name
+    chapters: tuple[tuple[float, str], ...] = ()  # from a Podcasting 2.0 chapters file: start, title

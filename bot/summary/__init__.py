@@ -31,6 +31,7 @@ class EpisodeText:
     speakers: tuple[str, ...]
     description: str | None
     segments: Sequence[SegmentRow]
+    chapters: tuple[tuple[float, str], ...] = ()  # from a chapters file: start seconds, title
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,17 +121,27 @@ def summarize(episode: EpisodeText, documents: Callable[[str], int], total_segme
         gist = _leading([u for u in units if not is_boilerplate(u, show_words(episode.show))] or units)
         return _summary(episode, _moments(gist, episode), keywords(units, weights, banned), (), (), source)
     candidates = gist_candidates(units, show_words(episode.show))
-    chapters = sections(units, weights, banned)
-    starts = [c.first for c in chapters]
+    if episode.chapters:  # the show's own chapters beat topic segmentation
+        chapters = tuple(Chapter(start, title) for start, title in episode.chapters)
+        starts = [_first_unit_at(units, start) for start, _ in episode.chapters]
+    else:
+        found = sections(units, weights, banned)
+        chapters = tuple(Chapter(units[c.first].start, c.title) for c in found)
+        starts = [c.first for c in found]
     scores = summary_likeness(candidates, units, episode.title)
     return _summary(
         episode,
         _moments(pick_gist(candidates, scores, starts, opening=cold_open(units)), episode),
         keywords(units, weights, banned),
-        tuple(Chapter(units[c.first].start, c.title) for c in chapters),
+        chapters,
         _moments(pick_quotes(candidates, weights, starts[1:]), episode),
         source,
     )
+
+
+def _first_unit_at(units: Sequence[Unit], seconds: float) -> int:
+    """The index of the first unit said at or after `seconds` (the last unit when none is)."""
+    return next((u.index for u in units if u.start is not None and u.start >= seconds), units[-1].index)
 
 
 def _leading(units: Sequence[Unit], budget: int = 120) -> list[Unit]:

@@ -13,7 +13,7 @@ from storage import Store
 log = logging.getLogger(__name__)
 
 # Bump when the method changes, so cached summaries are made again.
-METHOD_VERSION = 2
+METHOD_VERSION = 3
 
 
 async def episode_text(store: Store, episode_id: int) -> EpisodeText | None:
@@ -32,6 +32,7 @@ async def episode_text(store: Store, episode_id: int) -> EpisodeText | None:
         tuple(row.speakers),
         await store.description(row.id),
         await store.segments_of(row.id),
+        tuple(await store.chapters_of(row.id)),
     )
 
 
