@@ -66,18 +66,15 @@ def _title_key(title: str) -> str:
 
 
 def originals_first(rows: Sequence[EpisodeRow]) -> list[EpisodeRow]:
-    """Oldest first, each title once; reruns after the originals and dropped where the original is here."""
+    """Originals oldest first, each title once; then reruns whose original is not among them."""
     seen: set[str] = set()
-    originals, reruns = [], []
-    for row in sorted(rows, key=lambda r: (r.published or "", r.number or 0, r.id)):
-        key = _title_key(row.title)
-        if key in seen:
-            continue
-        seen.add(key)
-        (reruns if is_rebroadcast(row.title) else originals).append(row)
-    return (originals + [r for r in reruns if _title_key(r.title) not in {_title_key(o.title) for o in originals}])[
-        :MOST_EPISODES
-    ]
+    chosen = []
+    by_date = sorted(rows, key=lambda r: (r.published or "", r.number or 0, r.id))
+    for row in [r for r in by_date if not is_rebroadcast(r.title)] + [r for r in by_date if is_rebroadcast(r.title)]:
+        if (key := _title_key(row.title)) not in seen:
+            seen.add(key)
+            chosen.append(row)
+    return chosen[:MOST_EPISODES]
 
 
 def choose(rows: Sequence[EpisodeRow], day: dt.date, fallbacks: Sequence[str] = FALLBACKS) -> Choice:

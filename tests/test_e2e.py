@@ -21,7 +21,7 @@ from bot.schedule import Clock, utc_now
 from storage import Store
 from tests.conftest import SAMPLE, needs_shared
 from tests.discord_schema import SPEC, limit_errors, request_errors
-from tests.fake_discord import APPLICATION_ID, CHANNEL, CHANNEL_ID, MANAGE_GUILD, FakeDiscord
+from tests.fake_discord import APPLICATION_ID, CHANNEL, CHANNEL_ID, GUILD_ID, MANAGE_GUILD, FakeDiscord
 
 TOKEN = "MTAxMjM0NTY3ODkwMTIzNDU2Nzg5.GaBcDe.abcdefghijklmnopqrstuvwxyz0123"
 
@@ -296,7 +296,7 @@ async def test_admin_schedule_then_the_daily_post_lands_in_the_channel(
         assert "Daily posts go to" in (await callback_of(discord_server, token)).body["data"]["content"]
         store = await Store.open(tmp_path / "rewind.db")
         try:
-            assert (await store.schedule(int(discord_server_guild()))).hour == 9
+            assert (await store.schedule(int(GUILD_ID))).hour == 9
         finally:
             await store.close()
     # The next start finds the schedule due: the loop's first tick posts.
@@ -306,12 +306,6 @@ async def test_admin_schedule_then_the_daily_post_lands_in_the_channel(
     assert posted.body["embeds"][0]["title"] == "Rewind Radio – Property-based testing"
     assert posted.body["allowed_mentions"] == {"parse": []}
     assert len([r for r in discord_server.requests if r.path == f"/channels/{CHANNEL_ID}/messages"]) == 1
-
-
-def discord_server_guild() -> str:
-    from tests.fake_discord import GUILD_ID
-
-    return GUILD_ID
 
 
 async def test_paging_buttons_keep_working_after_a_restart(discord_server: FakeDiscord, tmp_path: Path) -> None:

@@ -45,9 +45,11 @@ def test_reruns_do_not_crowd_out_originals() -> None:
         episode(4, "2021-05-04", "Replay: Caching"),
         episode(5, "2017-05-04", "Deploying on Fridays"),
         episode(6, "2022-05-04", "The best bugs"),  # the same title again
+        episode(7, "2015-05-04", "[RB] Monitoring"),  # a rerun older than its original
+        episode(8, "2016-05-04", "Monitoring"),
     ]
     chosen = choose(rows, dt.date(2026, 5, 4))
-    assert ids(chosen.episodes) == [5, 2, 4]  # originals oldest first; a rerun only where no original is here
+    assert ids(chosen.episodes) == [8, 5, 2, 4]  # originals oldest first; a rerun only where no original is here
 
 
 @pytest.mark.parametrize("title", ["[RB] Title", "Title (Rebroadcast)", "Encore: Title", "Title [Replay]"])
