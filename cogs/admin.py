@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.client import RewindBot
+from bot.ingest.indexer import IndexReport
 from bot.reindex import ReindexBusy
 from bot.schedule import checked_timezone, due_date
 from bot.search.choices import rank_choices
@@ -26,6 +27,35 @@ log = logging.getLogger(__name__)
 
 PROGRESS_SECONDS = 2.0  # how often the reindex message is edited (Discord rate-limits edits)
 TIMEZONES = {name: name for name in sorted(zoneinfo.available_timezones())}
+
+
+class ProgressMessage:
+    """An interaction's reply, edited every PROGRESS_SECONDS with `latest` while the block runs."""
+
+    def __init__(self, interaction: discord.Interaction, first: str) -> None:
+        self.interaction, self.latest, self._shown = interaction, first, ""
+        self._updater: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> ProgressMessage:
+        self._updater = asyncio.create_task(self._keep_showing())
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._updater is not None
+        self._updater.cancel()
+        await asyncio.gather(self._updater, return_exceptions=True)  # no stale edit after the last one
+
+    async def _keep_showing(self) -> None:
+        while True:
+            await self.show(self.latest)
+            await asyncio.sleep(PROGRESS_SECONDS)
+
+    async def show(self, text: str) -> None:
+        """Edit the reply to `text` unless it already says that."""
+        if text != self._shown:
+            self._shown = text
+            with contextlib.suppress(discord.HTTPException):  # the token lives 15 minutes
+                await self.interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
 
 
 @app_commands.default_permissions(manage_guild=True)  # hidden from members without Manage Server...
@@ -64,39 +94,24 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
 
     async def _reindex(self, interaction: discord.Interaction, full: bool) -> None:
         started = time.monotonic()
-        shown = ""
-        latest = "Looking for files…"
+        message = ProgressMessage(interaction, "Looking for files…")
 
-        def progress(done: int, total: int, report) -> None:  # called by the indexer between batches
-            nonlocal latest
-            latest = render.reindex_progress(done, total, len(report.rejects), time.monotonic() - started)
+        def progress(done: int, total: int, report: IndexReport) -> None:  # called between batches
+            message.latest = render.reindex_progress(done, total, len(report.rejects), time.monotonic() - started)
 
-        async def show(text: str) -> None:
-            nonlocal shown
-            if text != shown:
-                shown = text
-                with contextlib.suppress(discord.HTTPException):  # the token lives 15 minutes
-                    await interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
-
-        async def keep_showing() -> None:
-            while True:
-                await show(latest)
-                await asyncio.sleep(PROGRESS_SECONDS)
-
-        updater = asyncio.create_task(keep_showing())
         try:
-            report = await self.bot.reindexer.run(full=full, progress=progress)
+            async with message:
+                report = await self.bot.reindexer.run(full=full, progress=progress)
         except ReindexBusy as busy:
-            final = f"Not started: {busy}."
+            await message.show(f"Not started: {busy}.")
         except Exception:
             incident = uuid.uuid4().hex[:8]
             log.exception("reindex failed [%s]", incident)
-            final = f"❌ The reindex failed (error id `{incident}`); the previous index is still searchable."
+            await message.show(
+                f"❌ The reindex failed (error id `{incident}`); the previous index is still searchable."
+            )
         else:
-            final = render.reindex_report(report)
-        finally:
-            updater.cancel()
-        await show(final)
+            await message.show(render.reindex_report(report))
 
     @app_commands.command(name="status")
     async def status(self, interaction: discord.Interaction) -> None:

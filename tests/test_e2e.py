@@ -353,3 +353,24 @@ def test_the_limit_check_catches_an_oversized_message() -> None:
     errors = limit_errors(body)
     assert "content over 2000 characters" in errors and "embeds over 6000 characters together" in errors
     assert "embed title over 256" in errors and "a message without allowed_mentions none" in errors
+
+
+async def test_a_failing_reindex_tells_the_admin_and_logs_an_id(
+    running_bot: FakeDiscord, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken_index(*args: object, **kwargs: object) -> None:
+        raise OSError("disk unplugged")
+
+    monkeypatch.setattr("bot.reindex.index_paths", broken_index)
+    token = await running_bot.slash_command("admin", subcommand("reindex"), permissions=MANAGE_GUILD)
+    original = f"/webhooks/{APPLICATION_ID}/{token}/messages/@original"
+    failed = await running_bot.wait_for(lambda r: r.path == original and "failed" in r.body["content"])
+    incident = failed.body["content"].split("`")[1]
+    assert "the previous index is still searchable" in failed.body["content"]
+    assert any(incident in record.getMessage() and record.exc_info for record in caplog.records)
+    status = await running_bot.slash_command("admin", subcommand("status"), permissions=MANAGE_GUILD)
+    fields = {
+        f["name"]: f["value"] for f in (await callback_of(running_bot, status)).body["data"]["embeds"][0]["fields"]
+    }
+    assert "disk unplugged" in fields["Reindex"]
+    assert fields["Index"].startswith("1 shows · 2 episodes")  # the previous index still serves
