@@ -12,8 +12,10 @@ from bot.summary.gist import cold_open, pick_gist, summary_likeness
 from bot.summary.method import Weights, gist_candidates, keywords, pick_quotes, readable
 from bot.summary.units import STOPWORDS, SegmentRow, Unit, is_boilerplate, show_words, units_of
 
-SPONSOR_WORDS = frozenset(
-    "sponsor sponsors sponsored promo coupon discount patreon subscribe podcast episode talk welcome".split()
+# Never keywords: sponsor and show vocabulary, and verbs every conversation uses.
+NOT_KEYWORDS = frozenset(
+    """sponsor sponsors sponsored promo coupon discount patreon subscribe podcast episode talk welcome
+    run runs running called call calls work works working put find start try give tell told talking ask asked""".split()
 )
 
 
@@ -115,7 +117,7 @@ def summarize(episode: EpisodeText, documents: Callable[[str], int], total_segme
         units, source = units_of([(None, None, None, episode.description)]), "notes"
     if not units:
         return _summary(episode, (), (), (), (), "none")
-    banned = show_words(episode.show) | SPONSOR_WORDS | _speaker_words(episode.speakers)
+    banned = show_words(episode.show) | NOT_KEYWORDS | _speaker_words(episode.speakers)
     weights = Weights.of(units, documents, total_segments, min_count=1 if source == "notes" else 2)
     if source == "notes":
         gist = _leading([u for u in units if not is_boilerplate(u, show_words(episode.show))] or units)
