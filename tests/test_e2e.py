@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import AsyncIterator
@@ -374,3 +375,18 @@ async def test_a_failing_reindex_tells_the_admin_and_logs_an_id(
     }
     assert "disk unplugged" in fields["Reindex"]
     assert fields["Index"].startswith("1 shows · 2 episodes")  # the previous index still serves
+
+
+async def test_a_dev_guild_gets_its_commands_at_once_and_admins_can_sync_again(
+    discord_server: FakeDiscord, tmp_path: Path
+) -> None:
+    settings = dataclasses.replace(settings_for(tmp_path), dev_guild_id=int(GUILD_ID))
+    async with serving(discord_server, settings):
+        guild_commands = f"/applications/{APPLICATION_ID}/guilds/{GUILD_ID}/commands"
+        first = await discord_server.wait_for(lambda r: r.method == "PUT" and r.path.endswith("/commands"))
+        assert first.path == guild_commands
+        token = await discord_server.slash_command("admin", subcommand("sync"), permissions=MANAGE_GUILD)
+        done = await followup_of(discord_server, token)
+        assert done.body["content"] == "Synced 5 slash commands." and done.body["flags"] == 64
+    syncs = [r for r in discord_server.requests if r.method == "PUT" and r.path == guild_commands]
+    assert len(syncs) == 2  # start-up, then the forced one
