@@ -11,7 +11,7 @@ import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.search.text import tokens
 from bot.summary.units import Unit, content_words, is_boilerplate, is_content, stem, tidy
@@ -30,6 +30,7 @@ class Weights:
     weight: dict[str, float]
     spelling: dict[str, str]
     common: frozenset[str] = frozenset()  # in too many segments of the index to be a keyword
+    idf: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def of(cls, units: Sequence[Unit], documents: Callable[[str], int], total: int, min_count: int = 2) -> Weights:
@@ -40,16 +41,17 @@ class Weights:
         for unit in units:
             for word in content_words(unit.text):
                 spellings[stem(word)][word] += 1
-        weight, common = {}, set()
+        weight, common, idf = {}, set(), {}
         for term, count in counts.items():
             if count < min_count:
                 continue  # said once in an hour: not a topic
             df = min((documents(w) for w in spellings[term]), default=0)
-            weight[term] = count * math.log((total + 1) / (df + 1)) ** IDF_POWER
+            idf[term] = math.log((total + 1) / (df + 1))
+            weight[term] = count * idf[term] ** IDF_POWER
             if df > max(COMMON_FLOOR, COMMON_SHARE * total):
                 common.add(term)
         spelling = {term: forms.most_common(1)[0][0] for term, forms in spellings.items()}
-        return cls(weight, spelling, frozenset(common))
+        return cls(weight, spelling, frozenset(common), idf)
 
     def unit_weight(self, unit: Unit, covered: set[str] | frozenset[str] = frozenset()) -> float:
         return sum(self.weight.get(s, 0.0) for s in set(unit.stems) - covered)
@@ -72,10 +74,12 @@ def keywords(units: Sequence[Unit], weights: Weights, banned: frozenset[str], li
         for term in weights.weight
         if term not in weights.common and weights.spelling.get(term, term) not in banned and term not in banned
     }
-    scored: dict[tuple[str, ...], float] = {(term,): weights.weight[term] for term in usable}
+    # Keywords name what sets the episode apart: full tf * idf, where the gist's weights damp idf.
+    distinct = {term: weights.weight[term] * weights.idf.get(term, 1.0) ** (1 - IDF_POWER) for term in usable}
+    scored: dict[tuple[str, ...], float] = {(term,): distinct[term] for term in usable}
     for (a, b), count in pairs.items():
         if count >= 3 and a in usable and b in usable:
-            scored[a, b] = (weights.weight[a] + weights.weight[b]) * min(1.0, count / 4)
+            scored[a, b] = (distinct[a] + distinct[b]) * min(1.0, count / 4)
     ranked = sorted(scored, key=lambda key: -scored[key])
     picked: list[tuple[str, ...]] = []
     for key in ranked:
