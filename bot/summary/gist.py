@@ -84,7 +84,7 @@ def pick_gist(
             break
         chosen.append(unit)
         used += unit.words
-    most = max(MOST_SENTENCES, len(chosen) + 1)
+    most = len(chosen) + 1 if chosen else MOST_SENTENCES
     covered = {s for unit in chosen for s in unit.stems}
     chapters = {_chapter(unit.index, chapter_starts) for unit in chosen}
     after = chosen[-1].index if chosen else -1
