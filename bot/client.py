@@ -142,6 +142,8 @@ async def run_bot(settings: Settings) -> None:
     """Connect to Discord and serve until stopped."""
     if settings.token is None:
         raise ValueError("run_bot needs a token")
+    checked = await Store.open(settings.database, check=True)  # a damaged database stops us before login
+    await checked.close()
     bot = create_bot(settings)
     try:
         async with bot:

@@ -80,6 +80,18 @@ def test_a_damaged_database_is_named_at_start_up_and_rebuilt_on_request(tmp_path
     assert integrity(database)[0] == "ok"
 
 
+def test_the_bot_refuses_a_damaged_database_before_it_connects(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "rewind.db"
+    database.write_bytes(b"not a database at all " * 500)
+    monkeypatch.setenv("DISCORD_TOKEN", "MTAxMjM0NTY3ODkwMTIzNDU2Nzg5.GaBcDe.abcdefghijklmnopqrstuvwxyz0123")
+    monkeypatch.setenv("REWIND_DB", str(database))
+    assert main(["run"]) == 1  # no network needed: it stops before logging in
+    err = capsys.readouterr().err
+    assert "damaged or not a Rewind database" in err and "rewind rebuild" in err
+
+
 def test_damage_found_mid_query_is_one_clear_line(tmp_path: Path, capsys) -> None:
     database = tmp_path / "rewind.db"
     main(["index", str(episodes_folder(tmp_path / "casts", 20)), "--db", str(database)])
