@@ -148,7 +148,7 @@ def standalone(quotes: Sequence[Moment]) -> Moment | None:
     if not quotes:
         return None
     first = quotes[0]
-    return Moment(f"…{first.text.rstrip('.,;: ')}…", first.start_seconds, first.speaker, first.url)
+    return Moment(f"…{first.text.rstrip('.,;: …')}…", first.start_seconds, first.speaker, first.url)
 
 
 def one_line(text: str, limit: int = SUMMARY_CHARACTERS) -> str:

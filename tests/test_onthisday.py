@@ -81,6 +81,8 @@ def test_a_highlight_is_a_complete_sentence_or_marked_as_an_excerpt() -> None:
     assert standalone([fragment, sentence]) == sentence
     assert standalone([fragment]).text.startswith("…") and standalone([fragment]).text.endswith("…")
     assert standalone([]) is None
+    summarized = Moment("and then the model drifts in production because nobody…", 5.0)
+    assert standalone([summarized]).text == "…and then the model drifts in production because nobody…"
 
 
 @pytest.mark.parametrize(

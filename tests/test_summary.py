@@ -264,3 +264,8 @@ async def test_a_broken_chapters_file_is_a_warning_not_a_reject(store: Store, tm
     (episode,) = await store.list_episodes()
     made = await Summaries(store, Searcher(store)).summary(episode.id)
     assert len(made.chapters) >= 2  # found by topic segmentation instead
+
+
+def test_an_unfinished_caption_line_ends_with_an_ellipsis() -> None:
+    ((_, shown),) = readable([unit(9, "and then the model drifts because nobody retrains it")])
+    assert shown == "Then the model drifts because nobody retrains it…"

@@ -115,7 +115,7 @@ def _section_of(index: int, starts: Sequence[int]) -> int:
 
 def readable(units: Sequence[Unit], shortest: int = 8) -> list[tuple[Unit, str]]:
     """Units as a summary shows them, tidied; runs of neighbouring units join while one of them
-    is a fragment ("Developer time?"), so no shown sentence is a stub."""
+    is a fragment ("Developer time?"), so no shown sentence is a stub; an unfinished one ends in …"""
     blocks: list[list[Unit]] = []
     for unit in units:
         last = blocks[-1][-1] if blocks else None
@@ -123,4 +123,9 @@ def readable(units: Sequence[Unit], shortest: int = 8) -> list[tuple[Unit, str]]
             blocks[-1].append(unit)
         else:
             blocks.append([unit])
-    return [(block[0], " ".join(tidy(u.text) for u in block)) for block in blocks]
+    return [(block[0], _ended(" ".join(tidy(u.text) for u in block))) for block in blocks]
+
+
+def _ended(text: str) -> str:
+    """Text that stops mid-sentence (captions without punctuation) ends with an ellipsis."""
+    return text if not text or text.rstrip("\"”')]").endswith((".", "!", "?", "…")) else f"{text}…"
