@@ -81,8 +81,7 @@ def episode_line(hit: Hit) -> str:
 
 def hit_title(hit: Hit) -> str:
     """`Show – Episode title`, clipped to an embed title."""
-    show = f"{hit.show} – " if hit.show else ""
-    return clip(defuse(f"{show}{hit.title}"), EMBED_TITLE_LIMIT)
+    return titled(hit.show, hit.title)
 
 
 def context_description(lines: list[tuple[int, float | None, str | None, str]], focus: int) -> str:

@@ -53,6 +53,7 @@ def episodes_payload(title: str, lines: list[str]) -> str:
 
 
 async def _hit_page(bot: RewindBot, payload: Any, index: int, wide: bool) -> tuple[discord.Embed, int]:
+    index = min(index, len(payload) - 1)
     data = payload[index]
     hit = Hit(**{**data, "highlights": tuple(tuple(span) for span in data["highlights"])})
     embed = hit_embed(hit)
@@ -65,6 +66,7 @@ async def _hit_page(bot: RewindBot, payload: Any, index: int, wide: bool) -> tup
 async def _episode_page(bot: RewindBot, payload: Any, index: int, wide: bool) -> tuple[discord.Embed, int]:
     lines: list[str] = payload["lines"]
     count = max(1, -(-len(lines) // PER_PAGE))
+    index = min(index, count - 1)
     shown = lines[index * PER_PAGE : (index + 1) * PER_PAGE]
     description = render.clip("\n".join(shown), render.EMBED_DESCRIPTION_LIMIT)
     embed = discord.Embed(title=render.clip(payload["title"], render.EMBED_TITLE_LIMIT), description=description)
@@ -120,17 +122,12 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=TEMPLATE):
                 "Only the member who asked can use these buttons; run the command yourself.", ephemeral=True
             )
             return
-        embed, count = await PAGES[kind](bot, payload, min(self.index, _last(kind, payload)), self.wide)
+        embed, count = await PAGES[kind](bot, payload, self.index, self.wide)
         if self.action == "post":  # from a private answer to everyone in the channel
             await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
             return
         view = page_view(self.pager, kind, self.index, self.wide, count, private=_is_private(interaction))
         await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
-
-
-def _last(kind: str, payload: Any) -> int:
-    size = len(payload) if kind == "hits" else max(1, -(-len(payload["lines"]) // PER_PAGE))
-    return max(0, size - 1)
 
 
 def _is_private(interaction: discord.Interaction) -> bool:

@@ -414,16 +414,20 @@ class Store:
 
     async def schedules(self) -> list[ScheduleRow]:
         """Every server's daily post settings."""
-        query = """
-            SELECT guild_id, channel_id, hour, timezone, enabled, last_posted, last_error, last_error_at
-            FROM schedules ORDER BY guild_id
-        """
-        rows = await self._db.execute_fetchall(query)
-        return [ScheduleRow(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7]) for r in rows]
+        return await self._schedule_rows(None)
 
     async def schedule(self, guild_id: int) -> ScheduleRow | None:
         """One server's daily post settings, or None."""
-        return next((row for row in await self.schedules() if row.guild_id == guild_id), None)
+        rows = await self._schedule_rows(guild_id)
+        return rows[0] if rows else None
+
+    async def _schedule_rows(self, guild_id: int | None) -> list[ScheduleRow]:
+        query = """
+            SELECT guild_id, channel_id, hour, timezone, enabled, last_posted, last_error, last_error_at
+            FROM schedules WHERE :guild IS NULL OR guild_id = :guild ORDER BY guild_id
+        """
+        rows = await self._db.execute_fetchall(query, {"guild": guild_id})
+        return [ScheduleRow(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7]) for r in rows]
 
     async def save_schedule(self, guild_id: int, channel_id: int, hour: int, timezone: str, enabled: bool) -> None:
         """Set a server's channel, hour, timezone and on/off; what was posted when is kept."""

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from bot.search.text import tokens
-from bot.summary.units import HOUSEKEEPING_CUES, Unit, content_words, stem
+from bot.summary.units import HOUSEKEEPING_CUES, Unit, chapter_of, content_words, stem
 
 GIST_WORDS = 120
 MOST_SENTENCES = 5
@@ -86,13 +86,13 @@ def pick_gist(
         used += unit.words
     most = len(chosen) + 1 if chosen else MOST_SENTENCES
     covered = {s for unit in chosen for s in unit.stems}
-    chapters = {_chapter(unit.index, chapter_starts) for unit in chosen}
+    chapters = {chapter_of(unit.index, chapter_starts) for unit in chosen}
     after = chosen[-1].index if chosen else -1
     for unit in sorted((u for u in candidates if u.index > after), key=lambda u: -scores[u.index]):
         if used >= budget or len(chosen) >= most:
             break
         terms = set(unit.stems)
-        chapter = _chapter(unit.index, chapter_starts)
+        chapter = chapter_of(unit.index, chapter_starts)
         if chapter in chapters or (covered and len(terms & covered) > REPEAT_SHARE * len(terms)):
             continue
         chosen.append(unit)
@@ -100,7 +100,3 @@ def pick_gist(
         covered |= terms
         chapters.add(chapter)
     return sorted(chosen, key=lambda u: u.index)
-
-
-def _chapter(index: int, starts: Sequence[int]) -> int:
-    return sum(1 for start in starts if start <= index)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot.search.text import tokens
-from bot.summary.units import Unit, content_words, is_boilerplate, is_content, stem, tidy
+from bot.summary.units import Unit, chapter_of, content_words, is_boilerplate, is_content, stem, tidy
 
 GIST_UNIT_WORDS = (10, 45)
 QUOTE_WORDS = (12, 45)
@@ -53,8 +53,9 @@ class Weights:
         spelling = {term: forms.most_common(1)[0][0] for term, forms in spellings.items()}
         return cls(weight, spelling, frozenset(common), idf)
 
-    def unit_weight(self, unit: Unit, covered: set[str] | frozenset[str] = frozenset()) -> float:
-        return sum(self.weight.get(s, 0.0) for s in set(unit.stems) - covered)
+    def unit_weight(self, unit: Unit) -> float:
+        """The summed weight of a unit's distinct terms."""
+        return sum(self.weight.get(s, 0.0) for s in set(unit.stems))
 
 
 def gist_candidates(units: Sequence[Unit], show_words: frozenset[str]) -> list[Unit]:
@@ -99,7 +100,7 @@ def pick_quotes(candidates: Sequence[Unit], weights: Weights, sections: Sequence
     chosen: list[Unit] = []
     used_sections: set[int] = set()
     for unit in ranked:
-        section = _section_of(unit.index, sections)
+        section = chapter_of(unit.index, sections)
         if section in used_sections or any(unit.text.casefold() == c.text.casefold() for c in chosen):
             continue
         chosen.append(unit)
@@ -107,10 +108,6 @@ def pick_quotes(candidates: Sequence[Unit], weights: Weights, sections: Sequence
         if len(chosen) == count:
             break
     return sorted(chosen, key=lambda u: u.index)
-
-
-def _section_of(index: int, starts: Sequence[int]) -> int:
-    return sum(1 for start in starts if start <= index)
 
 
 def readable(units: Sequence[Unit], shortest: int = 8) -> list[tuple[Unit, str]]:

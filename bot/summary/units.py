@@ -118,11 +118,11 @@ def tidy(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
+def chapter_of(index: int, starts: Sequence[int]) -> int:
+    """Which chapter (counted from 1) the unit at `index` falls in, given the chapters' first units."""
+    return sum(1 for start in starts if start <= index)
+
+
 def show_words(show: str | None) -> frozenset[str]:
     """The folded content words of a show's name, which say nothing about one episode."""
     return frozenset(w for w in tokens(show or "") if w not in STOPWORDS and len(w) > 2)
-
-
-def word_total(units: Sequence[Unit]) -> int:
-    """Words in these units."""
-    return sum(unit.words for unit in units)
