@@ -16,7 +16,6 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 
-from bot.search.text import tokens
 from bot.summary.units import HOUSEKEEPING_CUES, Unit, chapter_of, content_words, stem
 
 GIST_WORDS = 120
@@ -41,13 +40,13 @@ def cold_open(units: Sequence[Unit]) -> list[Unit]:
 def summary_likeness(candidates: Sequence[Unit], units: Sequence[Unit], title: str) -> dict[int, float]:
     """Each candidate's score (by unit index): the four measured features, standardised within
     the episode and weighed by FEATURE_WEIGHTS."""
-    words = Counter(w for u in units for w in tokens(u.text))
+    words = Counter(w for u in units for w in u.said)
     total = sum(words.values()) or 1
     terms = Counter(s for u in units for s in u.stems)
     named = {stem(w) for w in content_words(title)}
 
     def features(unit: Unit) -> tuple[float, float, float, float]:
-        said = tokens(unit.text) or [""]
+        said = unit.said or ("",)
         return (
             sum(1 for w in said if w in WRITTEN) / len(said),
             sum(math.log(words[w] / total) for w in said if w in words) / len(said),

@@ -13,8 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bot.search.text import tokens
-from bot.summary.units import Unit, chapter_of, content_words, is_boilerplate, is_content, stem, tidy
+from bot.summary.units import Unit, chapter_of, is_boilerplate, is_content, stem, tidy
 
 GIST_UNIT_WORDS = (10, 45)
 QUOTE_WORDS = (12, 45)
@@ -39,7 +38,7 @@ class Weights:
         counts = Counter(s for unit in units for s in unit.stems)
         spellings: dict[str, Counter[str]] = defaultdict(Counter)
         for unit in units:
-            for word in content_words(unit.text):
+            for word in filter(is_content, unit.said):
                 spellings[stem(word)][word] += 1
         weight, common, idf = {}, set(), {}
         for term, count in counts.items():
@@ -68,7 +67,7 @@ def keywords(units: Sequence[Unit], weights: Weights, banned: frozenset[str], li
     """The episode's key terms and two-word phrases, heaviest first."""
     pairs: Counter[tuple[str, str]] = Counter()
     for unit in units:
-        stems = [stem(w) if is_content(w) else None for w in tokens(unit.text)]  # adjacent as spoken
+        stems = [stem(w) if is_content(w) else None for w in unit.said]  # adjacent as spoken
         pairs.update((a, b) for a, b in itertools.pairwise(stems) if a and b and a != b)
     usable = {
         term

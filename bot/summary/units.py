@@ -85,6 +85,7 @@ class Unit:
     speaker: str | None
     words: int
     stems: tuple[str, ...]  # content stems, with repeats
+    said: tuple[str, ...] = ()  # every word, folded as the index folds it
 
     @property
     def is_question(self) -> bool:
@@ -96,10 +97,9 @@ def units_of(segments: Iterable[SegmentRow]) -> list[Unit]:
     found: list[Unit] = []
     for start, _end, speaker, text in segments:
         for sentence in sentences(_URL.sub(" ", text)):
-            words = content_words(sentence)
-            found.append(
-                Unit(len(found), sentence, start, speaker, len(sentence.split()), tuple(stem(w) for w in words))
-            )
+            said = tuple(tokens(sentence))
+            stems = tuple(stem(w) for w in said if is_content(w))
+            found.append(Unit(len(found), sentence, start, speaker, len(sentence.split()), stems, said))
     return found
 
 
