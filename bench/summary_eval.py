@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import statistics
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -89,19 +91,26 @@ def reference_of(pair: dict) -> str:
     return description.split("Read more:", 1)[0]
 
 
-async def evaluate(store: Store) -> None:
+async def pairs_of(store: Store) -> list[tuple[str, EpisodeText, str]]:
+    """Each evaluation pair's name, indexed episode text and reference summary."""
     pairs = json.loads((SHARED / "eval" / "summaries" / "pairs.json").read_text(encoding="utf-8"))
     rows = {row.source: row.id for row in await store.list_episodes()}
-    vocabulary = await Searcher(store).vocabulary()
-    table: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
-    seconds: list[tuple[float, int]] = []
+    found = []
     for name, pair in sorted(pairs.items()):
         wanted = Path(pair["transcript"])  # its twin in another format may be the one indexed
         pattern = f"*/{wanted.parent.name}/{wanted.stem}"
         episode_id = next(i for source, i in rows.items() if Path(source).with_suffix("").match(pattern))
         text = await episode_text(store, episode_id)
         assert text is not None
-        reference = reference_of(pair)
+        found.append((name, text, reference_of(pair)))
+    return found
+
+
+async def evaluate(store: Store) -> None:
+    vocabulary = await Searcher(store).vocabulary()
+    table: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
+    seconds: list[tuple[float, int]] = []
+    for name, text, reference in await pairs_of(store):
         group = "seed-004" if name == "seed-004" else "talkpython"
         for part, variant in (("full", text), ("body", body(text))):
             units = units_of(variant.segments)
@@ -128,18 +137,24 @@ async def evaluate(store: Store) -> None:
     )
 
 
+@contextlib.asynccontextmanager
+async def evaluation_store(db: Path | None) -> AsyncIterator[Store]:
+    """The given indexed database, or ../shared indexed into a scratch one."""
+    with tempfile.TemporaryDirectory() as scratch:
+        store = await Store.open(db or Path(scratch) / "eval.db")
+        try:
+            if db is None:
+                await index_paths(store, [SHARED / "seeds", SHARED / "corpus"])
+            yield store
+        finally:
+            await store.close()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, help="an already indexed database of ../shared")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        store = await Store.open(args.db or Path(scratch) / "eval.db")
-        try:
-            if args.db is None:
-                await index_paths(store, [SHARED / "seeds", SHARED / "corpus"])
-            await evaluate(store)
-        finally:
-            await store.close()
+    async with evaluation_store(parser.parse_args().db) as store:
+        await evaluate(store)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ from bot.ingest.chapters import read_chapters
 from bot.ingest.indexer import index_paths
 from bot.ingest.model import ParseError
 from bot.search.engine import Searcher
-from bot.summary.method import readable
+from bot.summary.gist import _at_least, cold_open, expected_counts, pick_gist
+from bot.summary.method import gist_candidates, readable
 from bot.summary.service import METHOD_VERSION, Summaries
 from bot.summary.units import Unit, is_boilerplate, tidy, units_of
 from storage import Store
@@ -269,3 +271,45 @@ async def test_a_broken_chapters_file_is_a_warning_not_a_reject(store: Store, tm
 def test_an_unfinished_caption_line_ends_with_an_ellipsis() -> None:
     ((_, shown),) = readable([unit(9, "and then the model drifts because nobody retrains it")])
     assert shown == "Then the model drifts because nobody retrains it…"
+
+
+def test_the_word_model_expects_written_and_title_words_over_speech_markers() -> None:
+    units = units_of([(0.0, None, None, "Yeah, so the JIT compiler is the part of the interpreter that I like.")] * 3)
+    expected = expected_counts(units, "Inside the JIT compiler")
+    assert expected["jit"] > expected["yeah"]
+    assert expected["the"] > expected["so"]
+    assert expected["compil"] > expected["interpret"]  # the same count, but in the title
+
+
+@pytest.mark.parametrize("mean", [0.05, 0.7, 3.0])
+def test_repeats_of_a_word_are_worth_the_poisson_tail(mean: float) -> None:
+    tail = [1 - sum(math.exp(-mean) * mean**i / math.factorial(i) for i in range(k)) for k in (1, 2, 3)]
+    assert [_at_least(mean, k) for k in (1, 2, 3)] == pytest.approx(tail)
+    assert _at_least(mean, 1) > _at_least(mean, 2) > _at_least(mean, 3)
+
+
+def test_the_gist_skips_questions_and_prefers_the_episodes_subject() -> None:
+    lines = [
+        "Why would anyone rewrite the interpreter loop of the Python language from scratch today?",
+        "Yeah. Maybe next year. Yeah. The conference was cancelled again, which was a shame for everyone.",
+        "The interpreter loop of the Python language decides which operation runs next for every byte code.",
+    ]
+    units = units_of([(float(i), None, None, line) for i, line in enumerate(lines)])
+    candidates = gist_candidates(units, frozenset())
+    picked = pick_gist(candidates, expected_counts(units, "The interpreter loop"), chapter_starts=[0])
+    assert [u.text for u in picked] == [lines[2]]
+
+
+@pytest.mark.parametrize(
+    ("opening", "found"),
+    [
+        ("This is Test Cast, episode 5, recorded June 1st.", True),
+        ("Welcome to the show, everyone listening out there today.", True),
+        ("I'll put a link to it in the show notes, of course, for anyone curious.", False),
+        ("We just had her on another podcast, on episode 191, talking about it.", False),
+    ],
+)
+def test_a_cold_open_ends_only_at_the_shows_stock_intro(opening: str, found: bool) -> None:
+    preview = "Today we compare sourdough bread baking with running Kubernetes clusters, and why both need patience."
+    lines = [preview, "Our guest bakes bread at night and runs containers by day.", opening] + BREAD * 5
+    assert bool(cold_open(units_of([(float(i), None, None, line) for i, line in enumerate(lines)]))) is found

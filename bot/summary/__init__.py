@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from bot.search.links import deep_link
 from bot.search.text import tokens
 from bot.summary.chapters import Section, sections
-from bot.summary.gist import cold_open, pick_gist, summary_likeness
+from bot.summary.gist import cold_open, expected_counts, pick_gist
 from bot.summary.method import Weights, gist_candidates, keywords, pick_quotes, readable
 from bot.summary.units import STOPWORDS, SegmentRow, Unit, is_boilerplate, show_words, units_of
 
@@ -130,10 +130,10 @@ def summarize(episode: EpisodeText, documents: Callable[[str], int], total_segme
         found = sections(units, weights, banned)
         chapters = tuple(Chapter(units[c.first].start, c.title) for c in found)
         starts = [c.first for c in found]
-    scores = summary_likeness(candidates, units, episode.title)
+    expected = expected_counts(units, episode.title)
     return _summary(
         episode,
-        _moments(pick_gist(candidates, scores, starts, opening=cold_open(units)), episode),
+        _moments(pick_gist(candidates, expected, starts, opening=cold_open(units)), episode),
         keywords(units, weights, banned),
         chapters,
         _moments(pick_quotes(candidates, weights, starts[1:]), episode),

@@ -1,101 +1,175 @@
-"""The gist: the host's own preview when there is one, then the most summary-like sentence of each topic.
+"""The gist: the host's own preview when there is one, then, one per chapter, the sentences whose
+words a written summary of the episode would most likely use.
 
-What makes a spoken sentence summary-like was measured against 26 pairs of transcripts and human
-show notes (13,394 body sentences; correlation with the share of each sentence's words found in
-the notes): the share of written-prose function words (+0.38), how typical its words are of this
-episode, stop words included (+0.38), how often the episode says its content words (+0.21), and
-words of the title (+0.18). A ranking on these four beat weighted term coverage (ROUGE-1 32 vs 30
-on transcript bodies), and a linear ranking fitted leave-one-episode-out on more features did no
-better (31), so the weights below are round numbers, not fitted ones.
+A written summary's words are predicted from the transcript alone: each word's expected count in
+show notes is exp(COEFFICIENTS · features), the features being how often the episode says it, how
+widely it is spread over the episode, whether the title has it, and whether it is a function word
+of written prose or a marker of speech. The coefficients are a Poisson regression of 26 Talk Python
+show notes' word counts on those features (`bench/fit_gist_model.py`, which also scores the method
+with each episode's notes left out of the fit). Sentences are then added while they raise the
+expected ROUGE-1 F1 of the gist, a word's later repeats being worth less: notes say "the" often,
+"Cython" once or twice.
 """
 
 from __future__ import annotations
 
 import math
-import statistics
+import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from bot.summary.units import HOUSEKEEPING_CUES, Unit, chapter_of, content_words, stem
+from bot.search.text import tokens
+from bot.summary.units import Unit, chapter_of, stem
 
 GIST_WORDS = 120
+GIST_SLACK = 15  # a last sentence may run this far past GIST_WORDS
 MOST_SENTENCES = 5
+NOTES_WORDS = 100  # the length of the written summary the gist is measured against
 COLD_OPEN_SHARE = 0.1  # a cold open ends before the show's stock intro, within this share of the episode
-REPEAT_SHARE = 0.5  # a sentence sharing more of its terms than this with the gist so far adds little
-FEATURE_WEIGHTS = (1.0, 1.0, 0.5, 0.3)  # written prose, typical words, topical terms, title words
-WRITTEN = frozenset("the of and to a an in is for with as by on from that this which are its can".split())
+COLD_OPEN_PRECISION = 0.8  # share of a cold open's words in the notes (measured: lead-120 scores R1 79)
+WRITTEN = frozenset(
+    stem(w) for w in "the of and to a an in is for with as by on from that this which are its can how".split()
+)
+SPOKEN = frozenset(
+    stem(w)
+    for w in """yeah yep um uh oh okay ok like so right know think really just actually kind sort stuff gonna
+    i my me mean guess pretty cool awesome whatever basically literally totally definitely""".split()
+)
+STOCK_INTRO = re.compile(
+    r"\b(?:this is|welcome (?:back )?to|you'?re listening to)\b[^.?!]{0,60}\b(?:episode|podcast|show)\b"
+    r"|\bi'?m your host\b",
+    re.IGNORECASE,
+)
+# Fitted by bench/fit_gist_model.py; the order is that of `word_features`.
+COEFFICIENTS = (-0.03, 0.44, -0.15, 0.43, 0.75, -0.66, 0.37)
 
 
 def cold_open(units: Sequence[Unit]) -> list[Unit]:
     """The host's own preview of the episode: what is said before the show's stock intro
     ("This is Talk Python to Me, episode 91"), when that intro comes early; else nothing."""
     early = units[: max(1, int(len(units) * COLD_OPEN_SHARE))]
-    intro = next((u.index for u in early if HOUSEKEEPING_CUES.search(u.text)), None)
+    intro = next((u.index for u in early if STOCK_INTRO.search(u.text)), None)
     if intro is None or intro < 2:
         return []
     opening = list(units[:intro])
     return opening if sum(u.words for u in opening) >= 25 else []
 
 
-def summary_likeness(candidates: Sequence[Unit], units: Sequence[Unit], title: str) -> dict[int, float]:
-    """Each candidate's score (by unit index): the four measured features, standardised within
-    the episode and weighed by FEATURE_WEIGHTS."""
-    words = Counter(w for u in units for w in u.said)
-    total = sum(words.values()) or 1
-    terms = Counter(s for u in units for s in u.stems)
-    named = {stem(w) for w in content_words(title)}
-
-    def features(unit: Unit) -> tuple[float, float, float, float]:
-        said = unit.said or ("",)
-        return (
-            sum(1 for w in said if w in WRITTEN) / len(said),
-            sum(math.log(words[w] / total) for w in said if w in words) / len(said),
-            sum(terms[s] for s in unit.stems) / max(1, len(unit.stems)),
-            sum(1 for s in unit.stems if s in named),
-        )
-
-    columns = list(zip(*(features(u) for u in candidates), strict=True)) if candidates else []
-    standard = [_standardised(column) for column in columns]
+def word_features(units: Sequence[Unit], title: str) -> dict[str, tuple[float, ...]]:
+    """For each stem the episode says: 1, log of its count, log of the episode's word count, log of
+    the share of sentences saying it, and whether it is in the title, written prose's function
+    words, or speech's markers."""
+    said = Counter(stem(w) for unit in units for w in unit.said)
+    spread = Counter(s for unit in units for s in {stem(w) for w in unit.said})
+    size, sentences = math.log(sum(said.values()) or 1), len(units) or 1
+    named = {stem(w) for w in tokens(title)}
     return {
-        unit.index: sum(weight * column[i] for weight, column in zip(FEATURE_WEIGHTS, standard, strict=True))
-        for i, unit in enumerate(candidates)
+        s: (
+            1.0,
+            math.log(count),
+            size,
+            math.log(spread[s] / sentences),
+            float(s in named),
+            float(s in SPOKEN),
+            float(s in WRITTEN),
+        )
+        for s, count in said.items()
     }
 
 
-def _standardised(values: Sequence[float]) -> list[float]:
-    mean, spread = statistics.fmean(values), statistics.pstdev(values) or 1.0
-    return [(v - mean) / spread for v in values]
+def expected_counts(units: Sequence[Unit], title: str) -> dict[str, float]:
+    """Each stem's expected count in a written summary of the episode."""
+    return {
+        s: math.exp(sum(c * x for c, x in zip(COEFFICIENTS, features, strict=True)))
+        for s, features in word_features(units, title).items()
+    }
+
+
+@dataclass
+class _Overlap:
+    """The expected words shared between the gist so far and a written summary."""
+
+    expected: dict[str, float]
+    counts: Counter[str]
+    matched: float = 0.0
+    length: int = 0
+
+    def gain(self, unit: Unit) -> float:
+        """Expected shared words `unit` adds: its k-th use of a word counts with P(notes use it >= k times)."""
+        added: Counter[str] = Counter()
+        total = 0.0
+        for s in (stem(w) for w in unit.said):
+            added[s] += 1
+            total += _at_least(self.expected.get(s, 0.0), self.counts[s] + added[s])
+        return total
+
+    def f1_with(self, unit: Unit) -> float:
+        length = self.length + len(unit.said)
+        return 2 * (self.matched + self.gain(unit)) / (NOTES_WORDS + length)
+
+    def add(self, unit: Unit, precision: float | None = None) -> None:
+        """Count `unit` in; `precision` overrides the model's guess of its shared words."""
+        self.matched += self.gain(unit) if precision is None else precision * len(unit.said)
+        self.length += len(unit.said)
+        self.counts.update(stem(w) for w in unit.said)
+
+    @property
+    def f1(self) -> float:
+        return 2 * self.matched / (NOTES_WORDS + self.length) if self.length else 0.0
+
+
+def _at_least(mean: float, k: int) -> float:
+    """P(N >= k) for N ~ Poisson(mean)."""
+    term = below = math.exp(-mean)
+    for i in range(1, k):
+        term *= mean / i
+        below += term
+    return max(0.0, 1.0 - below)
 
 
 def pick_gist(
     candidates: Sequence[Unit],
-    scores: dict[int, float],
+    expected: dict[str, float],
     chapter_starts: Sequence[int],
     opening: Sequence[Unit] = (),
     budget: int = GIST_WORDS,
 ) -> list[Unit]:
-    """The cold open (within budget), then the best-scoring sentence of each chapter not yet
-    represented, skipping repeats, until about `budget` words; in episode order."""
-    chosen: list[Unit] = []
-    used = 0
-    for unit in opening:  # a written preview: kept whole, short sentences and all, within budget
+    """The cold open (within budget), then, from chapters not yet represented, the sentence that
+    most raises the gist's expected overlap with written notes, while it does; in episode order."""
+    chosen = _within(opening, budget)  # a written preview: kept whole, short sentences and all
+    used = sum(u.words for u in chosen)
+    most = len(chosen) + (used < budget // 2) if chosen else MOST_SENTENCES  # a short preview gets one more
+    overlap = _Overlap(expected, Counter())
+    for unit in chosen:
+        overlap.add(unit, COLD_OPEN_PRECISION)
+    chapters = {chapter_of(u.index, chapter_starts) for u in chosen}
+    after = chosen[-1].index if chosen else -1
+    while len(chosen) < most and used < budget:
+        fits = [
+            u
+            for u in candidates
+            if u.index > after
+            and u not in chosen
+            and used + u.words <= budget + GIST_SLACK
+            and chapter_of(u.index, chapter_starts) not in chapters
+            and not u.is_question
+        ]
+        best = max(fits, key=overlap.f1_with, default=None)
+        if best is None or overlap.f1_with(best) <= overlap.f1:
+            break
+        chosen.append(best)
+        overlap.add(best)
+        used += best.words
+        chapters.add(chapter_of(best.index, chapter_starts))
+    return sorted(chosen, key=lambda u: u.index)
+
+
+def _within(units: Iterable[Unit], budget: int) -> list[Unit]:
+    kept, used = [], 0
+    for unit in units:
         if used + unit.words > budget:
             break
-        chosen.append(unit)
+        kept.append(unit)
         used += unit.words
-    most = len(chosen) + 1 if chosen else MOST_SENTENCES
-    covered = {s for unit in chosen for s in unit.stems}
-    chapters = {chapter_of(unit.index, chapter_starts) for unit in chosen}
-    after = chosen[-1].index if chosen else -1
-    for unit in sorted((u for u in candidates if u.index > after), key=lambda u: -scores[u.index]):
-        if used >= budget or len(chosen) >= most:
-            break
-        terms = set(unit.stems)
-        chapter = chapter_of(unit.index, chapter_starts)
-        if chapter in chapters or (covered and len(terms & covered) > REPEAT_SHARE * len(terms)):
-            continue
-        chosen.append(unit)
-        used += unit.words
-        covered |= terms
-        chapters.add(chapter)
-    return sorted(chosen, key=lambda u: u.index)
+    return kept
