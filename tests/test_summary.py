@@ -13,8 +13,9 @@ from bot.ingest.chapters import read_chapters
 from bot.ingest.indexer import index_paths
 from bot.ingest.model import ParseError
 from bot.search.engine import Searcher
+from bot.summary import NOT_KEYWORDS
 from bot.summary.gist import _at_least, cold_open, expected_counts, pick_gist
-from bot.summary.method import gist_candidates, readable
+from bot.summary.method import Weights, gist_candidates, keywords, readable
 from bot.summary.service import METHOD_VERSION, Summaries
 from bot.summary.units import Unit, is_boilerplate, tidy, units_of
 from storage import Store
@@ -313,3 +314,11 @@ def test_a_cold_open_ends_only_at_the_shows_stock_intro(opening: str, found: boo
     preview = "Today we compare sourdough bread baking with running Kubernetes clusters, and why both need patience."
     lines = [preview, "Our guest bakes bread at night and runs containers by day.", opening] + BREAD * 5
     assert bool(cold_open(units_of([(float(i), None, None, line) for i, line in enumerate(lines)]))) is found
+
+
+def test_a_key_phrase_is_spelled_as_it_was_said() -> None:
+    line = "Deep learning models need labelled data, and deep learning needs a super interesting amount of it."
+    units = units_of([(float(i), None, None, line) for i in range(4)])
+    found = keywords(units, Weights.of(units, lambda word: 1, 1_000), NOT_KEYWORDS)
+    assert "deep learning" in found
+    assert not {"deep learn", "super", "interesting", "super interesting"} & set(found)

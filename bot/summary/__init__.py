@@ -12,10 +12,12 @@ from bot.summary.gist import cold_open, expected_counts, pick_gist
 from bot.summary.method import Weights, gist_candidates, keywords, pick_quotes, readable
 from bot.summary.units import STOPWORDS, SegmentRow, Unit, is_boilerplate, show_words, units_of
 
-# Never keywords: sponsor and show vocabulary, and verbs every conversation uses.
+# Never keywords: sponsor and show vocabulary, verbs every conversation uses, and praise ("super interesting").
 NOT_KEYWORDS = frozenset(
     """sponsor sponsors sponsored promo coupon discount patreon subscribe podcast episode talk welcome
-    run runs running called call calls work works working put find start try give tell told talking ask asked""".split()
+    run runs running called call calls work works working put find start try give tell told talking ask asked
+    interesting super easy hard big huge nice important simple fun crazy amazing fantastic wonderful neat
+    deal whole similar specific certain particular ago guy guys named done""".split()
 )
 
 

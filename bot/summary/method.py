@@ -66,9 +66,12 @@ def gist_candidates(units: Sequence[Unit], show_words: frozenset[str]) -> list[U
 def keywords(units: Sequence[Unit], weights: Weights, banned: frozenset[str], limit: int = KEYWORDS) -> list[str]:
     """The episode's key terms and two-word phrases, heaviest first."""
     pairs: Counter[tuple[str, str]] = Counter()
+    said_as: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)  # a phrase's spellings, as said
     for unit in units:
-        stems = [stem(w) if is_content(w) else None for w in unit.said]  # adjacent as spoken
-        pairs.update((a, b) for a, b in itertools.pairwise(stems) if a and b and a != b)
+        for first, second in itertools.pairwise(unit.said):  # adjacent as spoken
+            if is_content(first) and is_content(second) and (key := (stem(first), stem(second)))[0] != key[1]:
+                pairs[key] += 1
+                said_as[key][f"{first} {second}"] += 1
     usable = {
         term
         for term in weights.weight
@@ -88,7 +91,9 @@ def keywords(units: Sequence[Unit], weights: Weights, banned: frozenset[str], li
         picked.append(key)
         if len(picked) == limit:
             break
-    return [" ".join(weights.spelling.get(part, part) for part in key) for key in picked]
+    return [
+        said_as[key].most_common(1)[0][0] if key in said_as else weights.spelling.get(key[0], key[0]) for key in picked
+    ]
 
 
 def pick_quotes(candidates: Sequence[Unit], weights: Weights, sections: Sequence[int], count: int = 3) -> list[Unit]:
