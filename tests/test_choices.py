@@ -1,8 +1,10 @@
 from pathlib import Path
 
+import pytest
+
 from bot.ingest.indexer import index_paths
 from bot.search.choices import MAX_CHOICE_LENGTH, MAX_CHOICES, Suggester, rank_choices
-from bot.search.engine import Searcher
+from bot.search.engine import Searcher, match_names
 from bot.search.query import SearchFilters
 from storage import Store
 from tests.conftest import SAMPLE, write
@@ -39,3 +41,19 @@ async def test_suggestions_refresh_after_a_reindex(store: Store, tmp_path: Path)
     write(tmp_path / "new-show", "ep-1-start.srt", "1\n00:00:01,000 --> 00:00:02,000\nHello there.\n")
     await index_paths(store, [tmp_path / "new-show"])
     assert [c.name for c in await suggester.shows("")] == ["New Show"]
+
+
+TITLES = [(1, "Why is Python slow?"), (2, "Episode 45: why do models fail?"), (3, "Episode 46: why do models fail?")]
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("why is python slow", (1,)),  # the title without its punctuation is exact
+        ("why is pyton slow", (1,)),
+        ("models fail", (2, 3)),
+        ("no such episode at all", ()),  # one shared word is not a match
+    ],
+)
+def test_a_typed_title_names_the_episodes_it_means(typed: str, meant: tuple[int, ...]) -> None:
+    assert sorted(match_names(typed, TITLES)) == list(meant)

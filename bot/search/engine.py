@@ -214,14 +214,32 @@ class Searcher:
         return match_names(episode, rows)
 
 
-def match_names(wanted: str, rows: Sequence[tuple[int, str]], cutoff: float = 80.0) -> tuple[int, ...]:
-    """Ids whose name matches `wanted` exactly (ignoring case) or, failing that, fuzzily."""
-    exact = tuple(row_id for row_id, name in rows if name and name.casefold() == wanted.casefold())
-    if exact:
+WORDS_FOUND = 2 / 3  # of a fuzzy name's words of 3+ letters, the share that must be (nearly) in the match
+
+
+def match_names(
+    wanted: str, rows: Sequence[tuple[int, str]], cutoff: float = 80.0, margin: float = 5.0
+) -> tuple[int, ...]:
+    """Ids whose name has `wanted`'s words exactly (ignoring case and punctuation) or, failing that,
+    the closest fuzzy matches: those within `margin` of the best score."""
+    names = {row_id: " ".join(tokens(name)) for row_id, name in rows if name}
+    folded = " ".join(tokens(wanted))
+    exact = tuple(row_id for row_id, name in names.items() if name == folded)
+    if exact or not folded:
         return exact
-    names = {row_id: name.casefold() for row_id, name in rows if name}
-    found = process.extract(wanted.casefold(), names, scorer=fuzz.WRatio, score_cutoff=cutoff, limit=10)
-    return tuple(key for _, _, key in found)
+    found = [
+        (score, key)
+        for name, score, key in process.extract(folded, names, scorer=fuzz.WRatio, score_cutoff=cutoff, limit=10)
+        if _words_found(folded.split(), name.split()) >= WORDS_FOUND  # not one shared word ("episode")
+    ]
+    return tuple(key for score, key in found if score >= found[0][0] - margin)
+
+
+def _words_found(wanted: Sequence[str], name: Sequence[str]) -> float:
+    """The share of `wanted`'s words of 3+ letters that `name` has, typos allowed."""
+    words = [w for w in wanted if len(w) >= 3] or list(wanted)
+    found = sum(1 for w in words if process.extractOne(w, name, scorer=fuzz.ratio, score_cutoff=80) is not None)
+    return found / len(words) if words else 0.0
 
 
 @dataclass(frozen=True, slots=True)
