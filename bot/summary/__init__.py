@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from bot.search.links import deep_link
 from bot.search.text import tokens
 from bot.summary.chapters import Section, sections
-from bot.summary.gist import cold_open, expected_counts, pick_gist
+from bot.summary.gist import cold_open, expected_counts, leading, pick_gist
 from bot.summary.method import Weights, gist_candidates, keywords, pick_quotes, readable
 from bot.summary.units import STOPWORDS, SegmentRow, Unit, is_boilerplate, show_words, units_of
 
@@ -122,7 +122,7 @@ def summarize(episode: EpisodeText, documents: Callable[[str], int], total_segme
     banned = show_words(episode.show) | NOT_KEYWORDS | _speaker_words(episode.speakers)
     weights = Weights.of(units, documents, total_segments, min_count=1 if source == "notes" else 2)
     if source == "notes":
-        gist = _leading([u for u in units if not is_boilerplate(u, show_words(episode.show))] or units)
+        gist = leading([u for u in units if not is_boilerplate(u, show_words(episode.show))] or units)
         return _summary(episode, _moments(gist, episode), keywords(units, weights, banned), (), (), source)
     candidates = gist_candidates(units, show_words(episode.show))
     if episode.chapters:  # the show's own chapters beat topic segmentation
@@ -146,17 +146,6 @@ def summarize(episode: EpisodeText, documents: Callable[[str], int], total_segme
 def _first_unit_at(units: Sequence[Unit], seconds: float) -> int:
     """The index of the first unit said at or after `seconds` (the last unit when none is)."""
     return next((u.index for u in units if u.start is not None and u.start >= seconds), units[-1].index)
-
-
-def _leading(units: Sequence[Unit], budget: int = 120) -> list[Unit]:
-    """Show notes are a human summary already: their opening sentences are the gist."""
-    chosen, used = [], 0
-    for unit in units:
-        if chosen and used + unit.words > budget:
-            break
-        chosen.append(unit)
-        used += unit.words
-    return chosen
 
 
 def _speaker_words(speakers: Sequence[str]) -> frozenset[str]:

@@ -17,7 +17,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.search.text import tokens
 from bot.summary.units import Unit, chapter_of, stem
@@ -91,7 +91,7 @@ class _Overlap:
     """The expected words shared between the gist so far and a written summary."""
 
     expected: dict[str, float]
-    counts: Counter[str]
+    counts: Counter[str] = field(default_factory=Counter)
     matched: float = 0.0
     length: int = 0
 
@@ -137,10 +137,10 @@ def pick_gist(
 ) -> list[Unit]:
     """The cold open (within budget), then, from chapters not yet represented, the sentence that
     most raises the gist's expected overlap with written notes, while it does; in episode order."""
-    chosen = _within(opening, budget)  # a written preview: kept whole, short sentences and all
+    chosen = leading(opening, budget)  # a written preview: kept whole, short sentences and all
     used = sum(u.words for u in chosen)
     most = len(chosen) + (used < budget // 2) if chosen else MOST_SENTENCES  # a short preview gets one more
-    overlap = _Overlap(expected, Counter())
+    overlap = _Overlap(expected)
     for unit in chosen:
         overlap.add(unit, COLD_OPEN_PRECISION)
     chapters = {chapter_of(u.index, chapter_starts) for u in chosen}
@@ -165,10 +165,11 @@ def pick_gist(
     return sorted(chosen, key=lambda u: u.index)
 
 
-def _within(units: Iterable[Unit], budget: int) -> list[Unit]:
+def leading(units: Iterable[Unit], budget: int = GIST_WORDS) -> list[Unit]:
+    """The opening units that fit in `budget` words (the first one always)."""
     kept, used = [], 0
     for unit in units:
-        if used + unit.words > budget:
+        if kept and used + unit.words > budget:
             break
         kept.append(unit)
         used += unit.words
