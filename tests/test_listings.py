@@ -97,7 +97,7 @@ def test_podcasting_json_words_become_speaker_turns() -> None:
 
 
 def test_json_that_is_no_transcript_is_rejected_with_a_reason() -> None:
-    with pytest.raises(ParseError, match="segments"):
+    with pytest.raises(ParseError, match="looked for a list of objects with a time field"):
         parse_document('{"backup_timestamp": "2026"}', Path("headers.json"))
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import json
 import re
 from html.parser import HTMLParser
 
@@ -127,39 +126,6 @@ def _directory_entry(block: list[str], published: dt.date | None, show: str | No
         description=fold_spaces(notes) or None,
     )
     return ParsedEpisode(meta, notes_segments(notes), key=f"entry-{index}-{title}", from_listing=True)
-
-
-def parse_podcast_json(text: str) -> list[Utterance]:
-    """Read a Podcasting 2.0 JSON transcript (`segments` of `body`, `startTime`, `speaker`)."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ParseError(f"invalid JSON: {error.msg} at line {error.lineno}") from error
-    items = data.get("segments") if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        raise ParseError("JSON without a transcript 'segments' list")
-    utterances = []
-    for item in items:
-        if not isinstance(item, dict) or not str(item.get("body", "")).strip():
-            continue
-        speaker = item.get("speaker")
-        utterances.append(
-            Utterance(
-                text=fold_spaces(str(item["body"])),
-                start=_seconds(item.get("startTime")),
-                end=_seconds(item.get("endTime")),
-                speaker=normalise_name(str(speaker)) if speaker else None,
-            )
-        )
-    if not utterances:
-        raise ParseError("JSON transcript with no text")
-    return utterances
-
-
-def _seconds(value: object) -> float | None:
-    if isinstance(value, int | float) and value >= 0:
-        return float(value)
-    return parse_timestamp(value) if isinstance(value, str) else None
 
 
 class _TranscriptHTML(HTMLParser):

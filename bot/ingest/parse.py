@@ -8,18 +8,17 @@ from pathlib import Path
 
 import yaml
 
-from bot.ingest import captions, dialogue, listings
+from bot.ingest import captions, dialogue, jsonread, listings
 from bot.ingest.metadata import find_number, metadata_from_path, metadata_from_text, parse_date
 from bot.ingest.model import Metadata, ParsedDocument, ParsedEpisode, ParseError, Utterance
 from bot.ingest.segmenter import build_segments
-from bot.ingest.text import fold_spaces
+from bot.ingest.text import fold_spaces, is_placeholder_speaker
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 _HEADER_FIELD = re.compile(
     r"^(Title|Publication date|Published|Date|Playlist|Show|Podcast|Episode|YouTube URL|URL|Media):[ \t]*(\S.*)$",
     re.IGNORECASE | re.MULTILINE,
 )
-_FAKE_SPEAKER = re.compile(r"^(?:speaker\s*\d+|unknown|spk_?\d+)$", re.IGNORECASE)
 
 
 def parse_document(text: str, path: Path) -> ParsedDocument:
@@ -28,8 +27,9 @@ def parse_document(text: str, path: Path) -> ParsedDocument:
     if "[Script Info]" in head or "\nDialogue:" in text[:20000]:
         scan = captions.parse_ass(text)
         return _transcript("ass", scan.utterances, text, path, captioned=True, skipped=scan.skipped)
-    if head.startswith("{"):
-        return _transcript("podcast-json", listings.parse_podcast_json(text), text, path)
+    if head.startswith(("{", "[")):
+        found = jsonread.parse_json_transcript(text)
+        return _transcript(found.format, found.utterances, text, path, found.meta)
     if re.match(r"(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)?<(?:rss|feed|rdf:RDF)\b", head, re.DOTALL):
         return ParsedDocument("rss", tuple(listings.parse_feed(text)))
     if "<cite" in head or ("<html" in head.lower() and "<cite" in text):
@@ -109,7 +109,7 @@ def _transcript(
     captioned: bool = False,
     skipped: int = 0,
 ) -> ParsedDocument:
-    utterances = _carry_speakers(utterances)
+    utterances = _carry_speakers(_without_placeholders(utterances))
     segments = tuple(build_segments(utterances, captions=captioned))
     if not segments:
         raise ParseError(f"{name} file with no text")
@@ -125,8 +125,7 @@ def _transcript(
     known_ends = [end for end in ends if end is not None]
     if meta.duration is None and known_ends:
         meta = Metadata(**{**_as_dict(meta), "duration": max(known_ends)})
-    speakers = {s.speaker for s in segments if s.speaker}
-    real = any(not _FAKE_SPEAKER.match(name_) for name_ in speakers)
+    real = any(s.speaker for s in segments)
     warnings = (f"{skipped} unreadable cue(s) skipped",) if skipped else ()
     episode = ParsedEpisode(
         meta, segments, real, show_origin=show_origin, title_origin=title_origin, published_origin=published_origin
@@ -136,6 +135,21 @@ def _transcript(
 
 def _as_dict(meta: Metadata) -> dict[str, object]:
     return {name: getattr(meta, name) for name in Metadata.__dataclass_fields__}
+
+
+def _without_placeholders(utterances: list[Utterance]) -> list[Utterance]:
+    """`SPEAKER_00`, `Speaker 1`, `Unknown Speaker` mark a turn but name no one."""
+    kept = []
+    previous: str | None = None
+    for utterance in utterances:
+        label = utterance.speaker
+        if label and is_placeholder_speaker(label):
+            turn = utterance.new_turn or label != previous
+            kept.append(Utterance(utterance.text, utterance.start, utterance.end, None, turn))
+        else:
+            kept.append(utterance)
+        previous = label or previous
+    return kept
 
 
 def _carry_speakers(utterances: list[Utterance]) -> list[Utterance]:

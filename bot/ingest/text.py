@@ -16,6 +16,11 @@ _SPEAKER_LABEL = re.compile(
     r"^[-–•]?\s*(?P<name>[A-Z][\w.'’-]*(?: (?:[A-Z][\w.'’-]*|de|van|von|da|del|la)){0,3})\s?:\s+(?P<text>\S.*)$",
     re.DOTALL,
 )
+_PLACEHOLDER = re.compile(  # diarization labels, not names: SPEAKER_00, spk_1, Speaker 3, Unknown Speaker, A, F4
+    r"^(?:(?:unknown|unidentified)(?:[ _-]?speaker)?(?:[ _-]?\w{1,3})?|speaker(?:[ _-]?\w{1,3})?"
+    r"|spk[ _-]?\d+|[A-Z]|[FMSU]\d{1,2}|\d{1,3})$",
+    re.IGNORECASE,
+)
 _NOT_NAMES = frozenset(
     [
         "note",
@@ -134,6 +139,11 @@ def is_non_name(label: str) -> bool:
     """Whether a `Label:` is a heading or a field rather than a person."""
     folded = label.strip(" *#").casefold()
     return folded in _NOT_NAMES or len(folded) > 40 or "url" in folded.split()
+
+
+def is_placeholder_speaker(label: str) -> bool:
+    """Whether a speaker label is a diarization code or a numbered stand-in rather than a name."""
+    return bool(_PLACEHOLDER.match(label.strip(" *:[]()")))
 
 
 def normalise_name(name: str) -> str:

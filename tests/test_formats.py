@@ -1,0 +1,189 @@
+"""Every transcript shape people really have: a quote from each is found at its second, by its speaker.
+
+The samples are written here, in the shapes of real files (see ../shared/corpus/formats/MANIFEST.md).
+Each shape is searched three ways: the exact line, the line with a word dropped, and a misspelt line.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.ingest.indexer import index_paths, read_document
+from bot.ingest.model import ParseError
+from bot.search.engine import Searcher
+from storage import Store
+from tests.conftest import write
+
+# (start second, speaker, line): the quote searched for is the second line.
+LINES = [
+    (12.5, "Ana Ruiz", "The lighthouse keeper counted every gull that landed on the railing."),
+    (19.0, "Ben Okafor", "Nobody believed him until the ledger turned up in the attic."),
+    (27.25, "Ana Ruiz", "Marmalade sandwiches were the only thing he packed for the winter."),
+]
+QUERIES = (
+    "Nobody believed him until the ledger turned up in the attic",
+    "Nobody believed him until the ledger turned up in attic",
+    "Nobody beleived him until the ledgr turned up in the attic",
+)
+CODES = {"Ana Ruiz": "SPEAKER_00", "Ben Okafor": "SPEAKER_01"}
+
+
+def _ends() -> list[float]:
+    return [start + 5.0 for start, _, _ in LINES]
+
+
+def _words(line: str, start: float) -> list[tuple[str, float, float]]:
+    words = line.split()
+    return [(word, round(start + 0.4 * i, 2), round(start + 0.4 * i + 0.3, 2)) for i, word in enumerate(words)]
+
+
+def whisper_json() -> str:
+    segments = [
+        {"id": i, "seek": 0, "start": s, "end": e, "text": f" {t}", "tokens": [50364, 1], "no_speech_prob": 0.01}
+        for i, ((s, _, t), e) in enumerate(zip(LINES, _ends(), strict=True))
+    ]
+    return json.dumps({"text": " ".join(t for *_, t in LINES), "segments": segments, "language": "en"})
+
+
+def whisperx_json() -> str:
+    segments = []
+    for (start, speaker, line), end in zip(LINES, _ends(), strict=True):
+        words = [
+            {"word": w, "start": a, "end": b, "score": 0.9, "speaker": CODES[speaker]}
+            for w, a, b in _words(line, start)
+        ]
+        segments.append({"start": start, "end": end, "text": f" {line}", "words": words})
+    segments[0]["words"].append({"word": "30,000"})  # a number with no times, as whisperX leaves them
+    return json.dumps({"segments": segments, "language": "en"}, indent=2)
+
+
+def assemblyai_json() -> str:
+    utterances = [
+        {"text": t, "start": int(s * 1000), "end": int(e * 1000), "confidence": 0.9, "speaker": "AB"[i % 2]}
+        for i, ((s, _, t), e) in enumerate(zip(LINES, _ends(), strict=True))
+    ]
+    return json.dumps({"id": "x1", "language_code": "en", "utterances": utterances, "audio_duration": 40}, indent=4)
+
+
+def deepgram_json() -> str:
+    words = []
+    for start, speaker, line in LINES:
+        for word, a, b in _words(line, start):
+            bare = word.strip(".,").lower()
+            words.append(
+                {"word": bare, "punctuated_word": word, "start": a, "end": b, "speaker": int(speaker[0] == "B")}
+            )
+    alternative = {"transcript": " ".join(t for *_, t in LINES), "words": words}
+    return json.dumps({"metadata": {"duration": 40.0}, "results": {"channels": [{"alternatives": [alternative]}]}})
+
+
+def amazon_json() -> str:
+    items, labels = [], []
+    for start, speaker, line in LINES:
+        label = "spk_" + CODES[speaker][-1]
+        labels.append({"start_time": str(start), "end_time": str(start + 5), "speaker_label": label})
+        for word, a, b in _words(line.rstrip("."), start):
+            items.append(
+                {"start_time": str(a), "end_time": str(b), "alternatives": [{"content": word}], "type": "pronunciation"}
+            )
+        items.append({"alternatives": [{"confidence": "0.0", "content": "."}], "type": "punctuation"})
+    results = {
+        "transcripts": [{"transcript": "…"}],
+        "speaker_labels": {"speakers": 2, "segments": labels},
+        "items": items,
+    }
+    return json.dumps({"jobName": "job", "results": results, "status": "COMPLETED"})
+
+
+def speechmatics_json() -> str:
+    words, speakers = [], []
+    for start, speaker, line in LINES:
+        speakers.append({"name": "F4" if speaker[0] == "A" else "M2", "time": str(start), "duration": "5.0"})
+        for word, a, _ in _words(line.rstrip("."), start):
+            words.append({"name": word, "time": str(a), "duration": "0.30", "confidence": "0.9"})
+        words.append({"name": ".", "time": str(start + 4.9), "duration": "0.0"})
+    return json.dumps({"job": {"lang": "en", "duration": 40}, "speakers": speakers, "words": words, "format": "1.0"})
+
+
+def site_export_json() -> str:
+    transcript = [{"timestamp": f"0:00:{s:04.1f}", "speaker": p, "text": t} for s, p, t in LINES]
+    transcript[1]["timestamp"] = "0:00:19.0"
+    return json.dumps({"podcast": "Harbour Tales", "episode": "The Keeper's Ledger", "transcript": transcript})
+
+
+def turns_array_json() -> str:
+    return json.dumps(
+        [{"speaker": p, "start": s, "end": e, "text": t} for (s, p, t), e in zip(LINES, _ends(), strict=True)]
+    )
+
+
+def youtube_json3() -> str:
+    events = [{"tStartMs": 0, "dDurationMs": 40000, "id": 1, "wpWinPosId": 1}]
+    for start, _, line in LINES:
+        first, rest = line.split(" ", 1)
+        segs = [{"utf8": first}, {"utf8": f" {rest}", "tOffsetMs": 400}]
+        events.append({"tStartMs": int(start * 1000), "dDurationMs": 5000, "wWinId": 1, "segs": segs})
+        events.append({"tStartMs": int(start * 1000) + 4000, "wWinId": 1, "aAppend": 1, "segs": [{"utf8": "\n"}]})
+    return json.dumps({"wireMagic": "pb3", "events": events})
+
+
+# shape: (file name, writer, whether its speaker labels are names)
+SHAPES = {
+    "whisper-json": ("ep-12-keeper.json", whisper_json, False),
+    "whisperx-json": ("ep-12-keeper.en.json", whisperx_json, False),
+    "assemblyai-json": ("ep-12-transcript.json", assemblyai_json, False),
+    "deepgram-json": ("ep-12-deepgram.json", deepgram_json, False),
+    "amazon-transcribe-json": ("ep-12-amazon.json", amazon_json, False),
+    "speechmatics-json": ("ep-12-speechmatics.json", speechmatics_json, False),
+    "site-export-json": ("keeper.json", site_export_json, True),
+    "turns-array-json": ("council-turns.json", turns_array_json, True),
+    "youtube-json3": ("keeper.json3", youtube_json3, False),
+}
+
+
+async def _search_each_way(store: Store, folder: Path) -> list[tuple[float | None, str | None]]:
+    await index_paths(store, [folder])
+    searcher = Searcher(store)
+    found = []
+    for query in QUERIES:
+        hits = await searcher.search(query)
+        assert hits, query
+        found.append((hits[0].start_seconds, hits[0].speaker))
+    return found
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+async def test_each_shape_finds_the_line_at_its_second_by_its_speaker(shape: str, store: Store, tmp_path: Path) -> None:
+    name, writer, named = SHAPES[shape]
+    write(tmp_path / "harbour-tales", name, writer())
+    found = await _search_each_way(store, tmp_path)
+    assert found == [(19.0, "Ben Okafor" if named else None)] * 3
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_each_shape_lists_only_real_speakers(shape: str, tmp_path: Path) -> None:
+    name, writer, named = SHAPES[shape]
+    (episode,) = read_document(write(tmp_path, name, writer())).episodes
+    speakers = {s.speaker for s in episode.segments if s.speaker}
+    assert speakers == ({"Ana Ruiz", "Ben Okafor"} if named else set())
+    assert all(s.start is not None for s in episode.segments)
+
+
+def test_a_site_export_names_its_show_and_title(tmp_path: Path) -> None:
+    (episode,) = read_document(write(tmp_path, "keeper.json", site_export_json())).episodes
+    assert (episode.meta.show, episode.meta.title, episode.show_origin) == (
+        "Harbour Tales",
+        "The Keeper's Ledger",
+        "explicit",
+    )
+
+
+def test_json_with_no_timed_text_list_names_what_was_looked_for(tmp_path: Path) -> None:
+    headers = {"url": "https://example.org/rss", "response": {"headers": {"date": "Wed, 01 Jul 2026 03:37:14 GMT"}}}
+    untimed = {"sentenceMetadata": [["0", 6, 3.0, 9.5]], "items": [{"text": "no time here"}]}
+    for data in (headers, untimed, [1, 2, 3]):
+        with pytest.raises(ParseError, match=r"looked for a list of objects with a time field .* and a text field"):
+            read_document(write(tmp_path, "x.json", json.dumps(data)))
