@@ -1,4 +1,4 @@
-"""The `rewind` command line: index, episodes, search, random, summary, onthisday, rebuild, run."""
+"""The `rewind` command line: index, episodes, search, random, summary, onthisday, rebuild, feeds, run."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from pathlib import Path
 from dotenv import find_dotenv, load_dotenv
 
 from bot.config import Settings, SettingsError
+from bot.feeds import FeedError, FeedFollower, PollReport
 from bot.ingest.indexer import IndexReport, index_paths
 from bot.onthisday import DailyPost, build_post, parse_day
 from bot.render import daily_heading, timestamp
@@ -25,6 +26,7 @@ from bot.search.query import QueryError, SearchFilters
 from bot.summary import Summary
 from bot.summary.service import Summaries
 from storage import EpisodeRow, Store, StoreError
+from storage.feeds import FeedRow
 from storage.store import REBUILD_HINT
 
 log = logging.getLogger(__name__)
@@ -104,6 +106,19 @@ def _parser() -> argparse.ArgumentParser:
     _add_common(rebuild)
     rebuild.set_defaults(handler=_rebuild)
 
+    feeds = commands.add_parser("feeds", help="follow podcast feeds: add, remove, list, poll")
+    actions = feeds.add_subparsers(required=True, metavar="ACTION")
+    for name, helped in (("add", "follow a feed"), ("remove", "stop following a feed and forget its downloads")):
+        action = actions.add_parser(name, help=helped)
+        action.add_argument("url", metavar="URL")
+        _add_common(action)
+        action.set_defaults(handler=_feeds, action=name)
+    for name, helped in (("list", "the followed feeds and how their last poll went"),
+                         ("poll", "poll every feed now and index what changed")):  # fmt: skip
+        action = actions.add_parser(name, help=helped)
+        _add_common(action)
+        action.set_defaults(handler=_feeds, action=name)
+
     run = commands.add_parser("run", help="run the Discord bot (a sample demo when no token is set)")
     run.set_defaults(handler=_run, db=None)
     return parser
@@ -128,11 +143,20 @@ async def _open(args: argparse.Namespace, settings: Settings) -> Store:
     return await Store.open(args.db or settings.database)
 
 
+def _with_kept_folders(paths: Sequence[Path], settings: Settings) -> list[Path]:
+    """The given paths, plus the uploads and feed downloads folders when they exist."""
+    extra = [f for f in (settings.upload_dir, settings.feed_cache_dir) if f.is_dir() and f not in paths]
+    return [*paths, *extra]
+
+
 async def _index(args: argparse.Namespace, settings: Settings) -> int:
     store = await _open(args, settings)
     try:
         report = await index_paths(
-            store, args.paths, workers=settings.index_workers, progress=None if args.json else _print_progress
+            store,
+            _with_kept_folders(args.paths, settings),
+            workers=settings.index_workers,
+            progress=None if args.json else _print_progress,
         )
     finally:
         await store.close()
@@ -243,7 +267,7 @@ async def _rebuild(args: argparse.Namespace, settings: Settings) -> int:
         print(f"The old database is kept as {kept}.", file=sys.stderr)
     store = await Store.open(database)
     try:
-        report = await index_paths(store, folders, workers=settings.index_workers)
+        report = await index_paths(store, _with_kept_folders(folders, settings), workers=settings.index_workers)
     finally:
         await store.close()
     print(json.dumps(report.as_json(), indent=2) if args.json else _describe_report(report))
@@ -338,6 +362,59 @@ def format_post(post: DailyPost) -> str:
             lines.append(f"  \u201c{entry.highlight.text}\u201d{at}")
             if entry.highlight.url:
                 lines.append(f"  {entry.highlight.url}")
+    return "\n".join(lines)
+
+
+async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
+    store = await _open(args, settings)
+    try:
+        follower = FeedFollower(
+            store,
+            settings.feed_cache_dir,
+            lambda paths: index_paths(store, paths),
+            poll_minutes=settings.feed_poll_minutes,
+        )
+        if args.action == "poll":
+            reports = await follower.poll_all()
+            print(json.dumps([r.as_json() for r in reports], indent=2) if args.json else format_polls(reports))
+            return 1 if reports and all(r.status == "error" for r in reports) else 0
+        if args.action == "list":
+            rows = await follower.feeds.feeds()
+            print(json.dumps([r.as_json() for r in rows], indent=2) if args.json else format_feeds(rows))
+            return 0
+        try:
+            row = await (follower.add(args.url) if args.action == "add" else follower.remove(args.url))
+        except FeedError as error:
+            print(f"rewind: {error}", file=sys.stderr)
+            return 2
+    finally:
+        await store.close()
+    done = "Following" if args.action == "add" else "No longer following"
+    print(json.dumps(row.as_json()) if args.json else f"{done} {row.url}.")
+    return 0
+
+
+def format_feeds(rows: Sequence[FeedRow]) -> str:
+    """The followed feeds, one line each, with the last poll's trouble beneath."""
+    if not rows:
+        return "No feeds followed yet: `rewind feeds add URL`."
+    lines = []
+    for row in rows:
+        lines.append(f"{row.url}  {row.status}, {row.items} items, last polled {row.last_polled_at or 'never'}")
+        if row.last_error:
+            lines.append(f"    {row.last_error} (failed {row.failures}x; next try {row.next_poll_at})")
+    return "\n".join(lines)
+
+
+def format_polls(reports: Sequence[PollReport]) -> str:
+    """What a poll of every feed did."""
+    if not reports:
+        return "No feeds followed yet: `rewind feeds add URL`."
+    lines = []
+    for r in reports:
+        lines.append(f"{r.url}: {r.status}, {r.items} items, {len(r.new_episodes)} new, "
+                     f"{r.transcripts_fetched} transcripts fetched")  # fmt: skip
+        lines += [f"    {url}: {reason}" for url, reason in r.errors]
     return "\n".join(lines)
 
 

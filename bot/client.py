@@ -49,7 +49,7 @@ class RewindBot(commands.Bot):
         self.settings = settings
         self.clock = clock
         self.tree.on_error = self.on_app_command_error
-        self.reindexer = Reindexer(settings.database, settings.transcript_dirs, settings.index_workers)
+        self.reindexer = Reindexer(settings.database, settings.index_folders, settings.index_workers)
         self._indexing: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -62,8 +62,9 @@ class RewindBot(commands.Bot):
         self.add_dynamic_items(PageButton)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        if self.settings.transcript_dirs:
-            self._indexing = self.background(self._index_configured_folders())
+        for folder in (self.settings.upload_dir, self.settings.feed_cache_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        self._indexing = self.background(self._index_configured_folders())
         await self.sync_commands()
 
     def background(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.onthisday import FALLBACKS
+from bot.web import checked_url
 
 _TOKEN_SHAPE = re.compile(r"^[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}$")
 
@@ -29,6 +30,10 @@ class Settings:
     dev_guild_id: int | None = None
     index_workers: int = 0
     onthisday_fallbacks: tuple[str, ...] = FALLBACKS
+    feeds: tuple[str, ...] = ()
+    feed_poll_minutes: int = 60
+    feed_cache_dir: Path = Path("data/feeds")
+    upload_dir: Path = Path("data/uploads")
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, str]) -> Settings:
@@ -40,15 +45,27 @@ class Settings:
         if not isinstance(logging.getLevelName(level), int):
             raise SettingsError(f"LOG_LEVEL {level!r} is not one of DEBUG, INFO, WARNING, ERROR")
         folders = values.get("TRANSCRIPT_DIRS", "")
+        database = Path(values.get("REWIND_DB", "").strip() or "data/rewind.db")
         return cls(
             token=token,
-            database=Path(values.get("REWIND_DB", "").strip() or "data/rewind.db"),
+            database=database,
             transcript_dirs=tuple(Path(p.strip()) for p in re.split(r"[,:;]", folders) if p.strip()),
             log_level=level,
             dev_guild_id=_optional_int(values, "DEV_GUILD_ID"),
             index_workers=_optional_int(values, "INDEX_WORKERS") or default_workers(),
             onthisday_fallbacks=_fallbacks(values.get("ONTHISDAY_FALLBACK", "week,archive")),
+            feeds=_feeds(values.get("FEEDS", "")),
+            feed_poll_minutes=max(1, _optional_int(values, "FEED_POLL_MINUTES") or 60),
+            # Beside the database by default (data/feeds, data/uploads), so one folder holds all state.
+            feed_cache_dir=Path(values.get("FEED_CACHE_DIR", "").strip() or database.parent / "feeds"),
+            upload_dir=Path(values.get("UPLOAD_DIR", "").strip() or database.parent / "uploads"),
         )
+
+    @property
+    def index_folders(self) -> tuple[Path, ...]:
+        """What `rewind index`, the bot's start-up index and `/admin reindex` read: the transcript
+        folders, the uploads and the feed downloads."""
+        return (*self.transcript_dirs, self.upload_dir, self.feed_cache_dir)
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -69,6 +86,13 @@ def _optional_int(values: Mapping[str, str], key: str) -> int | None:
     if not raw.isdigit():
         raise SettingsError(f"{key} must be a whole number, not {raw!r}")
     return int(raw)
+
+
+def _feeds(raw: str) -> tuple[str, ...]:
+    try:
+        return tuple(checked_url(url) for url in raw.split(",") if url.strip())
+    except ValueError as error:
+        raise SettingsError(f"FEEDS: {error}") from error
 
 
 def _fallbacks(raw: str) -> tuple[str, ...]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.ingest.indexer import IndexReport, Progress, index_paths
 from storage import Store
@@ -38,6 +40,7 @@ class Reindexer:
     def __init__(self, database: Path, folders: Sequence[Path], workers: int) -> None:
         self.database, self.folders, self.workers = database, tuple(folders), workers
         self.state: RunState | None = None
+        self._lock = asyncio.Lock()  # runs, feed downloads and uploads write one at a time
 
     @property
     def running(self) -> bool:
@@ -58,11 +61,8 @@ class Reindexer:
                 progress(done, total, report)
 
         try:
-            writer = await Store.open(self.database)
-            try:
-                report = await index_paths(writer, self.folders, workers=self.workers, progress=track, full=full)
-            finally:
-                await writer.close()
+            async with self._lock:
+                report = await self._index(self.folders, self.workers, progress=track, full=full)
         except BaseException as error:
             self.state = RunState(self.state.started, self.state.done, self.state.total, self.state.rejected,
                                   dt.datetime.now(dt.UTC), error=f"{type(error).__name__}: {error}")  # fmt: skip
@@ -78,3 +78,16 @@ class Reindexer:
             report.seconds,
         )
         return report
+
+    async def index(self, paths: Sequence[Path]) -> IndexReport:
+        """Index a few files or folders now (a feed's downloads, an upload), after any run under way;
+        in threads, since starting worker processes would take longer than the parsing."""
+        async with self._lock:
+            return await self._index(paths, 0)
+
+    async def _index(self, paths: Sequence[Path], workers: int, **options: Any) -> IndexReport:
+        writer = await Store.open(self.database)
+        try:
+            return await index_paths(writer, paths, workers=workers, **options)
+        finally:
+            await writer.close()

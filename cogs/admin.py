@@ -79,11 +79,6 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
     @app_commands.describe(full="Read every file again, not only the new and changed ones")
     async def reindex(self, interaction: discord.Interaction, full: bool = False) -> None:
         """Index the transcript folders again, showing progress; searches keep working."""
-        if not self.bot.settings.transcript_dirs:
-            await interaction.response.send_message(
-                "No transcript folders are configured: set TRANSCRIPT_DIRS in the bot's .env.", ephemeral=True
-            )
-            return
         if self.bot.reindexer.running:
             await interaction.response.send_message(
                 "A reindex is already running; `/admin status` shows its progress.", ephemeral=True

@@ -97,4 +97,50 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL
     );
     """,
+    # 6: followed feeds, the items each one has shown, downloads that failed (retried with backoff),
+    # each server's new-episode channel and what it was sent.
+    """
+    CREATE TABLE feeds (
+        url TEXT PRIMARY KEY,
+        source_path TEXT NOT NULL,          -- the cached feed file, as the index knows it
+        added_at TEXT NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        status TEXT NOT NULL DEFAULT 'new', -- new | ok | unchanged | error
+        last_error TEXT,
+        last_polled_at TEXT,
+        failures INTEGER NOT NULL DEFAULT 0,
+        next_poll_at TEXT,                  -- later than usual after failures (backoff)
+        items INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE feed_items (
+        feed_url TEXT NOT NULL REFERENCES feeds(url) ON DELETE CASCADE,
+        item_key TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        announce INTEGER NOT NULL,          -- 0 for the items already in the feed when it was added
+        PRIMARY KEY (feed_url, item_key)
+    );
+    CREATE TABLE feed_downloads (
+        url TEXT PRIMARY KEY,               -- a transcript or chapters file that could not be fetched
+        feed_url TEXT NOT NULL REFERENCES feeds(url) ON DELETE CASCADE,
+        reason TEXT NOT NULL,
+        failures INTEGER NOT NULL,
+        next_try_at TEXT NOT NULL
+    );
+    CREATE TABLE announce_channels (
+        guild_id INTEGER PRIMARY KEY,
+        channel_id INTEGER NOT NULL,
+        enabled INTEGER NOT NULL DEFAULT 1,
+        since TEXT NOT NULL,                -- episodes first seen before this are not announced here
+        last_error TEXT,
+        last_error_at TEXT
+    );
+    CREATE TABLE announcements (
+        guild_id INTEGER NOT NULL,
+        feed_url TEXT NOT NULL,
+        item_key TEXT NOT NULL,
+        posted_at TEXT NOT NULL,
+        PRIMARY KEY (guild_id, feed_url, item_key)
+    );
+    """,
 )

@@ -54,14 +54,20 @@ def _same_show(transcript: EpisodeFacts, item: EpisodeFacts) -> bool:
 def _match_feed_items(rows: list[tuple[int, EpisodeFacts]]) -> dict[int, int]:
     """Map feed-item row ids to the transcript row each one describes."""
     items_by_number: dict[int, list[tuple[int, EpisodeFacts]]] = defaultdict(list)
+    items_by_url: dict[str, list[tuple[int, EpisodeFacts]]] = defaultdict(list)
     for row_id, facts in rows:
         if facts.from_listing and facts.number is not None:
             items_by_number[facts.number].append((row_id, facts))
+        if facts.from_listing and facts.url:
+            items_by_url[facts.url].append((row_id, facts))
     merged: dict[int, int] = {}
     for row_id, facts in rows:
-        if facts.from_listing or facts.number is None:
+        if facts.from_listing:
             continue
-        for item_id, item in items_by_number.get(facts.number, []):
+        # The same number in the same show, or else the same media URL (a feed's unnumbered item).
+        candidates = items_by_number.get(facts.number, []) if facts.number is not None else []
+        candidates = candidates + [pair for pair in items_by_url.get(facts.url or "", []) if pair not in candidates]
+        for item_id, item in candidates:
             if item_id not in merged and _same_show(facts, item):
                 merged[item_id] = row_id
                 break
