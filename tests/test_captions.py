@@ -1,6 +1,7 @@
 from pathlib import Path
 
-from bot.ingest.captions import parse_ass, parse_caption_dump, parse_stamped_lines, scan_cues
+from bot.ingest.captions import parse_ass, parse_caption_dump, scan_cues
+from bot.ingest.lines import parse_lines
 from bot.ingest.parse import parse_document
 from bot.ingest.segmenter import build_segments
 
@@ -97,7 +98,7 @@ def test_ass_dialogue_events_are_read_with_speakers_and_line_breaks() -> None:
 
 def test_stamped_lines_take_the_next_line_as_their_end() -> None:
     text = "00:00:00 Hello and welcome.\n\n00:00:08 <v Michael Kennedy>This is the show.\n"
-    first, second = parse_stamped_lines(text)
+    first, second = parse_lines(text)
     assert (first.start, first.end) == (0.0, 8.0)
     assert second.speaker == "Michael Kennedy"
 

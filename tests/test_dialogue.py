@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from bot.ingest.dialogue import parse_dialogue
+from bot.ingest.lines import parse_lines
 from bot.ingest.parse import parse_document
 
 PLAIN = """
@@ -39,7 +39,7 @@ def test_bold_markdown_names_and_escaped_timestamps() -> None:
         "**Daniel Whitenack:** Welcome to the show. \\[laughter\\] Glad you are here.\n\n"
         "**Mat Ryer:** Thanks. \\[01:05\\] So the model is small, and \\[01:10\\] it runs offline.\n"
     )
-    utterances = parse_dialogue(text)
+    utterances = parse_lines(text)
     assert utterances[0].speaker == "Daniel Whitenack"
     assert "laughter" not in utterances[0].text
     timed = [(u.start, u.text) for u in utterances if u.speaker == "Mat Ryer"]

@@ -130,6 +130,78 @@ def youtube_json3() -> str:
     return json.dumps({"wireMagic": "pb3", "events": events})
 
 
+def _clock(seconds: float, hours: bool = False) -> str:
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}:{rest:02d}" if hours else f"{minutes}:{rest:02d}"
+
+
+def otter_txt() -> str:
+    turns = [f"{p}  {_clock(t)}\n{line}\n" for t, p, line in LINES]
+    turns.insert(1, "Unknown Speaker  0:16\nMm hmm.\n")
+    return "\n".join(turns) + "\nTranscribed by https://otter.ai\n"
+
+
+def otter_bold_md() -> str:
+    return "\n".join(f"**{p}**  {_clock(t)}\n\n{line}\n" for t, p, line in LINES)
+
+
+def otter_prefixed_txt() -> str:  # an upload tool put `0:00 ` before every line
+    return (
+        "\n".join(f"0:00 {p}  {_clock(t)}\n\n0:00 {line}\n" for t, p, line in LINES)
+        + "\n0:00 Transcribed by https://otter.ai\n"
+    )
+
+
+def bracket_name_time_txt() -> str:
+    return "\n".join(f"[{p}] [{_clock(t, True)}] {line}" for t, p, line in LINES) + "\n"
+
+
+def bracket_placeholder_time_txt() -> str:
+    return "\n".join(f"[Speaker {i % 2 + 1}] [{_clock(t)}] {line}" for i, (t, _, line) in enumerate(LINES)) + "\n"
+
+
+def name_line_stamp_line_md() -> str:
+    front = "---\ntitle: The Keeper's Ledger\ndate: 03.15.21\ntags: [harbour-tales]\n---\n\n"
+    return front + "\n".join(f"{p}\n[{_clock(t, True)}]\n{line}\n" for t, p, line in LINES)
+
+
+def stamp_bold_name_md() -> str:
+    return (
+        "\n\n".join(f"0:{int(t) // 60:02d}:{int(t) % 60:02d}.{int(t * 10) % 10} **{p}** {line}" for t, p, line in LINES)
+        + "\n"
+    )
+
+
+def bold_name_stamp_md() -> str:
+    return "\n\n".join(f"**{p}** [{_clock(t)}] {line}" for t, p, line in LINES) + "\n"
+
+
+def rev_name_paren_time_md() -> str:
+    body = [f"{p} ({_clock(t, True)[3:]}):\n{line}\n" for t, p, line in LINES]
+    body.insert(2, "(00:24):\nAnd nobody asked again.\n")
+    return "# The Keeper's Ledger\n\n## Transcript\n\n" + "\n".join(body)
+
+
+def bracket_time_name_colon_md() -> str:
+    return "\n".join(f"[{_clock(t, True)}] {p.split()[0]}: {line}" for t, p, line in LINES) + "\n"
+
+
+def npr_caps_txt() -> str:
+    roles = {"Ana Ruiz": "HOST", "Ben Okafor": "BYLINE"}
+    return "\n\n".join(f"{p.upper()}, {roles[p]}: [{_clock(t)}] {line}" for t, p, line in LINES) + "\n"
+
+
+def lrc() -> str:
+    return "[ti:The Keeper's Ledger]\n" + "\n".join(
+        f"[{_clock(t).zfill(5)}.{int(t * 100) % 100:02d}]{line}" for t, _, line in LINES
+    )
+
+
+def vtt_voice() -> str:
+    cues = [f"{_clock(t, True)}.000 --> {_clock(t + 5, True)}.000\n<v {p}>{line}</v>\n" for t, p, line in LINES]
+    return "WEBVTT\n\n" + "\n".join(cues)
+
+
 # shape: (file name, writer, whether its speaker labels are names)
 SHAPES = {
     "whisper-json": ("ep-12-keeper.json", whisper_json, False),
@@ -141,6 +213,18 @@ SHAPES = {
     "site-export-json": ("keeper.json", site_export_json, True),
     "turns-array-json": ("council-turns.json", turns_array_json, True),
     "youtube-json3": ("keeper.json3", youtube_json3, False),
+    "otter-txt": ("ep-12-keeper.txt", otter_txt, True),
+    "otter-bold-md": ("ep-12-keeper.md", otter_bold_md, True),
+    "otter-prefixed-txt": ("ep-12-keeper.txt", otter_prefixed_txt, True),
+    "bracket-name-time-txt": ("ep-12-keeper.txt", bracket_name_time_txt, True),
+    "bracket-placeholder-time-txt": ("ep-12-keeper.txt", bracket_placeholder_time_txt, False),
+    "name-line-stamp-line-md": ("ep-12-keeper.md", name_line_stamp_line_md, True),
+    "stamp-bold-name-md": ("ep-12-keeper.md", stamp_bold_name_md, True),
+    "bold-name-stamp-md": ("ep-12-keeper.md", bold_name_stamp_md, True),
+    "rev-name-paren-time-md": ("transcript.md", rev_name_paren_time_md, True),
+    "npr-caps-txt": ("ep-12-keeper.txt", npr_caps_txt, True),
+    "lrc": ("ep-12-keeper.lrc", lrc, False),
+    "vtt-voice": ("ep-12-keeper.vtt", vtt_voice, True),
 }
 
 
@@ -184,6 +268,24 @@ def test_a_site_export_names_its_show_and_title(tmp_path: Path) -> None:
 def test_json_with_no_timed_text_list_names_what_was_looked_for(tmp_path: Path) -> None:
     headers = {"url": "https://example.org/rss", "response": {"headers": {"date": "Wed, 01 Jul 2026 03:37:14 GMT"}}}
     untimed = {"sentenceMetadata": [["0", 6, 3.0, 9.5]], "items": [{"text": "no time here"}]}
-    for data in (headers, untimed, [1, 2, 3]):
+    for data in (headers, untimed, [{"id": 1}, {"id": 2}]):
         with pytest.raises(ParseError, match=r"looked for a list of objects with a time field .* and a text field"):
             read_document(write(tmp_path, "x.json", json.dumps(data)))
+
+
+def test_no_markdown_or_entity_reaches_segment_text(tmp_path: Path) -> None:
+    text = (
+        "**Ana Ruiz** [0:12] The *keeper* counted gulls &amp; terns \\[laughs\\] on [the railing](https://x.org).\n\n"
+        "**Ben Okafor** [0:19] Nobody believed him &mdash; until the __ledger__ turned up.\n\n"
+        "**Ana Ruiz** [0:27] Marmalade&nbsp;sandwiches, again.\n"
+    )
+    (episode,) = read_document(write(tmp_path, "ep.md", text)).episodes
+    words = " ".join(s.text for s in episode.segments)
+    assert "keeper counted gulls & terns on the railing." in words
+    assert not any(mark in words for mark in ("*", "_", "&amp;", "&mdash;", "[", "](", "laughs"))
+
+
+def test_a_stamp_that_never_changes_gives_way_to_the_header_times(tmp_path: Path) -> None:
+    (episode,) = read_document(write(tmp_path, "ep.txt", otter_prefixed_txt())).episodes
+    assert [(s.start, s.speaker) for s in episode.segments] == [(12, "Ana Ruiz"), (19, "Ben Okafor"), (27, "Ana Ruiz")]
+    assert "otter.ai" not in " ".join(s.text for s in episode.segments)

@@ -1,4 +1,4 @@
-"""Time-coded formats: SRT, WebVTT, SBV, ASS, `HH:MM:SS text` lines and caption dumps.
+"""Time-coded formats: SRT, WebVTT, SBV, ASS and caption dumps (`HH:MM:SS text` lines are in lines.py).
 
 One tolerant line scanner serves SRT, WebVTT and SBV. pysubs2 was measured on the shared corpus
 first: it drops WebVTT voice tags (`<v Name>`, our speakers), keeps inline `<00:05:04.199>` stamps
@@ -17,7 +17,6 @@ from bot.ingest.text import clean_markup, parse_timestamp, split_speaker_label
 _STAMP = r"(?:\d+:)?\d{1,2}:\d{1,2}(?:[.,]\d{1,3})?"
 CUE_TIMING = re.compile(rf"^\s*({_STAMP})\s*-->\s*({_STAMP})(?:\s.*)?$")
 SBV_TIMING = re.compile(r"^\s*(\d+:\d{2}:\d{2}\.\d{3}),(\d+:\d{2}:\d{2}\.\d{3})\s*$")
-STAMPED_LINE = re.compile(r"^\s*\[?(\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)\]?\s+(\S.*)$")
 LONE_STAMP = re.compile(r"^\s*(\d{1,2}:\d{2}(?::\d{2})?)\s*$")
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]{1,60})>")
 _SPEAKER_N = re.compile(r"^\s*Speaker\s+\d+\s*:\s*", re.IGNORECASE)
@@ -118,24 +117,6 @@ def parse_ass(text: str) -> CueScan:
         speaker = speaker or (fields[4].strip() or None)
         utterances.append(Utterance(body, start, max(start, end), speaker, new_turn=bool(speaker)))
     return CueScan(utterances, skipped)
-
-
-def parse_stamped_lines(text: str) -> list[Utterance]:
-    """Read `HH:MM:SS text` lines (Talk Python's .txt transcripts); a line ends where the next starts."""
-    lines = [match for line in text.split("\n") if (match := STAMPED_LINE.match(line))]
-    starts = [parse_timestamp(match[1]) for match in lines]
-    utterances = []
-    for index, match in enumerate(lines):
-        raw = match[2]
-        voice = _VOICE.search(raw) if "<v" in raw else None
-        speaker = voice[1].strip() if voice else None
-        body = clean_markup(raw)
-        if speaker is None:
-            speaker, body = split_speaker_label(body)
-        if body:
-            end = starts[index + 1] if index + 1 < len(starts) else None
-            utterances.append(Utterance(body, starts[index], end, speaker, new_turn=bool(speaker)))
-    return utterances
 
 
 def parse_caption_dump(text: str) -> list[Utterance]:

@@ -199,7 +199,8 @@ def _speaker(item: dict) -> str | None:
         value = item[key]
         if isinstance(value, dict):
             value = value.get("name") or value.get("id")
-        return fold_spaces(str(value)) if value not in (None, "") and not isinstance(value, bool) else ""
+        label = fold_spaces(str(value)) if value is not None and not isinstance(value, bool) else ""
+        return "" if len(label) == 1 else label  # AssemblyAI's `A`, `B`: a turn, not a name
     words = item.get("words")
     if isinstance(words, list) and words and isinstance(words[0], dict):
         said = Counter(str(w[k]) for w in words if isinstance(w, dict) and (k := _first_key(w, SPEAKER_KEYS)))

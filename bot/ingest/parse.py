@@ -8,7 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.ingest import captions, dialogue, jsonread, listings
+from bot.ingest import captions, jsonread, listings
+from bot.ingest import lines as lines_grammar
 from bot.ingest.metadata import find_number, metadata_from_path, metadata_from_text, parse_date
 from bot.ingest.model import Metadata, ParsedDocument, ParsedEpisode, ParseError, Utterance
 from bot.ingest.segmenter import build_segments
@@ -27,7 +28,7 @@ def parse_document(text: str, path: Path) -> ParsedDocument:
     if "[Script Info]" in head or "\nDialogue:" in text[:20000]:
         scan = captions.parse_ass(text)
         return _transcript("ass", scan.utterances, text, path, captioned=True, skipped=scan.skipped)
-    if head.startswith(("{", "[")):
+    if head.startswith("{") or re.match(r"\[\s*(?:[{\[\]\"]|$)", head):
         found = jsonread.parse_json_transcript(text)
         return _transcript(found.format, found.utterances, text, path, found.meta)
     if re.match(r"(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)?<(?:rss|feed|rdf:RDF)\b", head, re.DOTALL):
@@ -44,13 +45,14 @@ def parse_document(text: str, path: Path) -> ParsedDocument:
     content = [line for line in lines if line.strip()]
     if listings.looks_like_directory(content):
         return ParsedDocument("directory-page", tuple(listings.parse_directory(body)))
-    if _share(content, captions.STAMPED_LINE.match) >= 0.3:
-        return _transcript("timestamped-text", captions.parse_stamped_lines(body), text, path, front)
-    if _share(content, captions.LONE_STAMP.match) >= 0.15:
+    scan = lines_grammar.scan_lines(body)
+    if scan.looks_timed():
+        return _transcript("timestamped-text", scan.utterances, text, path, front)
+    if _share(content, captions.LONE_STAMP.match) >= 0.15 and not scan.labels:
         return _transcript("caption-dump", captions.parse_caption_dump(body), text, path, front, captioned=True)
-    if dialogue.looks_like_dialogue(content):
+    if scan.looks_like_dialogue():
         name = "markdown-dialogue" if front or "**" in body[:5000] else "dialogue"
-        return _transcript(name, dialogue.parse_dialogue(body), text, path, front)
+        return _transcript(name, scan.utterances, text, path, front)
     raise ParseError("no timestamps, cues, speaker turns or dated episode list found")
 
 

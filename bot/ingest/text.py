@@ -16,9 +16,9 @@ _SPEAKER_LABEL = re.compile(
     r"^[-–•]?\s*(?P<name>[A-Z][\w.'’-]*(?: (?:[A-Z][\w.'’-]*|de|van|von|da|del|la)){0,3})\s?:\s+(?P<text>\S.*)$",
     re.DOTALL,
 )
-_PLACEHOLDER = re.compile(  # diarization labels, not names: SPEAKER_00, spk_1, Speaker 3, Unknown Speaker, A, F4
+_PLACEHOLDER = re.compile(  # diarization labels, not names: SPEAKER_00, spk_1, Speaker 3, Unknown Speaker, F4
     r"^(?:(?:unknown|unidentified)(?:[ _-]?speaker)?(?:[ _-]?\w{1,3})?|speaker(?:[ _-]?\w{1,3})?"
-    r"|spk[ _-]?\d+|[A-Z]|[FMSU]\d{1,2}|\d{1,3})$",
+    r"|spk[ _-]?\d+|[FMSU]\d{1,2}|\d{1,3})$",
     re.IGNORECASE,
 )
 _NOT_NAMES = frozenset(
