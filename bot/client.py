@@ -28,7 +28,7 @@ from storage import Store
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.quotes", "cogs.episodes", "cogs.onthisday", "cogs.admin", "cogs.meta")
+EXTENSIONS = ("cogs.quotes", "cogs.episodes", "cogs.onthisday", "cogs.feeds", "cogs.admin", "cogs.meta")
 
 
 class RewindBot(commands.Bot):

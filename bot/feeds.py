@@ -277,6 +277,14 @@ class FeedFollower:
 
             return list(await asyncio.gather(*(one(row) for row in rows)))
 
+    async def poll_one(self, url: str) -> PollReport:
+        """Poll one followed feed now."""
+        row = await self.feeds.feed(url)
+        if row is None:
+            raise FeedError(f"{url} is not followed")
+        async with open_session(self.limits) as session:
+            return await self.poll(session, row)
+
     async def poll(self, session: aiohttp.ClientSession, row: FeedRow) -> PollReport:
         """Poll one feed; every failure is recorded with its reason, never raised."""
         report = PollReport(row.url, items=row.items)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from tqdm import tqdm
 
@@ -10,6 +11,7 @@ from bot.ingest.indexer import IndexReport
 from bot.onthisday import Anniversary, DailyPost
 from bot.search.engine import Hit
 from bot.summary import Summary
+from storage.feeds import FeedRow
 
 CONTENT_LIMIT = 2000
 EMBED_TITLE_LIMIT = 256
@@ -195,3 +197,16 @@ def reindex_report(report: IndexReport) -> str:
     if len(report.rejects) > 10:
         lines.append(f"…and {len(report.rejects) - 10} more (see `/admin status` or the log).")
     return clip("\n".join(lines), CONTENT_LIMIT)
+
+
+FEED_STATES = {"new": "not polled yet", "ok": "ok", "unchanged": "ok, unchanged", "error": "⚠️ failing"}
+
+
+def feed_lines(rows: Sequence[FeedRow], limit: int = FIELD_VALUE_LIMIT) -> str:
+    """Followed feeds, one line each, with the reason beneath when the last poll failed."""
+    lines = []
+    for row in rows:
+        lines.append(f"• <{clip(row.url, 300)}>: {FEED_STATES.get(row.status, row.status)}, {row.items} items")
+        if row.last_error:
+            lines.append(f"  {escape(clip(row.last_error, 200))} (tried again after {row.next_poll_at} UTC)")
+    return clip("\n".join(lines), limit)

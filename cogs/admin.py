@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.client import RewindBot
+from bot.feeds import FeedError, FeedFollower, PollReport
 from bot.ingest.indexer import IndexReport
 from bot.reindex import ReindexBusy
 from bot.schedule import checked_timezone, due_date
@@ -22,6 +23,7 @@ from bot.search.choices import rank_choices
 from cogs.paging import NO_MENTIONS
 from cogs.quotes import as_choices
 from storage import ScheduleRow
+from storage.feeds import AnnounceRow, FeedStore
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +123,11 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
         )
         embed.add_field(name="Reindex", value=self._reindex_state(), inline=False)
         embed.add_field(name="Daily post", value=self._schedule_state(schedule), inline=False)
+        feeds = FeedStore(self.bot.store)
+        rows = await feeds.feeds()
+        embed.add_field(name=f"Feeds ({len(rows)})", value=render.feed_lines(rows) or NO_FEEDS, inline=False)
+        announce = await feeds.announce_channels(interaction.guild_id)
+        embed.add_field(name="New-episode posts", value=_announce_state(announce), inline=False)
         rejected = await self.bot.store.rejected_sources()
         if rejected:
             lines = "\n".join(f"• `{render.escape(render.clip(p, 100))}`: {render.escape(r)}" for p, r in rejected)
@@ -196,12 +203,100 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
     async def _timezones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return as_choices(rank_choices(current, TIMEZONES))
 
+    feed = app_commands.Group(name="feed", description="Follow podcast feeds: new episodes arrive by themselves")
+
+    @property
+    def follower(self) -> FeedFollower:
+        cog = self.bot.get_cog("Feeds")
+        assert cog is not None
+        return cog.follower  # type: ignore[attr-defined]
+
+    @feed.command(name="add")
+    @app_commands.describe(url="The feed's address (http:// or https://)")
+    async def feed_add(self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 500]) -> None:
+        """Follow a podcast feed: its episodes, transcripts and chapters, polled every hour."""
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        try:
+            row = await self.follower.add(url)
+            report = await self.follower.poll_one(row.url)
+        except FeedError as error:
+            await interaction.followup.send(str(error), ephemeral=True)
+            return
+        await interaction.followup.send(_first_poll(report), ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @feed.command(name="remove")
+    @app_commands.describe(url="A followed feed's address")
+    async def feed_remove(self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 500]) -> None:
+        """Stop following a feed; its episodes leave the index."""
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        try:
+            row = await self.follower.remove(url)
+        except FeedError as error:
+            await interaction.followup.send(str(error), ephemeral=True)
+            return
+        await interaction.followup.send(f"No longer following <{row.url}>.", ephemeral=True)
+
+    @feed_remove.autocomplete("url")
+    async def _feed_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        urls = {row.url: row.url for row in await self.follower.feeds.feeds() if len(row.url) <= 100}
+        return as_choices(rank_choices(current, urls))
+
+    @feed.command(name="list")
+    async def feed_list(self, interaction: discord.Interaction) -> None:
+        """The followed feeds and how their last poll went."""
+        rows = await self.follower.feeds.feeds()
+        text = render.feed_lines(rows, render.CONTENT_LIMIT) or NO_FEEDS
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="announce")
+    @app_commands.describe(channel="Where new episodes are announced", enabled="Turn the posts on or off")
+    async def announce(
+        self, interaction: discord.Interaction, channel: discord.TextChannel, enabled: bool = True
+    ) -> None:
+        """Post each new episode of the followed feeds to a channel, once."""
+        assert interaction.guild_id is not None
+        await FeedStore(self.bot.store).save_announce(interaction.guild_id, channel.id, enabled)
+        if not enabled:
+            text = "New-episode posts are off. Run `/admin announce` with `enabled: True` to turn them on."
+        else:
+            text = f"New episodes of the followed feeds will be posted to {channel.mention} as they come out."
+            me = channel.guild.me
+            if me is not None and not channel.permissions_for(me).send_messages:
+                text += f"\n⚠️ I can't send messages in {channel.mention} yet: give me Send Messages and Embed Links."
+        await interaction.response.send_message(text, ephemeral=True)
+
     @app_commands.command(name="sync")
     async def sync(self, interaction: discord.Interaction) -> None:
         """Register the slash commands with Discord again (after an update)."""
         await interaction.response.defer(thinking=True, ephemeral=True)
         count = await self.bot.sync_commands(force=True)
         await interaction.followup.send(f"Synced {count} slash commands.", ephemeral=True)
+
+
+NO_FEEDS = "No feeds followed: use `/admin feed add`."
+
+
+def _first_poll(report: PollReport) -> str:
+    if report.status == "error":
+        reason = report.errors[0][1] if report.errors else "unknown"
+        return f"Following <{report.url}>, but the first poll failed: {render.escape(reason)}. It is tried again later."
+    text = (
+        f"Following <{report.url}>: {report.items} episodes, {report.transcripts_fetched} transcripts fetched. "
+        "Episodes already out are not announced; new ones are, once `/admin announce` names a channel."
+    )
+    if report.errors:
+        text += f"\n⚠️ {len(report.errors)} downloads failed (retried later); `/admin status` lists the feed's trouble."
+    return render.clip(text, render.CONTENT_LIMIT)
+
+
+def _announce_state(rows: list[AnnounceRow]) -> str:
+    if not rows:
+        return "Not set up: use `/admin announce`."
+    row = rows[0]
+    text = f"<#{row.channel_id}> ({'on' if row.enabled else 'off'})"
+    if row.last_error:
+        text += f"\n⚠️ {render.escape(row.last_error)} ({row.last_error_at})"
+    return render.clip(text, render.FIELD_VALUE_LIMIT)
 
 
 async def setup(bot: RewindBot) -> None:

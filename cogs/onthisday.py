@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
@@ -12,7 +11,8 @@ from discord.ext import commands, tasks
 from bot import render
 from bot.client import RewindBot
 from bot.onthisday import DailyPost, build_post, parse_day
-from bot.schedule import DailyPoster, DeliveryError, local_date
+from bot.schedule import DailyPoster, local_date
+from cogs.delivery import delivering
 from cogs.paging import NO_MENTIONS
 
 log = logging.getLogger(__name__)
@@ -80,19 +80,9 @@ class OnThisDay(commands.Cog):
 
     async def deliver(self, channel_id: int, post: DailyPost) -> None:
         """Send the post to a channel; say whether a failure is worth retrying today."""
-        try:
-            channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
-            if not isinstance(channel, discord.abc.Messageable):
-                raise DeliveryError(f"channel {channel_id} cannot hold messages", permanent=True)
+        async with delivering(self.bot, channel_id) as channel:
             for content, embeds in post_messages(post):
                 await channel.send(content or None, embeds=embeds, allowed_mentions=NO_MENTIONS)
-        except discord.NotFound as error:
-            raise DeliveryError(f"channel {channel_id} no longer exists", permanent=True) from error
-        except discord.Forbidden as error:
-            message = f"no permission to post in channel {channel_id} (needs Send Messages and Embed Links)"
-            raise DeliveryError(message, permanent=True) from error
-        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as error:
-            raise DeliveryError(f"Discord did not take the post ({error}); retrying", permanent=False) from error
 
     @app_commands.command(name="onthisday")
     @app_commands.describe(date="Another day, as MM-DD or YYYY-MM-DD (default: today)")

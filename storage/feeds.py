@@ -61,6 +61,7 @@ class PendingPost:
 
     feed_url: str
     item_key: str
+    item_id: int  # stays while the feed is followed (episode ids change when the feed is reindexed)
     episode_id: int
 
 
@@ -188,7 +189,7 @@ class FeedStore:
         """Episodes that came out in a followed feed since `since` and were not posted to this server."""
         rows = await self._db.execute_fetchall(
             """
-            SELECT fi.feed_url, fi.item_key, coalesce(e.merged_into, e.id)
+            SELECT fi.feed_url, fi.item_key, fi.rowid, coalesce(e.merged_into, e.id)
             FROM feed_items fi
             JOIN feeds f ON f.url = fi.feed_url
             JOIN episodes e ON e.source_path = f.source_path AND e.item_key = fi.item_key
@@ -200,6 +201,15 @@ class FeedStore:
             {"guild": guild_id, "since": since},
         )
         return [PendingPost(*row) for row in rows]
+
+    async def item_episode(self, item_id: int) -> int | None:
+        """The visible episode a feed item is now (its own row, or the transcript it joined)."""
+        rows = await self._db.execute_fetchall(
+            "SELECT coalesce(e.merged_into, e.id) FROM feed_items fi JOIN feeds f ON f.url = fi.feed_url"
+            " JOIN episodes e ON e.source_path = f.source_path AND e.item_key = fi.item_key WHERE fi.rowid = ?",
+            (item_id,),
+        )
+        return rows[0][0] if rows else None
 
     async def claim_post(self, guild_id: int, post: PendingPost) -> bool:
         """Mark an episode posted to a server unless it already is; True when this call claimed it."""

@@ -11,12 +11,16 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestServer
 
+from bot.announce import Announcement, Announcer
 from bot.cli import main
 from bot.feeds import FeedError, FeedFollower, TranscriptLink, best_transcript
 from bot.ingest.indexer import MAX_FILE_BYTES, index_paths
+from bot.schedule import DeliveryError
 from bot.search.engine import Searcher
+from bot.summary.service import Summaries
 from bot.web import Limits
 from storage import Store
+from storage.feeds import FeedStore
 from tests.feed_server import Publisher, chapters_json, item, rss, vtt
 
 LIMITS = Limits(connect=2.0, read=0.5, total=10.0)
@@ -219,3 +223,33 @@ async def test_the_cli_adds_polls_and_lists_feeds(tmp_path: Path, publisher: Pub
     assert any(e["title"] == "Foghorns" and e["segments"] == 2 for e in episodes)
     assert (await run("feeds", "remove", url))[0] == 0
     assert (await run("feeds", "remove", url))[0] == 2
+
+
+async def test_announcements_go_once_to_each_server_and_a_broken_channel_only_affects_its_own(
+    store: Store, tmp_path: Path, publisher: Publisher
+) -> None:
+    publisher.feeds["/feed.xml"] = rss("Harbour Radio", [item(1, "Old news")])
+    follower = follower_for(store, tmp_path)
+    await follower.add(f"{publisher.base}/feed.xml")
+    await follower.poll_all()
+    sent: list[tuple[int, str]] = []
+
+    async def send(channel_id: int, post: Announcement) -> None:
+        if channel_id == 666:
+            raise DeliveryError("channel 666 no longer exists", permanent=True)
+        sent.append((channel_id, post.title))
+
+    feeds = FeedStore(store)
+    await feeds.save_announce(1, 100, True)
+    await feeds.save_announce(2, 666, True)
+    await feeds.save_announce(3, 300, False)
+    announcer = Announcer(store, Summaries(store, Searcher(store)), send)
+    publisher.feeds["/feed.xml"] = rss("Harbour Radio", [item(1, "Old news"), item(2, "Fresh")])
+    await follower.poll_all()
+
+    assert await announcer.tick() == 1
+    assert await announcer.tick() == 0  # posted once, however often the loop comes round
+    assert sent == [(100, "Fresh")]
+    (broken,) = await feeds.announce_channels(2)
+    assert broken.last_error == "channel 666 no longer exists"
+    assert [p.item_key for p in await feeds.pending_posts(2, broken.since)] == ["ep-2"]  # posted once it is fixed
