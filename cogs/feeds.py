@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from typing import Any
 
@@ -68,17 +69,19 @@ class Feeds(commands.Cog):
 
     def __init__(self, bot: RewindBot) -> None:
         self.bot = bot
-        settings = bot.settings
-        self.follower = FeedFollower(
-            bot.store, settings.feed_cache_dir, bot.reindexer.index, poll_minutes=settings.feed_poll_minutes
-        )
-        self.announcer = Announcer(bot.store, bot.summaries, self.deliver)
         self._announce_pending = True  # once at start-up: posts a restart interrupted
 
+    @functools.cached_property  # made on first use: the store opens at start-up, after the cogs are built
+    def follower(self) -> FeedFollower:
+        bot = self.bot
+        minutes = bot.settings.feed_poll_minutes
+        return FeedFollower(bot.store, bot.settings.feed_cache_dir, bot.reindexer.index, poll_minutes=minutes)
+
+    @functools.cached_property
+    def announcer(self) -> Announcer:
+        return Announcer(self.bot.store, self.bot.summaries, self.deliver)
+
     async def cog_load(self) -> None:
-        for url in self.bot.settings.feeds:
-            with contextlib.suppress(FeedError):  # followed already
-                await self.follower.add(url)
         self.bot.add_dynamic_items(SummaryButton)
         self.rounds.start()
 
@@ -95,6 +98,9 @@ class Feeds(commands.Cog):
     @rounds.before_loop
     async def _ready(self) -> None:
         await self.bot.wait_until_ready()
+        for url in self.bot.settings.feeds:
+            with contextlib.suppress(FeedError):  # followed already
+                await self.follower.add(url)
 
     async def round(self) -> list[PollReport]:
         """Poll the feeds that are due, then post what they brought."""
