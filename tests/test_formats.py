@@ -6,13 +6,16 @@ Each shape is searched three ways: the exact line, the line with a word dropped,
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 
-from bot.ingest.indexer import index_paths, read_document
+from bot.ingest.indexer import episode_facts, index_paths, read_document
+from bot.ingest.metadata import metadata_from_path, metadata_from_text, parse_date, partial_date
 from bot.ingest.model import ParseError
+from bot.ingest.text import clean_markup
 from bot.search.engine import Searcher
 from storage import Store
 from tests.conftest import write
@@ -289,3 +292,82 @@ def test_a_stamp_that_never_changes_gives_way_to_the_header_times(tmp_path: Path
     (episode,) = read_document(write(tmp_path, "ep.txt", otter_prefixed_txt())).episodes
     assert [(s.start, s.speaker) for s in episode.segments] == [(12, "Ana Ruiz"), (19, "Ben Okafor"), (27, "Ana Ruiz")]
     assert "otter.ai" not in " ".join(s.text for s in episode.segments)
+
+
+@pytest.mark.parametrize(
+    ("value", "full", "partial"),
+    [
+        ("2019", None, "2019"),
+        ("March 2020", None, "2020-03"),
+        ("03.15.21", "2021-03-15", None),
+        ("'\n\n  September 23rd, 2021'".strip("'"), "2021-09-23", None),
+        ("Wed, 01 Jul 2026 03:37:14 GMT", "2026-07-01", None),
+        (1616025600, "2021-03-18", None),
+        (1616025600000, "2021-03-18", None),
+        ("2024-07-23 04:00:00+00:00", "2024-07-23", None),
+    ],
+)
+def test_dates_are_read_without_inventing_a_month_or_day(value: object, full: str | None, partial: str | None) -> None:
+    parsed = parse_date(value)
+    assert (parsed.isoformat() if parsed else None, partial_date(value)) == (full, partial)
+
+
+def test_a_year_only_front_matter_date_is_kept_but_never_an_anniversary(tmp_path: Path) -> None:
+    text = "---\ntitle: Old Tapes\ndate: 2019\n---\n\n" + bracket_name_time_txt()
+    (episode,) = read_document(write(tmp_path, "tapes.md", text)).episodes
+    facts = episode_facts(episode, tmp_path / "tapes.md")
+    assert (facts.published, facts.published_partial) == (None, "2019")
+
+
+@pytest.mark.parametrize(
+    ("name", "number", "title"),
+    [
+        ("07-sql-part-2.txt", 7, "Sql Part 2"),
+        ("pythonbytes-310-calling-all-tools-for-readmes.txt", 310, "Calling All Tools For Readmes"),
+        ("roaming-holiday-179.transcription__base.json", 179, None),
+        ("475-language-summit-2024.vtt", 475, "Language Summit 2024"),
+    ],
+)
+def test_titles_from_file_names_keep_their_numbers(name: str, number: int, title: str | None) -> None:
+    meta = metadata_from_path(Path("casts", name))
+    assert (meta.number, meta.title) == (number, title)
+
+
+def test_a_date_in_a_file_name_dates_the_episode() -> None:
+    assert metadata_from_path(Path("council", "council-apr-07-2026_seg018.json")).published == dt.date(2026, 4, 7)
+
+
+@pytest.mark.parametrize(
+    ("intro", "show"),
+    [
+        ("welcome to the widget podcast, I'm Ana.", "Widget"),
+        ("This is 42% Curious. Today, tides.", "42% Curious"),
+        ("Hello and welcome to Nightjar, a podcast about birds.", "Nightjar"),
+        ("This is Michael Kennedy. Welcome.", None),
+        ("This is the first ever live recording of this podcast.", None),
+    ],
+)
+def test_a_show_named_in_the_intro_in_any_case(intro: str, show: str | None) -> None:
+    assert metadata_from_text(intro).show == show
+
+
+def test_front_matter_names_the_show_and_a_numbered_title(tmp_path: Path) -> None:
+    text = "---\ntitle: '111: Human: How are you'\npub_date: September 25, 2025\nchannel: Harbour Tales\n---\n\n"
+    (episode,) = read_document(write(tmp_path, "x.md", text + bracket_name_time_txt())).episodes
+    meta = episode.meta
+    assert (meta.show, meta.number, meta.title, str(meta.published)) == (
+        "Harbour Tales",
+        111,
+        "Human: How are you",
+        "2025-09-25",
+    )
+
+
+def test_a_caption_whose_last_line_is_a_number_keeps_it(tmp_path: Path) -> None:
+    text = "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\nthe best year was\n2015\n\n00:00:04.000 --> 00:00:06.000\nor so\n"
+    (episode,) = read_document(write(tmp_path, "x.vtt", text)).episodes
+    assert "the best year was 2015" in " ".join(s.text for s in episode.segments)
+
+
+def test_feed_show_notes_paragraphs_do_not_glue_sentences() -> None:
+    assert clean_markup("<p>Wie man ankommt.</p><p>In dieser Episode</p>") == "Wie man ankommt. In dieser Episode"

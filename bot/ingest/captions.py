@@ -38,11 +38,10 @@ def scan_cues(text: str) -> CueScan:
     timing: tuple[float, float] | None = None
     lines: list[str] = []
 
-    def flush() -> None:
-        nonlocal skipped
+    def flush(*, by_timing: bool = False) -> None:
         if timing is None:
             return
-        if lines and lines[-1].strip().isdigit():  # the next cue's SRT index
+        if by_timing and lines and lines[-1].strip().isdigit():  # the next cue's SRT index, no blank line between
             lines.pop()
         utterance = _cue_utterance(lines, *timing)
         if utterance is not None:
@@ -51,7 +50,7 @@ def scan_cues(text: str) -> CueScan:
     for line in text.split("\n"):
         match = timing_match(line)
         if match:
-            flush()
+            flush(by_timing=True)
             start, end = parse_timestamp(match[1]), parse_timestamp(match[2])
             if start is None or end is None:
                 skipped += 1

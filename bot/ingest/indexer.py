@@ -353,7 +353,7 @@ def parse_group(group: FileGroup) -> GroupOutcome:
         marks = chapters if len(document.episodes) == 1 else ()  # a feed's items have no one chapter list
         for episode in document.episodes:
             record = episode_record(_apply_overrides(episode, overrides), item.path, document.format)
-            episodes.append(replace(record, facts=replace(record.facts, chapters=marks)))
+            episodes.append(replace(record, facts=replace(record.facts, chapters=marks or episode.chapters)))
     ordered = tuple(records[item.path] for item in group.files)
     return GroupOutcome(ordered, tuple(episodes))
 
@@ -495,6 +495,7 @@ def episode_facts(episode: ParsedEpisode, path: Path) -> EpisodeFacts:
         title=meta.title,
         title_origin=episode.title_origin,
         published=meta.published.isoformat() if meta.published else None,
+        published_partial=None if meta.published else meta.published_partial,
         duration=meta.duration,
         url=meta.url,
         description=meta.description,

@@ -38,6 +38,7 @@ class Metadata:
     duration: float | None = None
     url: str | None = None
     description: str | None = None
+    published_partial: str | None = None  # `2019`, `2020-03`: all a document said; never a full date
 
     def merged_over(self, base: Metadata) -> Metadata:
         """Return these facts, falling back to `base` wherever this one is silent."""
@@ -60,6 +61,7 @@ class ParsedEpisode:
     show_origin: str = "explicit"  # explicit | text | folder
     title_origin: str = "explicit"  # explicit | derived
     published_origin: str = "explicit"  # explicit | recorded
+    chapters: tuple[tuple[float, str], ...] = ()  # topics the document itself times (TRS topics, show notes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,4 +95,5 @@ class EpisodeFacts:
     published_origin: str = "explicit"  # explicit | recorded (a recording date read from the intro)
     folder: str = ""  # the transcript's folder: episodes in one folder belong to one show
     folder_show: str | None = None  # that folder's own name as a show, unless it is a generic name
-    chapters: tuple[tuple[float, str], ...] = ()  # from a Podcasting 2.0 chapters file: start, title
+    chapters: tuple[tuple[float, str], ...] = ()  # from a chapters file or the document's own topics: start, title
+    published_partial: str | None = None  # `2019`, `2020-03` when the document gives no full date

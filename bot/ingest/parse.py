@@ -10,12 +10,16 @@ import yaml
 
 from bot.ingest import captions, jsonread, listings
 from bot.ingest import lines as lines_grammar
-from bot.ingest.metadata import find_number, metadata_from_path, metadata_from_text, parse_date
+from bot.ingest.metadata import find_number, metadata_from_path, metadata_from_text, parse_date, partial_date
 from bot.ingest.model import Metadata, ParsedDocument, ParsedEpisode, ParseError, Utterance
 from bot.ingest.segmenter import build_segments
 from bot.ingest.text import fold_spaces, is_placeholder_speaker
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
+_FRONT_SHOWS = ("podcast", "show", "channel", "series", "podcast_name")
+_FRONT_DATES = ("date", "pub_date", "pubDate", "published", "publish_date", "air_date", "recorded")
+_FRONT_URLS = ("media", "audio", "url", "youtube_url", "link")
+_LEADING_NUMBER = re.compile(r"^#?(\d{1,5})\s*[:.–-]\s+(?=\S)")
 _HEADER_FIELD = re.compile(
     r"^(Title|Publication date|Published|Date|Playlist|Show|Podcast|Episode|YouTube URL|URL|Media):[ \t]*(\S.*)$",
     re.IGNORECASE | re.MULTILINE,
@@ -71,14 +75,19 @@ def _split_front_matter(text: str) -> tuple[str, Metadata | None]:
         return text[match.end() :], None
     if not isinstance(data, dict):
         return text[match.end() :], None
-    episode = data.get("episode")
+    dated = next((data[key] for key in _FRONT_DATES if data.get(key)), None)
+    title = _text_or_none(data.get("title"))
+    numbered = _LEADING_NUMBER.match(title) if title else None
+    episode = data.get("episode", data.get("episode_number", data.get("number")))
+    number = int(episode) if isinstance(episode, int) or str(episode).isdigit() else None
     return text[match.end() :], Metadata(
-        show=_text_or_none(data.get("podcast") or data.get("show")),
-        number=int(episode) if isinstance(episode, int) or str(episode).isdigit() else None,
-        title=_text_or_none(data.get("title")),
-        published=parse_date(data.get("date")),
-        url=_text_or_none(data.get("media")),
+        show=next((shown for key in _FRONT_SHOWS if (shown := _text_or_none(data.get(key)))), None),
+        number=number if number is not None else int(numbered[1]) if numbered else None,
+        title=title[numbered.end() :] if numbered else title,
+        published=parse_date(dated),
+        url=next((url for key in _FRONT_URLS if "://" in (url := str(data.get(key) or ""))), None),
         description=_text_or_none(data.get("summary") or data.get("description")),
+        published_partial=partial_date(dated),
     )
 
 

@@ -9,6 +9,9 @@ _FULL_TIMESTAMP = re.compile(r"(\d{1,3}):([0-5]\d):([0-5]\d)[.,](\d{3})$")
 _MARKUP_CHARS = ("<", "&", "{", "\\")
 _LOOSE_SPACE = re.compile(r"\s\s|[\t\n\r\f\v]")
 _TAG = re.compile(r"<[^>\n]{0,200}>")
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|br|div|li|ul|ol|h[1-6]|tr|td|th|table|blockquote|section|article|hr|dd|dt)\b[^>\n]{0,200}>", re.I
+)
 _ASS_OVERRIDE = re.compile(r"\{\\[^}]*\}")
 _SPACES = re.compile(r"\s+")
 # "ADAM CHLIPALA: Hello", "Marco Santoro: Hi", "- Kirill: Yeah": up to four capitalised words.
@@ -120,7 +123,7 @@ def clean_markup(text: str) -> str:
     if not any(mark in text for mark in _MARKUP_CHARS):
         return _SPACES.sub(" ", text).strip() if _LOOSE_SPACE.search(text) else text.strip()
     text = _ASS_OVERRIDE.sub("", text).replace("\\N", " ").replace("\\n", " ")
-    text = html.unescape(_TAG.sub("", text))
+    text = html.unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", text)))  # a paragraph's end is a space, not glue
     return _SPACES.sub(" ", text).strip()
 
 
