@@ -1,4 +1,4 @@
-"""`/admin reindex`, `/admin status`, `/admin schedule`, `/admin sync`: Manage Server only."""
+"""`/admin reindex`, `status`, `schedule`, `feed`, `announce`, `upload`, `sync`: Manage Server only."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ import time
 import uuid
 import zoneinfo
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
+from bot import render, uploads
 from bot.client import RewindBot
+from bot.episodes import episode_line
 from bot.feeds import FeedError, FeedFollower, PollReport
 from bot.ingest.indexer import IndexReport
 from bot.reindex import ReindexBusy
@@ -265,6 +267,42 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
                 text += f"\n⚠️ I can't send messages in {channel.mention} yet: give me Send Messages and Embed Links."
         await interaction.response.send_message(text, ephemeral=True)
 
+    @app_commands.command(name="upload")
+    @app_commands.describe(
+        file="A transcript in any format Rewind reads, or its sidecar (.meta.yaml, .chapters.json)",
+        show="The show it belongs to (its folder); default: what the file itself says",
+        replace="Replace an earlier upload of the same name",
+    )
+    async def upload(
+        self,
+        interaction: discord.Interaction,
+        file: discord.Attachment,
+        show: app_commands.Range[str, 1, 100] | None = None,
+        replace: bool = False,
+    ) -> None:
+        """Add a transcript from Discord: checked, saved and indexed at once."""
+        problem = uploads.size_problem(file.filename, file.size)  # before anything is downloaded
+        if problem:
+            await interaction.response.send_message(f"❌ Not added: {problem}.", ephemeral=True)
+            return
+        await interaction.response.defer(thinking=True, ephemeral=True)
+
+        async def download() -> bytes:
+            try:
+                return await file.read()
+            except (discord.HTTPException, aiohttp.ClientError) as error:
+                raise uploads.UploadError(f"Discord did not hand over the file ({error}); try again") from error
+
+        try:
+            done = await uploads.receive(
+                self.bot.store, self.bot.reindexer.index, self.bot.settings.upload_dir,
+                filename=file.filename, size=file.size, read=download, show=show, replace=replace,
+            )  # fmt: skip
+        except uploads.UploadError as error:
+            await interaction.followup.send(f"❌ Not added: {render.escape(str(error))}.", ephemeral=True)
+            return
+        await interaction.followup.send(_uploaded(done), ephemeral=True, allowed_mentions=NO_MENTIONS)
+
     @app_commands.command(name="sync")
     async def sync(self, interaction: discord.Interaction) -> None:
         """Register the slash commands with Discord again (after an update)."""
@@ -286,6 +324,18 @@ def _first_poll(report: PollReport) -> str:
     )
     if report.errors:
         text += f"\n⚠️ {len(report.errors)} downloads failed (retried later); `/admin status` lists the feed's trouble."
+    return render.clip(text, render.CONTENT_LIMIT)
+
+
+def _uploaded(done: uploads.Upload) -> str:
+    where = f"`{render.escape(done.path.parent.name)}/{render.escape(done.path.name)}`"
+    if done.episode is None:
+        text = f"Saved {where}; it is not an episode of its own (a second copy, or a sidecar with no transcript yet)."
+    else:
+        show = f"{render.escape(done.episode.show)} " if done.episode.show else ""
+        text = f"Added {where}: {show}{episode_line(done.episode)}. It is searchable now."
+    if done.warnings:
+        text += f"\n⚠️ {render.escape(done.warnings)}"
     return render.clip(text, render.CONTENT_LIMIT)
 
 

@@ -53,6 +53,7 @@ class FakeDiscord:
     requests: list[Recorded] = field(default_factory=list)
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)  # follow-ups, by interaction token
     channel_messages: list[dict[str, Any]] = field(default_factory=list)  # sent to the channel itself
+    attachments: dict[str, bytes] = field(default_factory=dict)  # the CDN: files members attached, by id
     identified: asyncio.Event = field(default_factory=asyncio.Event)
     _socket: web.WebSocketResponse | None = None
     _sequence: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -63,7 +64,12 @@ class FakeDiscord:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        app.router.add_get("/attachments/{id}/{name}", self._attachment)
         return app
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        data = self.attachments.get(request.match_info["id"])
+        return web.Response(body=data) if data is not None else web.Response(status=404)
 
     async def _rest(self, request: web.Request) -> web.Response:
         body = await request.json() if request.can_read_body and request.content_type == "application/json" else None

@@ -47,7 +47,7 @@ async def test_the_factory_builds_the_bot_and_its_commands_without_connecting(tm
     assert set(payloads) == {"quote", "episode", "onthisday", "admin", "help"}
     assert {o["name"] for o in payloads["episode"]["options"]} == {"summary", "info", "list"}
     admin = {o["name"] for o in payloads["admin"]["options"]}
-    assert admin == {"reindex", "status", "schedule", "sync", "feed", "announce"}
+    assert admin == {"reindex", "status", "schedule", "sync", "feed", "announce", "upload"}
     assert {option["name"] for option in payloads["quote"]["options"]} == {"search", "random"}
     search = next(o for o in payloads["quote"]["options"] if o["name"] == "search")
     completed = {o["name"] for o in search["options"] if o.get("autocomplete")}

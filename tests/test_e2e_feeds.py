@@ -1,4 +1,4 @@
-"""End to end through the test Discord: following a feed, announcing its new episodes once."""
+"""End to end through the test Discord: following a feed, announcing its new episodes once, uploads."""
 
 from __future__ import annotations
 
@@ -7,11 +7,21 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestServer
+from discord.http import Route
 
 from bot.client import RewindBot
 from tests.fake_discord import APPLICATION_ID, CHANNEL, CHANNEL_ID, MANAGE_GUILD, FakeDiscord
 from tests.feed_server import Publisher, item, rss, vtt
-from tests.test_e2e import button_ids, callback_of, discord_server, followup_of, serving, settings_for, subcommand
+from tests.test_e2e import (
+    button_ids,
+    callback_of,
+    discord_server,
+    followup_of,
+    search_options,
+    serving,
+    settings_for,
+    subcommand,
+)
 
 __all__ = ["discord_server"]  # the fixture, shared with the other end-to-end tests
 
@@ -105,3 +115,57 @@ async def test_admin_feed_list_and_status_show_a_failing_feed(
         fields = {field["name"]: field["value"] for field in embed["fields"]}
         assert "malformed feed" in fields["Feeds (1)"]
         assert fields["New-episode posts"] == "Not set up: use `/admin announce`."
+
+
+def upload_options(attachment_id: str, **options: object) -> list[dict[str, object]]:
+    command = subcommand("upload", **options)
+    command[0]["options"].insert(0, {"name": "file", "type": 11, "value": attachment_id})
+    return command
+
+
+def attached(fake: FakeDiscord, attachment_id: str, filename: str, data: bytes, size: int | None = None) -> dict:
+    fake.attachments[attachment_id] = data
+    base = Route.BASE.removesuffix("/api/v10")
+    url = f"{base}/attachments/{attachment_id}/file"
+    entry = {"id": attachment_id, "filename": filename, "size": len(data) if size is None else size,
+             "url": url, "proxy_url": url}  # fmt: skip
+    return {"attachments": {attachment_id: entry}}
+
+
+async def test_an_uploaded_vtt_is_searchable_at_once(discord_server: FakeDiscord, tmp_path: Path) -> None:
+    captions = vtt("Welcome back to Harbour Radio.", "Barnacles grow faster in warm water.").encode()
+    async with serving(discord_server, settings_for(tmp_path)):
+        resolved = attached(discord_server, "1300000000000000001", "../../.evil name.vtt", captions)
+        token = await discord_server.slash_command(
+            "admin", upload_options("1300000000000000001", show="Harbour Radio"), permissions=MANAGE_GUILD,
+            resolved=resolved,
+        )  # fmt: skip
+        assert (await callback_of(discord_server, token)).body["type"] == 5
+        reply = (await followup_of(discord_server, token)).body["content"]
+        assert reply.startswith("Added `Harbour Radio/evil name.vtt`") and "searchable now" in reply
+
+        token = await discord_server.slash_command("quote", search_options("barnacles grow faster"))
+        (embed,) = (await followup_of(discord_server, token)).body["embeds"]
+        assert "in warm water." in embed["description"] and "__Barnacles__" in embed["description"]
+        assert embed["title"].startswith("Harbour Radio")
+
+        again = attached(discord_server, "1300000000000000002", "evil name.vtt", b"not a transcript\n")
+        token = await discord_server.slash_command(
+            "admin", upload_options("1300000000000000002", show="Harbour Radio", replace=True),
+            permissions=MANAGE_GUILD, resolved=again,
+        )  # fmt: skip
+        assert (await followup_of(discord_server, token)).body["content"].startswith("❌ Not added: no timestamps")
+
+        huge = attached(discord_server, "1300000000000000003", "huge.vtt", b"WEBVTT\n", size=40_000_000)
+        token = await discord_server.slash_command(
+            "admin", upload_options("1300000000000000003"), permissions=MANAGE_GUILD, resolved=huge
+        )
+        refused = (await callback_of(discord_server, token)).body["data"]
+        assert refused["content"].startswith("❌ Not added: file too large") and refused["flags"] == 64
+    uploads = tmp_path / "uploads"
+    assert [p.relative_to(uploads).as_posix() for p in sorted(uploads.rglob("*"))] == [
+        "Harbour Radio",
+        "Harbour Radio/evil name.vtt",
+    ]
+    assert (uploads / "Harbour Radio" / "evil name.vtt").read_bytes() == captions  # the good one is kept
+    assert not any(r.path.startswith("/attachments/1300000000000000003") for r in discord_server.requests)
