@@ -403,6 +403,7 @@ def format_feeds(rows: Sequence[FeedRow]) -> str:
         lines.append(f"{row.url}  {row.status}, {row.items} items, last polled {row.last_polled_at or 'never'}")
         if row.last_error:
             lines.append(f"    {row.last_error} (failed {row.failures}x; next try {row.next_poll_at})")
+        lines += [f"    download {url}: {reason}" for url, reason in row.failed_downloads]
     return "\n".join(lines)
 
 

@@ -341,10 +341,13 @@ class FeedFollower:
     ) -> None:
         """Fetch the transcripts (and their chapters) not kept yet, refresh sidecars, index the folder."""
         folder = Path(row.source_path).parent
+        if changed:  # the items first: one may join a transcript indexed already, which needs no download
+            await self._index_folder(folder)
+        joined = await self.feeds.joined_elsewhere(row.source_path, str(folder))
         failed = await self.feeds.failed_downloads(row.url)
         now = now_text()
         waiting = {url for url, (_, _, next_try) in failed.items() if next_try > now}  # backing off
-        wanted = [i for i in plan.items if i.transcript and i.transcript.url not in waiting]
+        wanted = [i for i in plan.items if i.transcript and i.transcript.url not in waiting and i.key not in joined]
         wanted = [i for i in wanted if not _kept(folder, i.stem)]
         slots = asyncio.Semaphore(DOWNLOADS_AT_ONCE)
 
@@ -355,7 +358,7 @@ class FeedFollower:
         fetched = sum(await asyncio.gather(*(one(item) for item in wanted)))
         report.transcripts_fetched += fetched
         sidecars = await asyncio.to_thread(_write_sidecars, folder, plan)
-        if changed or fetched or sidecars:
+        if fetched or sidecars:
             outcome = await self._index_folder(folder)
             await self._forget_unreadable(row.url, folder, plan, outcome, failed, report)
 
@@ -413,8 +416,6 @@ class FeedFollower:
             path = Path(reject.path)
             item = by_stem.get(path.name.split(".")[0])
             if item is None or not path.is_relative_to(folder) or item.transcript is None:
-                if path.name == FEED_FILE:
-                    report.errors.append((feed_url, reject.reason))
                 continue
             await asyncio.to_thread(_delete_item, folder, item.stem)
             report.transcripts_fetched -= 1

@@ -209,4 +209,8 @@ def feed_lines(rows: Sequence[FeedRow], limit: int = FIELD_VALUE_LIMIT) -> str:
         lines.append(f"• <{clip(row.url, 300)}>: {FEED_STATES.get(row.status, row.status)}, {row.items} items")
         if row.last_error:
             lines.append(f"  {escape(clip(row.last_error, 200))} (tried again after {row.next_poll_at} UTC)")
+        if row.failed_downloads:
+            url, reason = (clip(part, 150) for part in row.failed_downloads[0])
+            failing = len(row.failed_downloads)
+            lines.append(f"  {failing} downloads failing (retried later), such as <{url}>: {escape(reason)}")
     return clip("\n".join(lines), limit)

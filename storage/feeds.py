@@ -29,6 +29,7 @@ class FeedRow:
     failures: int
     next_poll_at: str | None
     items: int
+    failed_downloads: tuple[tuple[str, str], ...] = ()  # transcripts and chapters not fetched yet: url, reason
 
     def as_json(self) -> dict[str, object]:
         """The public JSON shape of `rewind feeds list --json`."""
@@ -40,6 +41,7 @@ class FeedRow:
             "last_error": self.last_error,
             "failures": self.failures,
             "next_poll_at": self.next_poll_at,
+            "failed_downloads": [{"url": url, "reason": reason} for url, reason in self.failed_downloads],
         }
 
 
@@ -95,13 +97,22 @@ class FeedStore:
 
     async def feeds(self) -> list[FeedRow]:
         """Every followed feed, by URL."""
-        rows = await self._db.execute_fetchall(_FEEDS_QUERY, {"url": None})
-        return [FeedRow(*row) for row in rows]
+        return await self._feed_rows(None)
 
     async def feed(self, url: str) -> FeedRow | None:
         """One followed feed, or None."""
+        rows = await self._feed_rows(url)
+        return rows[0] if rows else None
+
+    async def _feed_rows(self, url: str | None) -> list[FeedRow]:
+        failed: dict[str, list[tuple[str, str]]] = {}
+        for feed_url, download, reason in await self._db.execute_fetchall(
+            "SELECT feed_url, url, reason FROM feed_downloads WHERE :url IS NULL OR feed_url = :url ORDER BY url",
+            {"url": url},
+        ):
+            failed.setdefault(feed_url, []).append((download, reason))
         rows = await self._db.execute_fetchall(_FEEDS_QUERY, {"url": url})
-        return FeedRow(*rows[0]) if rows else None
+        return [FeedRow(*row, failed_downloads=tuple(failed.get(row[0], ()))) for row in rows]
 
     async def record_poll(
         self,
@@ -145,6 +156,15 @@ class FeedStore:
             [(url, key, now, int(bool(known))) for key in new],
         )
         return new
+
+    async def joined_elsewhere(self, source_path: str, folder: str) -> set[str]:
+        """Keys of a feed's items joined to a transcript from outside the feed's folder (indexed already)."""
+        rows = await self._db.execute_fetchall(
+            "SELECT i.item_key FROM episodes i JOIN episodes t ON t.id = i.merged_into"
+            " WHERE i.source_path = :feed AND substr(t.source_path, 1, length(:folder) + 1) != :folder || '/'",
+            {"feed": source_path, "folder": folder},
+        )
+        return {key for (key,) in rows}
 
     async def failed_downloads(self, feed_url: str) -> dict[str, tuple[int, str, str]]:
         """This feed's downloads that failed: URL to (failures, reason, next try)."""

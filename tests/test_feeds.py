@@ -91,6 +91,27 @@ async def test_a_poll_indexes_good_transcripts_and_reports_each_bad_one(
     listed = {row.url.removeprefix(publisher.base): row for row in await follower.feeds.feeds()}
     assert listed["/broken.xml"].status == "error" and listed["/broken.xml"].failures == 1
     assert listed["/feed.xml"].status == "ok" and listed["/feed.xml"].last_error is None
+    failing = {url.removeprefix(publisher.base) for url, _ in listed["/feed.xml"].failed_downloads}
+    assert failing == {"/t/gone.vtt", "/huge.vtt", "/stall.vtt", "/r/6"}  # shown until they are fetched
+
+
+async def test_an_item_joins_a_transcript_indexed_already_and_its_own_is_not_fetched(
+    store: Store, tmp_path: Path, publisher: Publisher
+) -> None:
+    local = tmp_path / "transcripts" / "Lighthouse Hour"
+    local.mkdir(parents=True)
+    (local / "Episode 1.vtt").write_text(vtt("Our own recording of the foghorn episode."), encoding="utf-8")
+    await index_paths(store, [tmp_path / "transcripts"])
+    show_feed(publisher)
+    follower = follower_for(store, tmp_path)
+    await follower.add(f"{publisher.base}/feed.xml")
+
+    (report,) = await follower.poll_all()
+
+    assert publisher.hits["/t/1.vtt"] == 0 and report.transcripts_fetched == 1  # only the five-hop one
+    (hit,) = await Searcher(store).search("our own recording", limit=1)
+    assert (hit.show, hit.number, hit.title, hit.published) == ("Lighthouse Hour", 1, "Foghorns", "2026-06-02")
+    assert sum(e.number == 1 for e in await store.list_episodes()) == 1
 
 
 async def test_an_unchanged_feed_costs_one_304_and_a_new_item_is_picked_up(
@@ -216,6 +237,7 @@ async def test_the_cli_adds_polls_and_lists_feeds(tmp_path: Path, publisher: Pub
     assert polled[f"{publisher.base}/broken.xml"]["status"] == "error"
     listed = {entry["url"]: entry for entry in json.loads((await run("feeds", "list", "--json"))[1])}
     assert listed[f"{publisher.base}/broken.xml"]["last_error"].startswith("malformed feed")
+    assert len(listed[url]["failed_downloads"]) == 4 and set(listed[url]["failed_downloads"][0]) == {"url", "reason"}
     assert "malformed feed" in (await run("feeds", "list"))[1]
     code, out = await run("index", str(tmp_path / "empty"), "--json")  # the feed downloads come along
     assert json.loads(out)["unchanged"] >= 3
