@@ -24,6 +24,7 @@ from bot.search.engine import Searcher
 from bot.search.query import QueryError
 from bot.summary.service import Summaries
 from cogs.paging import PageButton
+from cogs.replies import reply_privately
 from storage import Store
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ class RewindBot(commands.Bot):
     def __init__(self, settings: Settings, *, clock: Clock = utc_now) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
-            intents=discord.Intents.default(),
+            intents=discord.Intents(guilds=True),  # slash commands need no message events
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
         )
@@ -110,28 +111,32 @@ class RewindBot(commands.Bot):
             await self.store.close()
 
     async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        """The one error funnel: known problems get a short ephemeral reply, the rest a log id."""
-        original = getattr(error, "original", error)
-        if isinstance(original, QueryError):
-            message = str(original)
-        elif isinstance(error, app_commands.CommandOnCooldown):
-            message = f"Slow down a little: try again in {error.retry_after:.0f} s."
-        elif isinstance(error, app_commands.MissingPermissions):
-            message = "Only members with the Manage Server permission can use this command."
-        elif isinstance(error, app_commands.NoPrivateMessage):
-            message = "This command works only inside a server."
-        elif isinstance(error, app_commands.CheckFailure):
-            message = "You can't use that command here."
-        elif isinstance(error, app_commands.TransformerError):
-            message = "One of the options is not valid: check its length or spelling and try again."
-        else:
-            incident = uuid.uuid4().hex[:8]
-            log.error("command failed [%s]", incident, exc_info=original)
-            message = f"Something went wrong on our side (error id `{incident}`); an admin can look it up."
-        if interaction.response.is_done():
-            await interaction.followup.send(message, ephemeral=True)
-        else:
-            await interaction.response.send_message(message, ephemeral=True)
+        """The one error funnel: known problems get a short private reply, the rest a logged error id."""
+        await self.report_error(interaction, error)
+
+    async def report_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        """Answer a failed command or button press privately, logging what was unexpected."""
+        await reply_privately(interaction, explain(error))
+
+
+def explain(error: Exception) -> str:
+    """What a member is told about `error`; anything unexpected is logged under the id it shows."""
+    original = getattr(error, "original", error)
+    if isinstance(original, QueryError):
+        return str(original)
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down a little: try again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.MissingPermissions):
+        return "Only members with the Manage Server permission can use this command."
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command works only inside a server."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use that command here."
+    if isinstance(error, app_commands.TransformerError):
+        return "One of the options is not valid: check its length or spelling and try again."
+    incident = uuid.uuid4().hex[:8]
+    log.error("interaction failed [%s]", incident, exc_info=original)
+    return f"Something went wrong on our side (error id `{incident}`); an admin can look it up."
 
 
 def create_bot(settings: Settings, *, clock: Clock = utc_now) -> RewindBot:

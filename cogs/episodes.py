@@ -12,6 +12,7 @@ from bot.episodes import episode_line, filter_episodes
 from bot.summary import Summary
 from cogs.paging import NO_MENTIONS, episodes_payload, first_page, within_limits
 from cogs.quotes import as_choices
+from cogs.replies import reply_privately
 
 UNKNOWN = "No episode by that name or number: pick one from the suggestions, or try `/episode list`."
 
@@ -48,11 +49,14 @@ class Episodes(commands.GroupCog, group_name="episode", group_description="Look 
     @app_commands.describe(episode="Episode number or title")
     async def summary(self, interaction: discord.Interaction, episode: app_commands.Range[str, 1, 100]) -> None:
         """What an episode is about: gist, keywords, chapters and quotes."""
-        await interaction.response.defer(thinking=True)  # the first summary of an episode takes a moment
         ids = await self.bot.searcher.resolve_episode(episode)
-        made = await self.bot.summaries.summary(ids[0]) if ids else None
+        if not ids:
+            await interaction.response.send_message(UNKNOWN, ephemeral=True)
+            return
+        await interaction.response.defer(thinking=True)  # the first summary of an episode takes a moment
+        made = await self.bot.summaries.summary(ids[0])
         if made is None:
-            await interaction.followup.send(UNKNOWN, ephemeral=True)
+            await reply_privately(interaction, UNKNOWN)
             return
         await interaction.followup.send(embed=summary_embed(made), allowed_mentions=NO_MENTIONS)
 

@@ -14,6 +14,7 @@ from bot.onthisday import DailyPost, build_post, parse_day
 from bot.schedule import DailyPoster, local_date
 from cogs.delivery import delivering
 from cogs.paging import NO_MENTIONS
+from cogs.replies import reply_privately
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ class OnThisDay(commands.Cog):
         await interaction.response.defer(thinking=True)
         post = await build_post(self.bot.store, self.bot.summaries, day, self.bot.settings.onthisday_fallbacks)
         if not post.episodes:
-            await interaction.followup.send(f"Nothing came out on {day:%B} {day.day} in earlier years.", ephemeral=True)
+            await reply_privately(interaction, f"Nothing came out on {day:%B} {day.day} in earlier years.")
             return
         for content, embeds in post_messages(post):
             await interaction.followup.send(content, embeds=embeds, allowed_mentions=NO_MENTIONS)

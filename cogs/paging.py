@@ -112,6 +112,12 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=TEMPLATE):
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: RewindBot = interaction.client  # type: ignore[assignment]
+        try:
+            await self._press(bot, interaction)
+        except Exception as error:  # a button's errors go through the commands' funnel
+            await bot.report_error(interaction, error)
+
+    async def _press(self, bot: RewindBot, interaction: discord.Interaction) -> None:
         stored = await bot.store.pager(self.pager)
         if stored is None or stored[1] not in PAGES:
             await interaction.response.send_message(EXPIRED, ephemeral=True)

@@ -8,8 +8,9 @@ from discord.ext import commands
 
 from bot.client import RewindBot
 from bot.search.choices import Choice
-from bot.search.query import SearchFilters
+from bot.search.query import SearchFilters, parse_query
 from cogs.paging import NO_MENTIONS, first_page, hit_embed, hits_payload
+from cogs.replies import reply_privately
 
 PAGES = 10  # hits a search pages through
 
@@ -44,11 +45,12 @@ class Quotes(commands.GroupCog, group_name="quote", group_description="Find what
         private: bool = False,
     ) -> None:
         """Find the moment a quote was said."""
-        await interaction.response.defer(thinking=True, ephemeral=private)
         filters = SearchFilters(show=show, speaker=speaker, episode=episode)
+        parse_query(query, filters)  # a query that cannot be searched is refused before the public defer
+        await interaction.response.defer(thinking=True, ephemeral=private)
         hits = await self.bot.searcher.search(query, limit=PAGES, filters=filters)
         if not hits:
-            await interaction.followup.send("No matching quote. Try fewer or different words.", ephemeral=True)
+            await reply_privately(interaction, "No matching quote. Try fewer or different words.")
             return
         embed, view = await first_page(self.bot, interaction.user.id, "hits", hits_payload(hits), private=private)
         await interaction.followup.send(embed=embed, view=view, ephemeral=private, allowed_mentions=NO_MENTIONS)

@@ -2,6 +2,10 @@
 
 It serves the routes Rewind uses on 127.0.0.1 (random port), records every request body, and lets
 a test dispatch gateway events such as INTERACTION_CREATE.
+
+Messages get the visibility Discord gives them, not the one the bot asked for: the first follow-up
+after a deferred response replaces the "thinking" placeholder and keeps the defer's visibility,
+ignoring its own `ephemeral` flag (discord-api-docs, Receiving and Responding: Create Followup Message).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ CHANNEL = {
     "guild_id": GUILD_ID,
 }
 MANAGE_GUILD = str(1 << 5)
+EPHEMERAL, LOADING = 1 << 6, 1 << 7
 
 BOT_USER = {"id": BOT_ID, "username": "rewind", "discriminator": "0", "global_name": None, "avatar": None, "bot": True}
 
@@ -51,10 +56,12 @@ class Recorded:
 @dataclass
 class FakeDiscord:
     requests: list[Recorded] = field(default_factory=list)
-    messages: dict[str, dict[str, Any]] = field(default_factory=dict)  # follow-ups, by interaction token
+    messages: dict[str, dict[str, Any]] = field(default_factory=dict)  # the latest follow-up, by interaction token
+    created: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # every live message of an interaction
     channel_messages: list[dict[str, Any]] = field(default_factory=list)  # sent to the channel itself
     attachments: dict[str, bytes] = field(default_factory=dict)  # the CDN: files members attached, by id
     identified: asyncio.Event = field(default_factory=asyncio.Event)
+    intents: int | None = None  # what the bot asked for when it identified
     _socket: web.WebSocketResponse | None = None
     _sequence: itertools.count = field(default_factory=lambda: itertools.count(1))
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1200000000000000000))
@@ -117,28 +124,60 @@ class FakeDiscord:
         if path.startswith("/channels/"):
             return _json({"message": "Unknown Channel", "code": 10003}, status=404)
         if path.endswith("/callback"):  # discord.py asks `with_response` and reads what it created
-            interaction_id = path.split("/")[2]
-            data = (body or {}).get("data") or {}
-            created = {"type": body["type"]}
-            if body["type"] in (4, 7):
-                created["message"] = self._message(data)
-            return _json(
-                {
-                    "interaction": {
-                        "id": interaction_id,
-                        "type": 2,
-                        "response_message_loading": body["type"] == 5,
-                        "response_message_ephemeral": bool(data.get("flags", 0) & 64),
-                    },
-                    "resource": created,
-                }
-            )
+            return self._callback(path.split("/")[2], path.split("/")[3], body or {})
         if path.startswith(f"/webhooks/{APPLICATION_ID}/"):
-            message = self._message(body or {})
-            if request.method == "POST":
-                self.messages[path.split("/")[3]] = message
-            return _json(message)
+            return self._webhook(request.method, path.split("/")[3], path.endswith("/messages/@original"), body or {})
         return _json({"message": f"no fake for {request.method} {path}", "code": 0}, status=404)
+
+    def _callback(self, interaction_id: str, token: str, body: dict[str, Any]) -> web.Response:
+        data = body.get("data") or {}
+        created: dict[str, Any] = {"type": body["type"]}
+        if body["type"] in (4, 5):  # a message, or the "thinking" placeholder a follow-up will replace
+            flags = data.get("flags", 0) & EPHEMERAL | (LOADING if body["type"] == 5 else 0)
+            message = self._message({**data, "flags": flags})
+            self.created[token] = [message]
+            created["message"] = message
+        elif body["type"] == 7:
+            created["message"] = self._message(data)
+        return _json(
+            {
+                "interaction": {
+                    "id": interaction_id,
+                    "type": 2,
+                    "response_message_loading": body["type"] == 5,
+                    "response_message_ephemeral": bool(data.get("flags", 0) & EPHEMERAL),
+                },
+                "resource": created,
+            }
+        )
+
+    def _webhook(self, method: str, token: str, original: bool, body: dict[str, Any]) -> web.Response:
+        live = self.created.setdefault(token, [])
+        if original:
+            if not live:
+                return _json({"message": "Unknown Message", "code": 10008}, status=404)
+            if method == "GET":
+                return _json(live[0])
+            if method == "DELETE":
+                live.pop(0)
+                return web.Response(status=204)
+        if original or (method == "POST" and live and live[0]["flags"] & LOADING):
+            # an edit of the original, or the first follow-up after a defer: it replaces the
+            # placeholder and keeps its visibility, whatever flags the bot sent
+            message = {**self._message(body), "id": live[0]["id"], "flags": live[0]["flags"] & EPHEMERAL}
+            live[0] = message
+        elif method == "POST":
+            message = self._message({**body, "flags": body.get("flags", 0) & EPHEMERAL})
+            live.append(message)
+        else:
+            return _json(self._message(body))
+        if method == "POST":
+            self.messages[token] = message
+        return _json(message)
+
+    def public(self, token: str) -> list[dict[str, Any]]:
+        """The messages of an interaction that everyone in the channel sees."""
+        return [m for m in self.created.get(token, []) if not m["flags"] & EPHEMERAL]
 
     def _message(self, body: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -172,6 +211,7 @@ class FakeDiscord:
             if payload["op"] == 1:
                 await socket.send_json({"op": 11})
             elif payload["op"] == 2:
+                self.intents = payload["d"]["intents"]
                 await self.dispatch(
                     "READY",
                     {

@@ -121,9 +121,9 @@ def search_options(query: str) -> list[dict[str, object]]:
 async def test_an_oversized_query_gets_a_short_private_explanation(running_bot: FakeDiscord) -> None:
     # Discord enforces the option's 500-character limit; a client that skips it still gets an answer.
     token = await running_bot.slash_command("quote", search_options("lever " * 1000))
-    followup = await running_bot.wait_for(lambda r: r.path == f"/webhooks/{APPLICATION_ID}/{token}")
-    assert followup.body["flags"] == 64
-    assert "too long" in followup.body["content"]
+    reply = await callback_of(running_bot, token)  # refused before deferring
+    assert "too long" in reply.body["data"]["content"]
+    assert running_bot.public(token) == []  # as Discord shows it, not as the bot flagged it
 
 
 async def test_mentions_in_a_query_ping_nobody(running_bot: FakeDiscord) -> None:
@@ -135,9 +135,9 @@ async def test_mentions_in_a_query_ping_nobody(running_bot: FakeDiscord) -> None
 
 async def test_a_query_of_stop_words_is_explained_not_failed(running_bot: FakeDiscord) -> None:
     token = await running_bot.slash_command("quote", search_options("!!! ???"))
-    followup = await running_bot.wait_for(lambda r: r.path == f"/webhooks/{APPLICATION_ID}/{token}")
-    assert followup.body["flags"] == 64
-    assert "Type a few words" in followup.body["content"]
+    reply = await callback_of(running_bot, token)
+    assert "Type a few words" in reply.body["data"]["content"]
+    assert running_bot.public(token) == []
 
 
 def button_ids(message: dict[str, object]) -> dict[str, str]:
@@ -326,8 +326,8 @@ async def test_a_private_answer_can_be_posted_to_the_channel(running_bot: FakeDi
     options = search_options("roll back fast")
     options[0]["options"].append({"name": "private", "type": 5, "value": True})
     token = await running_bot.slash_command("quote", options)
-    followup = await followup_of(running_bot, token)
-    assert followup.body["flags"] == 64
+    await followup_of(running_bot, token)
+    assert running_bot.public(token) == []
     message = running_bot.messages[token]
     press = await running_bot.click(message, button_ids(message)["Post to channel"])
     posted = await callback_of(running_bot, press)
@@ -387,6 +387,83 @@ async def test_a_dev_guild_gets_its_commands_at_once_and_admins_can_sync_again(
         assert first.path == guild_commands
         token = await discord_server.slash_command("admin", subcommand("sync"), permissions=MANAGE_GUILD)
         done = await followup_of(discord_server, token)
-        assert done.body["content"] == "Synced 5 slash commands." and done.body["flags"] == 64
+        assert done.body["content"] == "Synced 5 slash commands." and discord_server.public(token) == []
     syncs = [r for r in discord_server.requests if r.method == "PUT" and r.path == guild_commands]
     assert len(syncs) == 2  # start-up, then the forced one
+
+
+def private_answer(fake: FakeDiscord, token: str, text: str):
+    """Wait for the interaction's latest message to say `text`; it must be seen by the member alone."""
+    return fake.wait_for(
+        lambda r: r.method == "POST" and r.path == f"/webhooks/{APPLICATION_ID}/{token}" and text in r.body["content"]
+    )
+
+
+async def test_a_search_without_hits_answers_only_the_member(running_bot: FakeDiscord) -> None:
+    options = search_options("roll back fast")
+    options[0]["options"].append({"name": "show", "type": 3, "value": "No such show"})
+    token = await running_bot.slash_command("quote", options)
+    await private_answer(running_bot, token, "No matching quote")
+    assert running_bot.public(token) == []  # the public "thinking…" placeholder is gone too
+    assert running_bot.messages[token]["flags"] & 64
+
+
+async def test_a_query_known_unsearchable_only_after_deferring_answers_only_the_member(
+    running_bot: FakeDiscord,
+) -> None:
+    token = await running_bot.slash_command("quote", search_options("zebra xylophone quasar"))
+    await private_answer(running_bot, token, "None of those words")
+    assert running_bot.public(token) == []
+
+
+async def test_an_unknown_episode_summary_answers_only_the_member(running_bot: FakeDiscord) -> None:
+    token = await running_bot.slash_command("episode", subcommand("summary", episode="no such episode at all"))
+    assert (await callback_of(running_bot, token)).body["data"]["flags"] == 64  # refused before deferring
+    assert "No episode by that name" in (await callback_of(running_bot, token)).body["data"]["content"]
+    assert running_bot.public(token) == []
+
+
+async def test_onthisday_with_nothing_to_show_answers_only_the_member(
+    discord_server: FakeDiscord, tmp_path: Path
+) -> None:
+    settings = dataclasses.replace(settings_for(tmp_path), onthisday_fallbacks=())
+    async with serving(discord_server, settings):
+        token = await discord_server.slash_command("onthisday", [{"name": "date", "type": 3, "value": "07-04"}])
+        await private_answer(discord_server, token, "Nothing came out on July 4")
+    assert discord_server.public(token) == []
+
+
+async def test_a_failing_search_answers_only_the_member_with_an_error_id(
+    running_bot: FakeDiscord, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk unplugged")
+
+    monkeypatch.setattr("storage.Store.candidates", broken)
+    token = await running_bot.slash_command("quote", search_options("roll back fast"))
+    failed = await private_answer(running_bot, token, "error id")
+    incident = failed.body["content"].split("`")[1]
+    assert running_bot.public(token) == []
+    assert any(incident in record.getMessage() and record.exc_info for record in caplog.records)
+
+
+async def test_a_failing_button_goes_through_the_error_funnel(
+    running_bot: FakeDiscord, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = await running_bot.slash_command("quote", search_options("fix the bugs before the users find them"))
+    await followup_of(running_bot, token)
+    message = running_bot.messages[token]
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk unplugged")
+
+    monkeypatch.setattr("storage.Store.pager", broken)
+    press = await running_bot.click(message, button_ids(message)["More context"])
+    reply = await callback_of(running_bot, press)
+    assert (reply.body["type"], reply.body["data"]["flags"]) == (4, 64)
+    incident = reply.body["data"]["content"].split("`")[1]
+    assert any(incident in record.getMessage() and record.exc_info for record in caplog.records)
+
+
+async def test_the_bot_asks_discord_for_guild_events_only(running_bot: FakeDiscord) -> None:
+    assert running_bot.intents == 1  # GUILDS: no messages, typing or presence of any server
