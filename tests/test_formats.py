@@ -205,6 +205,60 @@ def vtt_voice() -> str:
     return "WEBVTT\n\n" + "\n".join(cues)
 
 
+def trs_xml() -> bytes:
+    ids = {"Ana Ruiz": "sp1", "Ben Okafor": "sp2"}
+    turns = []
+    for (start, speaker, line), end in zip(LINES, [*[s for s, _, _ in LINES[1:]], 32.0], strict=True):
+        half = line.split(" ", 3)
+        turns.append(
+            f'<Turn speaker="{ids[speaker]}" startTime="{start}" endTime="{end}">\n<Sync time="{start}"/>\n'
+            f'{" ".join(half[:3])}\n<Event desc="rire" type="noise" extent="instantaneous"/>\n{half[3]}\n</Turn>'
+        )
+    return (
+        '<?xml version="1.0" encoding="ISO-8859-1"?>\n<!DOCTYPE Trans SYSTEM "trans-14.dtd">\n'
+        '<Trans scribe="me" audio_filename="keeper" version="1" version_date="260101">\n'
+        '<Topics>\n<Topic id="to1" desc="le gardien"/>\n<Topic id="to2" desc="le grenier"/>\n</Topics>\n'
+        '<Speakers>\n<Speaker id="sp1" name="Ana Ruiz" type="female"/>\n'
+        '<Speaker id="sp2" name="Ben Okafor"/>\n</Speakers>\n'
+        '<Episode program="Radio Phare" air_date="260315:0700">\n'
+        f'<Section type="report" topic="to1" startTime="0" endTime="19.0">\n<Turn startTime="0" endTime="12.5">\n'
+        f'<Sync time="0"/>\n</Turn>\n{turns[0]}\n</Section>\n'
+        f'<Section type="report" topic="to2" startTime="19.0" endTime="32.0">\n{chr(10).join(turns[1:])}\n</Section>\n'
+        "</Episode>\n</Trans>\n"
+    ).encode("latin-1")
+
+
+def ttml_xml() -> str:
+    agents = {"Ana Ruiz": "a1", "Ben Okafor": "a2"}
+    ps = "".join(
+        f'<p begin="{s}s" end="{e}s" ttm:agent="{agents[p]}">'
+        f"<span>{t.split(' ', 1)[0]}</span> <span>{t.split(' ', 1)[1]}</span></p>"
+        for (s, p, t), e in zip(LINES, _ends(), strict=True)
+    )
+    head = "".join(
+        f'<ttm:agent xml:id="{i}" type="person"><ttm:name>{n}</ttm:name></ttm:agent>' for n, i in agents.items()
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<tt xmlns="http://www.w3.org/ns/ttml" '
+        'xmlns:ttm="http://www.w3.org/ns/ttml#metadata"><head><metadata><ttm:title>The Keeper</ttm:title>'
+        f"{head}</metadata></head><body><div>{ps}</div></body></tt>"
+    )
+
+
+def youtube_srv3() -> str:
+    ps = "".join(
+        f'<p t="{int(s * 1000)}" d="5000" w="1"><s ac="0">{t.split(" ", 1)[0]}</s>'
+        f'<s t="400" ac="0"> {t.split(" ", 1)[1]}</s></p>'
+        for s, _, t in LINES
+    )
+    return f'<?xml version="1.0" encoding="utf-8" ?><timedtext format="3">\n<body>\n{ps}\n</body>\n</timedtext>'
+
+
+def youtube_srv1() -> str:
+    texts = "".join(f'<text start="{s}" dur="5.0">{t.replace(chr(39), "&amp;#39;")}</text>' for s, _, t in LINES)
+    return f'<?xml version="1.0" encoding="utf-8" ?><transcript>{texts}</transcript>'
+
+
 # shape: (file name, writer, whether its speaker labels are names)
 SHAPES = {
     "whisper-json": ("ep-12-keeper.json", whisper_json, False),
@@ -228,6 +282,10 @@ SHAPES = {
     "npr-caps-txt": ("ep-12-keeper.txt", npr_caps_txt, True),
     "lrc": ("ep-12-keeper.lrc", lrc, False),
     "vtt-voice": ("ep-12-keeper.vtt", vtt_voice, True),
+    "transcriber-trs": ("keeper.trs", trs_xml, True),
+    "ttml": ("keeper.ttml", ttml_xml, True),
+    "youtube-srv3": ("keeper.srv3", youtube_srv3, False),
+    "youtube-srv1": ("keeper.xml", youtube_srv1, False),
 }
 
 
@@ -371,3 +429,94 @@ def test_a_caption_whose_last_line_is_a_number_keeps_it(tmp_path: Path) -> None:
 
 def test_feed_show_notes_paragraphs_do_not_glue_sentences() -> None:
     assert clean_markup("<p>Wie man ankommt.</p><p>In dieser Episode</p>") == "Wie man ankommt. In dieser Episode"
+
+
+def test_transcriber_topics_become_chapters_and_the_program_the_show(tmp_path: Path) -> None:
+    (episode,) = read_document(write(tmp_path, "keeper.trs", trs_xml())).episodes
+    assert episode.chapters == ((0.0, "le gardien"), (19.0, "le grenier"))
+    assert (episode.meta.show, str(episode.meta.published)) == ("Radio Phare", "2026-03-15")
+
+
+def test_xml_that_declares_entities_is_refused(tmp_path: Path) -> None:
+    bomb = '<?xml version="1.0"?><!DOCTYPE tt [<!ENTITY a "aaaa">]><tt><body><p begin="1s">&a;</p></body></tt>'
+    with pytest.raises(ParseError, match="entities"):
+        read_document(write(tmp_path, "x.ttml", bomb))
+
+
+def whisper_tsv(header: bool = True) -> str:
+    rows = [f"{int(s * 1000)}\t{int(e * 1000)}\t{t}" for (s, _, t), e in zip(LINES, _ends(), strict=True)]
+    return "\n".join((["start\tend\ttext"] if header else []) + rows) + "\n"
+
+
+@pytest.mark.parametrize("header", [True, False])
+async def test_whisper_tsv_in_milliseconds_with_or_without_a_header(header: bool, store: Store, tmp_path: Path) -> None:
+    write(tmp_path / "casts", "ep-12-keeper.tsv", whisper_tsv(header))
+    assert await _search_each_way(store, tmp_path / "casts") == [(19.0, None)] * 3
+
+
+SHOW_NOTES = """---
+title: "#12 The Keeper's Ledger"
+pubDate: 2021-03-15 04:00:00+00:00
+---
+In this episode we climb the lighthouse &amp; read the ledger.
+
+* **[00:00](#t=00:00)** Intro
+* **[02:18](#t=02:18)** The gulls on the railing
+* **[09:40](#t=09:40)** What the attic held
+* **[21:05](#t=21:05)** Marmalade for the winter
+"""
+
+
+def test_show_notes_topics_become_chapters_each_at_its_own_time(tmp_path: Path) -> None:
+    document = read_document(write(tmp_path, "12-keeper.md", SHOW_NOTES))
+    (episode,) = document.episodes
+    assert document.format == "show-notes"
+    assert episode.chapters == (
+        (0.0, "Intro"),
+        (138.0, "The gulls on the railing"),
+        (580.0, "What the attic held"),
+        (1265.0, "Marmalade for the winter"),
+    )
+    assert (episode.meta.number, episode.meta.title, str(episode.meta.published)) == (
+        12,
+        "The Keeper's Ledger",
+        "2021-03-15",
+    )
+    assert "climb the lighthouse & read the ledger" in " ".join(s.text for s in episode.segments)
+
+
+@pytest.mark.parametrize(
+    "topics",
+    [
+        "2:18 - The gulls on the railing\n9:40 - What the attic held\n21:05 - Marmalade for the winter\n",
+        "<p>(00:02:18) The gulls on the railing</p><p>(00:09:40) What the attic held</p><p>(00:21:05) Marmalade</p>",
+        "2:18\nThe gulls on the railing\n9:40\nWhat the attic held\n21:05\nMarmalade for the winter\n",
+    ],
+    ids=["dash", "html-paragraphs", "stamp-lines"],
+)
+def test_show_notes_topic_shapes(topics: str, tmp_path: Path) -> None:
+    text = "---\ntitle: The Keeper\nchapters: []\n---\nNotes for the episode.\n\n" + topics
+    (episode,) = read_document(write(tmp_path, "keeper.md", text)).episodes
+    assert [start for start, _ in episode.chapters] == [138.0, 580.0, 1265.0]
+
+
+def test_front_matter_chapter_list_is_read(tmp_path: Path) -> None:
+    text = (
+        "---\ntitle: The Keeper\nchapter:\n- start: 00:00:00\n  title: Intro\n- start: 00:02:18\n  title: Gulls\n---\n"
+    )
+    (episode,) = read_document(write(tmp_path, "keeper.md", text + "<p>Notes about gulls.</p>")).episodes
+    assert episode.chapters == ((0.0, "Intro"), (138.0, "Gulls"))
+
+
+def test_titled_untimed_prose_indexes_as_text(tmp_path: Path) -> None:
+    paragraph = " ".join(t for *_, t in LINES)
+    text = "---\ntitle: '12: The Keeper'\npub_date: '\n\n  March 15th, 2021'\n---\n\n" + f"{paragraph}\n" * 8
+    document = read_document(write(tmp_path, "keeper.md", text))
+    assert document.format == "text"
+    assert (document.episodes[0].meta.number, str(document.episodes[0].meta.published)) == (12, "2021-03-15")
+
+
+def test_an_article_is_still_refused(tmp_path: Path) -> None:
+    text = "# Status\n\nA tracker.\n\n- [x] 440 — title updated\n- [ ] 443 — blocked: no writes\n- [x] 447 — done\n"
+    with pytest.raises(ParseError, match="no timestamps"):
+        read_document(write(tmp_path, "status.md", text))

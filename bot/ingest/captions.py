@@ -118,6 +118,37 @@ def parse_ass(text: str) -> CueScan:
     return CueScan(utterances, skipped)
 
 
+def parse_tsv(lines: list[str]) -> list[Utterance] | None:
+    """Whisper's `start<TAB>end<TAB>text` (milliseconds, header optional) or `index<TAB>sentence`; None if no table."""
+    rows = [line.split("\t") for line in lines]
+    sample = rows[:200]
+    if len(sample) < 3 or sum(1 for row in sample if len(row) >= 2) < 0.9 * len(sample):
+        return None
+    if rows[0][0].strip().isdigit():
+        header = ["start", "end", "text"] if len(rows[0]) >= 3 else ["index", "text"]
+    else:
+        header, rows = [cell.strip().lower() for cell in rows[0]], rows[1:]
+    numbered = sum(1 for row in rows[:200] if row[0].strip().isdigit())
+    if not {"text", "sentence"} & set(header) or numbered < 0.9 * len(rows[:200]):  # a table of something else
+        return None
+    column = {name: index for index, name in enumerate(header)}
+    text_at = column.get("text", column.get("sentence", len(header) - 1))
+    utterances = []
+    for row in rows:
+        words = clean_markup(row[text_at]) if len(row) > text_at else ""
+        if words:
+            utterances.append(
+                Utterance(words, _milliseconds(row, column.get("start")), _milliseconds(row, column.get("end")))
+            )
+    return utterances or None
+
+
+def _milliseconds(row: list[str], at: int | None) -> float | None:
+    if at is None or at >= len(row) or not row[at].strip().isdigit():
+        return None
+    return int(row[at]) / 1000
+
+
 def parse_caption_dump(text: str) -> list[Utterance]:
     """Read a caption dump: a lone `H:MM:SS` line, then `Speaker N :` text lines."""
     utterances: list[Utterance] = []

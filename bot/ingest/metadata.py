@@ -48,7 +48,7 @@ _SHOW_PATTERNS = (
 _NOT_IN_SHOW_NAMES = frozenset("this that my our your of first best live recording episode".split())
 _FILE_NUMBER = re.compile(r"^(?:[a-z]+[-_])?(?:ep(?:isode)?[_ -]?)?(\d{1,5})[-_ ]+(?=[a-z])", re.IGNORECASE)
 _TRAILING_NUMBER = re.compile(
-    r"^(?P<name>[a-z][\w-]*?)[-_ ]?(?:ep(?:isode)?[-_ ]?)?(?P<number>\d{1,5})$", re.IGNORECASE
+    r"^(?P<name>[a-z][\w-]*?)[-_ ]?(?:ep(?:isode)?[-_ ]?)?(?<!\d)(?P<number>\d{1,5})$", re.IGNORECASE
 )
 _ORDINAL = re.compile(r"(?<=\d)(?:st|nd|rd|th)\b", re.IGNORECASE)
 _YEAR = re.compile(r"^(?:19|20)\d{2}$")

@@ -8,18 +8,23 @@ from pathlib import Path
 
 import yaml
 
-from bot.ingest import captions, jsonread, listings
+from bot.ingest import captions, jsonread, listings, shownotes, xmlread
 from bot.ingest import lines as lines_grammar
+from bot.ingest.lines import clean_words
 from bot.ingest.metadata import find_number, metadata_from_path, metadata_from_text, parse_date, partial_date
 from bot.ingest.model import Metadata, ParsedDocument, ParsedEpisode, ParseError, Utterance
 from bot.ingest.segmenter import build_segments
 from bot.ingest.text import fold_spaces, is_placeholder_speaker
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
+_XML_TRANSCRIPT = re.compile(
+    r"(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!DOCTYPE[^[>]*(?:\[.*?\])?\s*>\s*)?<(?:\w+:)?(?:tt|Trans|timedtext|transcript)\b",
+    re.DOTALL,
+)
 _FRONT_SHOWS = ("podcast", "show", "channel", "series", "podcast_name")
 _FRONT_DATES = ("date", "pub_date", "pubDate", "published", "publish_date", "air_date", "recorded")
 _FRONT_URLS = ("media", "audio", "url", "youtube_url", "link")
-_LEADING_NUMBER = re.compile(r"^#?(\d{1,5})\s*[:.–-]\s+(?=\S)")
+_LEADING_NUMBER = re.compile(r"^(?:#(\d{1,5})\s*[:.–-]?|(\d{1,5})\s*[:.–-])\s+(?=\S)")  # `#133 …`, `111: …`
 _HEADER_FIELD = re.compile(
     r"^(Title|Publication date|Published|Date|Playlist|Show|Podcast|Episode|YouTube URL|URL|Media):[ \t]*(\S.*)$",
     re.IGNORECASE | re.MULTILINE,
@@ -37,10 +42,13 @@ def parse_document(text: str, path: Path) -> ParsedDocument:
         return _transcript(found.format, found.utterances, text, path, found.meta)
     if re.match(r"(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)?<(?:rss|feed|rdf:RDF)\b", head, re.DOTALL):
         return ParsedDocument("rss", tuple(listings.parse_feed(text)))
+    if _XML_TRANSCRIPT.match(head):
+        found = xmlread.parse_xml_transcript(text)
+        return _transcript(found.format, found.utterances, text, path, found.meta, chapters=found.chapters)
     if "<cite" in head or ("<html" in head.lower() and "<cite" in text):
         return _transcript("html", listings.parse_transcript_html(text), text, path)
 
-    body, front = _split_front_matter(text)
+    body, front, data = _split_front_matter(text)
     lines = body.split("\n")
     if ("-->" in body or "," in body) and any(captions.timing_match(line) for line in lines):
         scan = captions.scan_cues(body)
@@ -49,15 +57,32 @@ def parse_document(text: str, path: Path) -> ParsedDocument:
     content = [line for line in lines if line.strip()]
     if listings.looks_like_directory(content):
         return ParsedDocument("directory-page", tuple(listings.parse_directory(body)))
+    table = captions.parse_tsv(content)
+    if table is not None:
+        return _transcript("tsv", table, text, path, front)
     scan = lines_grammar.scan_lines(body)
+    topics = shownotes.topic_lines(body)
+    chapters = tuple(shownotes.front_chapters(data))
+    topical = shownotes.are_topics(topics, scan.stamped)
+    if topical or (chapters and not scan.looks_timed() and not scan.looks_like_dialogue()):
+        notes = [Utterance(words) for line in shownotes.notes_text(body).split("\n") if (words := clean_words(line))]
+        return _transcript("show-notes", notes, text, path, front, chapters=chapters or tuple(topics))
     if scan.looks_timed():
-        return _transcript("timestamped-text", scan.utterances, text, path, front)
+        return _transcript("timestamped-text", scan.utterances, text, path, front, chapters=chapters)
     if _share(content, captions.LONE_STAMP.match) >= 0.15 and not scan.labels:
         return _transcript("caption-dump", captions.parse_caption_dump(body), text, path, front, captioned=True)
     if scan.looks_like_dialogue():
         name = "markdown-dialogue" if front or "**" in body[:5000] else "dialogue"
-        return _transcript(name, scan.utterances, text, path, front)
-    raise ParseError("no timestamps, cues, speaker turns or dated episode list found")
+        return _transcript(name, scan.utterances, text, path, front, chapters=chapters)
+    if front is not None and front.title and _is_prose(content):
+        return _transcript("text", [Utterance(clean_words(line)) for line in content], text, path, front)
+    raise ParseError("no timestamps, cues, speaker turns, titled prose or dated episode list found")
+
+
+def _is_prose(lines: list[str]) -> bool:
+    """A titled document whose body is paragraphs of speech, not headings, lists or tables."""
+    words = [len(line.split()) for line in lines if not line.lstrip().startswith(("#", "-", "*", "|", "[", ">"))]
+    return sum(words) >= 200 and sum(1 for count in words if count >= 12) >= 0.6 * len(lines)
 
 
 def _share(lines: list[str], matches: Callable[[str], object]) -> float:
@@ -65,29 +90,33 @@ def _share(lines: list[str], matches: Callable[[str], object]) -> float:
     return sum(1 for line in sample if matches(line)) / len(sample) if sample else 0.0
 
 
-def _split_front_matter(text: str) -> tuple[str, Metadata | None]:
+def _split_front_matter(text: str) -> tuple[str, Metadata | None, dict]:
     match = _FRONT_MATTER.match(text.lstrip("\ufeff"))
     if not match:
-        return text, None
+        return text, None, {}
     try:
         data = yaml.safe_load(match[1])
     except yaml.YAMLError:
-        return text[match.end() :], None
+        return text[match.end() :], None, {}
     if not isinstance(data, dict):
-        return text[match.end() :], None
+        return text[match.end() :], None, {}
     dated = next((data[key] for key in _FRONT_DATES if data.get(key)), None)
     title = _text_or_none(data.get("title"))
     numbered = _LEADING_NUMBER.match(title) if title else None
     episode = data.get("episode", data.get("episode_number", data.get("number")))
     number = int(episode) if isinstance(episode, int) or str(episode).isdigit() else None
-    return text[match.end() :], Metadata(
-        show=next((shown for key in _FRONT_SHOWS if (shown := _text_or_none(data.get(key)))), None),
-        number=number if number is not None else int(numbered[1]) if numbered else None,
-        title=title[numbered.end() :] if numbered else title,
-        published=parse_date(dated),
-        url=next((url for key in _FRONT_URLS if "://" in (url := str(data.get(key) or ""))), None),
-        description=_text_or_none(data.get("summary") or data.get("description")),
-        published_partial=partial_date(dated),
+    return (
+        text[match.end() :],
+        Metadata(
+            show=next((shown for key in _FRONT_SHOWS if (shown := _text_or_none(data.get(key)))), None),
+            number=number if number is not None else int(numbered[1] or numbered[2]) if numbered else None,
+            title=title[numbered.end() :] if numbered else title,
+            published=parse_date(dated),
+            url=next((url for key in _FRONT_URLS if "://" in (url := str(data.get(key) or ""))), None),
+            description=_text_or_none(data.get("summary") or data.get("description")),
+            published_partial=partial_date(dated),
+        ),
+        data,
     )
 
 
@@ -119,6 +148,7 @@ def _transcript(
     *,
     captioned: bool = False,
     skipped: int = 0,
+    chapters: tuple[tuple[float, str], ...] = (),
 ) -> ParsedDocument:
     utterances = _carry_speakers(_without_placeholders(utterances))
     segments = tuple(build_segments(utterances, captions=captioned))
@@ -139,7 +169,13 @@ def _transcript(
     real = any(s.speaker for s in segments)
     warnings = (f"{skipped} unreadable cue(s) skipped",) if skipped else ()
     episode = ParsedEpisode(
-        meta, segments, real, show_origin=show_origin, title_origin=title_origin, published_origin=published_origin
+        meta,
+        segments,
+        real,
+        show_origin=show_origin,
+        title_origin=title_origin,
+        published_origin=published_origin,
+        chapters=chapters,
     )
     return ParsedDocument(name, (episode,), warnings)
 
