@@ -348,7 +348,7 @@ class FeedFollower:
         now = now_text()
         waiting = {url for url, (_, _, next_try) in failed.items() if next_try > now}  # backing off
         wanted = [i for i in plan.items if i.transcript and i.transcript.url not in waiting and i.key not in joined]
-        wanted = [i for i in wanted if not _kept(folder, i.stem)]
+        wanted = await asyncio.to_thread(_not_kept, folder, wanted)
         slots = asyncio.Semaphore(DOWNLOADS_AT_ONCE)
 
         async def one(item: FeedItem) -> bool:
@@ -434,6 +434,10 @@ def _read_or_none(path: Path) -> bytes | None:
 
 def _kept(folder: Path, stem: str) -> bool:
     return any((folder / f"{stem}{ext}").exists() for ext in _TRANSCRIPT_EXTENSIONS)
+
+
+def _not_kept(folder: Path, items: list[FeedItem]) -> list[FeedItem]:
+    return [item for item in items if not _kept(folder, item.stem)]
 
 
 def _save_item(folder: Path, item: FeedItem, extension: str, transcript: bytes, chapters: bytes | None) -> None:

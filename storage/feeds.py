@@ -151,10 +151,11 @@ class FeedStore:
             "SELECT item_key FROM feed_items WHERE feed_url = ?", (url,))}  # fmt: skip
         new = [key for key in dict.fromkeys(keys) if key not in known]
         now = now_text()
-        await self._db.executemany(
-            "INSERT OR IGNORE INTO feed_items (feed_url, item_key, first_seen, announce) VALUES (?, ?, ?, ?)",
-            [(url, key, now, int(bool(known))) for key in new],
-        )
+        async with self.store._write():  # one transaction, not one a row: the indexer writes meanwhile
+            await self._db.executemany(
+                "INSERT OR IGNORE INTO feed_items (feed_url, item_key, first_seen, announce) VALUES (?, ?, ?, ?)",
+                [(url, key, now, int(bool(known))) for key in new],
+            )
         return new
 
     async def joined_elsewhere(self, source_path: str, folder: str) -> set[str]:
