@@ -32,6 +32,16 @@ log = logging.getLogger(__name__)
 EXTENSIONS = ("cogs.quotes", "cogs.episodes", "cogs.onthisday", "cogs.feeds", "cogs.admin", "cogs.meta")
 
 
+class BotWideOnly(app_commands.CheckFailure):
+    """A bot-wide action asked for by someone who is neither the owner nor in the admin server."""
+
+    def __str__(self) -> str:
+        return (
+            "This acts for every server the bot is in, so only the bot's owner can run it"
+            " (or Manage Server members of the bot's admin server)."
+        )
+
+
 class RewindBot(commands.Bot):
     """Rewind's bot: owns the store, searcher, summaries and reindexer the cogs use."""
 
@@ -114,6 +124,13 @@ class RewindBot(commands.Bot):
         """The one error funnel: known problems get a short private reply, the rest a logged error id."""
         await self.report_error(interaction, error)
 
+    async def may_act_bot_wide(self, interaction: discord.Interaction) -> bool:
+        """Whether `interaction` comes from the application's owner (or team) or the admin server."""
+        admin_guild = self.settings.admin_guild_id
+        return (admin_guild is not None and interaction.guild_id == admin_guild) or await self.is_owner(
+            interaction.user
+        )
+
     async def report_error(self, interaction: discord.Interaction, error: Exception) -> None:
         """Answer a failed command or button press privately, logging what was unexpected."""
         await reply_privately(interaction, explain(error))
@@ -122,7 +139,7 @@ class RewindBot(commands.Bot):
 def explain(error: Exception) -> str:
     """What a member is told about `error`; anything unexpected is logged under the id it shows."""
     original = getattr(error, "original", error)
-    if isinstance(original, QueryError):
+    if isinstance(original, QueryError | BotWideOnly):
         return str(original)
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Slow down a little: try again in {error.retry_after:.0f} s."

@@ -28,6 +28,7 @@ class Settings:
     transcript_dirs: tuple[Path, ...] = ()
     log_level: str = "INFO"
     dev_guild_id: int | None = None
+    admin_guild_id: int | None = None  # whose Manage Server members may also run bot-wide /admin actions
     index_workers: int = 0
     onthisday_fallbacks: tuple[str, ...] = FALLBACKS
     feeds: tuple[str, ...] = ()
@@ -52,6 +53,7 @@ class Settings:
             transcript_dirs=tuple(Path(p.strip()) for p in re.split(r"[,:;]", folders) if p.strip()),
             log_level=level,
             dev_guild_id=_optional_int(values, "DEV_GUILD_ID"),
+            admin_guild_id=_optional_int(values, "ADMIN_GUILD_ID"),
             index_workers=_optional_int(values, "INDEX_WORKERS") or default_workers(),
             onthisday_fallbacks=_fallbacks(values.get("ONTHISDAY_FALLBACK", "week,archive")),
             feeds=_feeds(values.get("FEEDS", "")),

@@ -1,4 +1,8 @@
-"""`/admin reindex`, `status`, `schedule`, `feed`, `announce`, `upload`, `sync`: Manage Server only."""
+"""`/admin reindex`, `status`, `schedule`, `feed`, `announce`, `upload`, `sync`: Manage Server only.
+
+The bot-wide ones (reindex, sync, feed add and remove, upload) change what every server sees, so
+they are further kept to the application's owner, or Manage Server members of ADMIN_GUILD_ID.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render, uploads
-from bot.client import RewindBot
+from bot.client import BotWideOnly, RewindBot
 from bot.episodes import episode_line
 from bot.feeds import FeedError, FeedFollower, PollReport
 from bot.ingest.indexer import IndexReport
@@ -28,6 +32,16 @@ from storage import ScheduleRow
 from storage.feeds import AnnounceRow, FeedStore
 
 log = logging.getLogger(__name__)
+
+
+async def _bot_wide(interaction: discord.Interaction) -> bool:
+    bot: RewindBot = interaction.client  # type: ignore[assignment]
+    if not await bot.may_act_bot_wide(interaction):
+        raise BotWideOnly()
+    return True
+
+
+bot_wide = app_commands.check(_bot_wide)
 
 PROGRESS_SECONDS = 2.0  # how often the reindex message is edited (Discord rate-limits edits)
 TIMEZONES = {name: name for name in sorted(zoneinfo.available_timezones())}
@@ -80,6 +94,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
         return True
 
     @app_commands.command(name="reindex")
+    @bot_wide
     @app_commands.describe(full="Read every file again, not only the new and changed ones")
     async def reindex(self, interaction: discord.Interaction, full: bool = False) -> None:
         """Index the transcript folders again, showing progress; searches keep working."""
@@ -214,6 +229,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
         return cog.follower  # type: ignore[attr-defined]
 
     @feed.command(name="add")
+    @bot_wide
     @app_commands.describe(url="The feed's address (http:// or https://)")
     async def feed_add(self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 500]) -> None:
         """Follow a podcast feed: its episodes, transcripts and chapters, polled every hour."""
@@ -227,6 +243,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
         await interaction.followup.send(_first_poll(report), ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @feed.command(name="remove")
+    @bot_wide
     @app_commands.describe(url="A followed feed's address")
     async def feed_remove(self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 500]) -> None:
         """Stop following a feed; its episodes leave the index."""
@@ -268,6 +285,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
         await interaction.response.send_message(text, ephemeral=True)
 
     @app_commands.command(name="upload")
+    @bot_wide
     @app_commands.describe(
         file="A transcript in any format Rewind reads, or its sidecar (.meta.yaml, .chapters.json)",
         show="The show it belongs to (its folder); default: what the file itself says",
@@ -304,6 +322,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
         await interaction.followup.send(_uploaded(done), ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="sync")
+    @bot_wide
     async def sync(self, interaction: discord.Interaction) -> None:
         """Register the slash commands with Discord again (after an update)."""
         await interaction.response.defer(thinking=True, ephemeral=True)

@@ -18,9 +18,11 @@ HELP = (
     "**/episode info** `episode` — details and show notes of one episode.\n"
     "**/episode list** — the episodes, newest first; narrow with `show` and `year`.\n"
     "**/onthisday** — what came out on this day in earlier years, e.g. `/onthisday date: 12-11`.\n"
-    "**/admin reindex**, **/admin status**, **/admin schedule**, **/admin sync** — for members with Manage Server:\n"
-    "  reindex the transcripts, see what the index holds, set the daily post's channel, hour and timezone,\n"
+    "**/admin status**, **/admin schedule**, **/admin announce**, **/admin feed list** — for members with Manage"
+    " Server: what the index holds, this server's daily post (channel, hour, timezone) and new-episode posts,\n"
     "  e.g. `/admin schedule channel: #general hour: 9 timezone: Europe/Berlin`.\n"
+    "**/admin reindex**, **/admin sync**, **/admin feed add/remove**, **/admin upload** act for every server, so\n"
+    "  only the bot's owner runs them (or Manage Server members of the server set as ADMIN_GUILD_ID).\n"
     "**/help** — this message."
 )
 

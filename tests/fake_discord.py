@@ -262,14 +262,20 @@ class FakeDiscord:
         await self._socket.send_json({"op": 0, "t": event, "s": next(self._sequence), "d": data})
 
     async def slash_command(
-        self, name: str, options: list[dict[str, Any]], *, permissions: str = "0", resolved: dict | None = None
+        self,
+        name: str,
+        options: list[dict[str, Any]],
+        *,
+        permissions: str = "0",
+        resolved: dict | None = None,
+        user_id: str = MEMBER_ID,
     ) -> str:
         """Dispatch INTERACTION_CREATE for a slash command (from an ordinary member unless
-        `permissions` says otherwise); return its token."""
+        `permissions` says otherwise; by default the member who owns the application); return its token."""
         data = {"id": "1", "name": name, "type": 1, "options": options}
         if resolved:
             data["resolved"] = resolved
-        return await self._interaction(2, data, permissions)
+        return await self._interaction(2, data, permissions, user_id=user_id)
 
     async def autocomplete(self, name: str, options: list[dict[str, Any]]) -> str:
         """Dispatch an autocomplete request (one option has `focused: true`); return its token."""

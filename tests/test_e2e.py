@@ -467,3 +467,28 @@ async def test_a_failing_button_goes_through_the_error_funnel(
 
 async def test_the_bot_asks_discord_for_guild_events_only(running_bot: FakeDiscord) -> None:
     assert running_bot.intents == 1  # GUILDS: no messages, typing or presence of any server
+
+
+OTHER_ADMIN = "1100000000000000077"  # Manage Server in the test server, but not the application's owner
+
+
+async def test_bot_wide_admin_actions_are_kept_to_the_owner(running_bot: FakeDiscord) -> None:
+    for options in (subcommand("reindex"), subcommand("sync")):
+        token = await running_bot.slash_command("admin", options, permissions=MANAGE_GUILD, user_id=OTHER_ADMIN)
+        reply = await callback_of(running_bot, token)
+        assert (reply.body["type"], reply.body["data"]["flags"]) == (4, 64)
+        assert "only the bot's owner" in reply.body["data"]["content"]
+    token = await running_bot.slash_command(
+        "admin", subcommand("status"), permissions=MANAGE_GUILD, user_id=OTHER_ADMIN
+    )
+    assert (await callback_of(running_bot, token)).body["data"]["embeds"][0]["title"] == "Rewind status"
+
+
+async def test_the_admin_server_may_run_bot_wide_actions(discord_server: FakeDiscord, tmp_path: Path) -> None:
+    settings = dataclasses.replace(settings_for(tmp_path), admin_guild_id=int(GUILD_ID))
+    async with serving(discord_server, settings):
+        token = await discord_server.slash_command(
+            "admin", subcommand("sync"), permissions=MANAGE_GUILD, user_id=OTHER_ADMIN
+        )
+        done = await followup_of(discord_server, token)
+    assert done.body["content"] == "Synced 5 slash commands."
