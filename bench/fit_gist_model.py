@@ -1,6 +1,6 @@
 """Fit the gist's word model: a Poisson regression of show notes' word counts on transcript features.
 
-    python bench/fit_gist_model.py [--db FILE]
+    python bench/fit_gist_model.py [--keep DIR]
 
 Needs `pip install -e '.[bench]'` (numpy comes with rouge-score). For each Talk Python pair of
 ../shared/eval/summaries, the features of every stem said in the transcript's body
@@ -71,8 +71,8 @@ async def fit(store) -> None:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, help="an already indexed database of ../shared")
-    async with summary_eval.evaluation_store(parser.parse_args().db) as store:
+    parser.add_argument("--keep", type=Path, help="as for bench/summary_eval.py")
+    async with summary_eval.evaluation_store(parser.parse_args().keep) as (store, _):
         await fit(store)
 
 

@@ -1,13 +1,24 @@
-"""Summary quality: ROUGE of 120-word gists against human show notes, beside simple baselines.
+"""Summary quality: every goal of issue 19, beside the first 120 words ("lead") and an oracle.
 
-    python bench/summary_eval.py [--db FILE]
+    python bench/summary_eval.py [--keep DIR]
 
-Needs `pip install -e '.[bench]'` (rouge-score). Indexes ../shared/seeds and ../shared/corpus
-(unless --db names an indexed database), then for each pair in ../shared/eval/summaries/pairs.json
-scores ROUGE-1/2/L F1 (stemmed) of three gists against the reference: the opening sentences
-("lead"), a TF-IDF centroid extract, and Rewind's. "full" uses the whole transcript; "body" drops
-its first 10% and last 5% of segments, where hosts read the show notes aloud. Times are for
-Rewind's whole summary (gist, keywords, chapters, quotes) of each transcript.
+Needs `pip install -e '.[bench]'` (rouge-score). Indexes ../shared/seeds and ../shared/corpus into a
+scratch database (or into DIR, which a later run with the same --keep reuses), with the
+bitcointranscripts files copied first with their front-matter `summary:` line and their `##`
+heading lines removed, so neither the gist nor the chapters can copy them.
+
+- Talk Python (../shared/eval/summaries): 120-word gists against the human show notes, "full" on the
+  whole transcript, "body" with the first 10% and last 5% of cues cut (hosts read the notes aloud
+  there), the title kept. The generated gist is scored (the feed's notes are withheld from it).
+- Chaincode: the 20 bitcointranscripts episodes whose front matter has a human `summary:`.
+- Scores are F1: ROUGE-1/2 (rouge-score, stemmed) and content-word ROUGE-1 ("cR1": NLTK's English
+  stop words removed, then Porter-stemmed). The oracle is the greedy extract of the episode's own
+  sentences that maximises each metric against the reference: the extractive ceiling.
+- Chapters: timed bitcointranscripts episodes with 4+ `##` headings; a boundary is a hit when it is
+  within 30 s of a heading's time (the first timestamp after it). Random: as many uniform positions.
+- Reader checks over every summarised episode: sponsor names (from the transcript's own
+  "brought to you by X") in gist, keywords, labels or quotes; quotes ending mid-sentence or pointing
+  back; label length and neighbour overlap.
 """
 
 from __future__ import annotations
@@ -17,39 +28,113 @@ import asyncio
 import contextlib
 import json
 import math
+import random
+import re
+import shutil
 import statistics
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
-from dataclasses import replace
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rouge_score import rouge_scorer
+from rouge_score import tokenize as rouge_tokenize
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bot.ingest.indexer import index_paths  # noqa: E402
 from bot.search.engine import Searcher  # noqa: E402
-from bot.summary import EpisodeText, summarize  # noqa: E402
+from bot.summary import EpisodeText, Summary, summarize  # noqa: E402
 from bot.summary.method import Weights  # noqa: E402
 from bot.summary.service import episode_text  # noqa: E402
-from bot.summary.units import Unit, units_of  # noqa: E402
+from bot.summary.units import Unit, sponsor_names, units_of  # noqa: E402
 from storage import Store  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 WORDS = 120
+WINDOW_SECONDS = 30
 SCORER = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
+STEMMER = SCORER._tokenizer._stemmer  # the Porter stemmer rouge-score itself uses
+# NLTK's English stop-word list (nltk.corpus.stopwords, which needs a download).
+NLTK_STOPWORDS = frozenset(
+    """i me my myself we our ours ourselves you you're you've you'll you'd your yours yourself yourselves he
+    him his himself she she's her hers herself it it's its itself they them their theirs themselves what which
+    who whom this that that'll these those am is are was were be been being have has had having do does did
+    doing a an the and but if or because as until while of at by for with about against between into through
+    during before after above below to from up down in out on off over under again further then once here
+    there when where why how all any both each few more most other some such no nor not only own same so than
+    too very s t can will just don don't should should've now d ll m o re ve y ain aren aren't couldn couldn't
+    didn didn't doesn doesn't hadn hadn't hasn hasn't haven haven't isn isn't ma mightn mightn't mustn mustn't
+    needn needn't shan shan't shouldn shouldn't wasn wasn't weren weren't won won't wouldn wouldn't""".split()
+)
+POINTS_BACK = re.compile(
+    r"^(?:and |but |so )?(?:that'?s|this is|those|these|it'?s|it |they|them|he |she |his |her |that |this |"
+    r"which|there'?s)",
+    re.IGNORECASE,
+)
+
+Metric = Callable[[Counter, Counter], float]
 
 
-def clip_words(texts: list[str], budget: int = WORDS) -> str:
+# -- metrics ---------------------------------------------------------------------------------------
+
+
+def clip_words(texts: Iterable[str], budget: int = WORDS) -> str:
     return " ".join(" ".join(texts).split()[:budget])
 
 
+def scores(candidate: str, reference: str) -> tuple[float, float, float]:
+    result = SCORER.score(reference, candidate)
+    return tuple(100 * result[k].fmeasure for k in ("rouge1", "rouge2", "rougeL"))  # type: ignore[return-value]
+
+
+def content_terms(text: str) -> list[str]:
+    words = [w for w in rouge_tokenize.tokenize(text, None) if w not in NLTK_STOPWORDS]
+    return [STEMMER.stem(w) if len(w) > 3 else w for w in words]
+
+
+def f1(candidate: Counter, reference: Counter) -> float:
+    shared = sum((candidate & reference).values())
+    size = sum(candidate.values()) + sum(reference.values())
+    return 200 * shared / size if size else 0.0
+
+
+def all_metrics(candidate: str, reference: str) -> dict[str, float]:
+    r1, r2, _ = scores(candidate, reference)
+    return {"R1": r1, "R2": r2, "cR1": f1(Counter(content_terms(candidate)), Counter(content_terms(reference)))}
+
+
+def rouge1_terms(text: str) -> list[str]:
+    return SCORER._tokenizer.tokenize(text)
+
+
+def oracle(units: list[Unit], reference: str, terms: Callable[[str], list[str]]) -> str:
+    """Greedy extract: add the sentence that most raises unigram F1 against the reference, while it does."""
+    wanted = Counter(terms(reference))
+    pool = [(u, Counter(terms(" ".join(u.text.split()[:WORDS])))) for u in units if 5 <= u.words <= 60]
+    chosen: list[Unit] = []
+    bag: Counter = Counter()
+    used = 0
+    while used < WORDS:
+        best = max(
+            ((f1(bag + c, wanted), u, c) for u, c in pool if u not in chosen and used + u.words <= WORDS + 15),
+            key=lambda x: x[0],
+            default=None,
+        )
+        if best is None or best[0] <= f1(bag, wanted):
+            break
+        chosen.append(best[1])
+        bag += best[2]
+        used += best[1].words
+    return clip_words(u.text for u in sorted(chosen, key=lambda u: u.index))
+
+
 def lead(units: list[Unit]) -> str:
-    return clip_words([u.text for u in units])
+    return clip_words(u.text for u in units)
 
 
 def centroid(units: list[Unit], weights: Weights) -> str:
@@ -70,7 +155,7 @@ def centroid(units: list[Unit], weights: Weights) -> str:
             break
         chosen.append(unit)
         used += unit.words
-    return clip_words([u.text for u in sorted(chosen, key=lambda u: u.index)])
+    return clip_words(u.text for u in sorted(chosen, key=lambda u: u.index))
 
 
 def body(text: EpisodeText) -> EpisodeText:
@@ -78,9 +163,57 @@ def body(text: EpisodeText) -> EpisodeText:
     return replace(text, segments=segments[len(segments) // 10 : len(segments) - len(segments) // 20])
 
 
-def scores(candidate: str, reference: str) -> tuple[float, float, float]:
-    result = SCORER.score(reference, candidate)
-    return tuple(100 * result[k].fmeasure for k in ("rouge1", "rouge2", "rougeL"))  # type: ignore[return-value]
+# -- the evaluation sets ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Headed:
+    """A bitcointranscripts file as copied for the evaluation: its removed summary and headings."""
+
+    source: Path
+    summary: str | None
+    headings: tuple[tuple[float, str], ...]  # time of the first timestamp after each heading
+
+
+_SUMMARY_LINE = re.compile(r"^summary:.*\n(?:[ \t]+\S.*\n)*", re.MULTILINE)
+_STAMP = re.compile(r"^[^\n#]{0,60}?\b(\d{1,2}):(\d{2}):(\d{2})\s*$")
+
+
+def strip_file(text: str) -> tuple[str, str | None, list[tuple[float, str]]]:
+    """The text without its `summary:` line and `##` headings, the summary, and each heading's time."""
+    summary = None
+    if text.startswith("---") and (found := _SUMMARY_LINE.search(text.split("\n---", 1)[0])):
+        summary = " ".join(found[0].split(":", 1)[1].split()).strip("'\"")
+        text = text.replace(found[0], "", 1)
+    kept, headings, pending = [], [], []
+    for line in text.split("\n"):
+        if line.startswith("## "):
+            pending.append(line[3:].strip())
+            continue
+        if pending and (stamp := _STAMP.match(line.strip())):
+            seconds = int(stamp[1]) * 3600 + int(stamp[2]) * 60 + int(stamp[3])
+            headings.extend((seconds, title) for title in pending)
+            pending = []
+        kept.append(line)
+    return "\n".join(kept), summary, headings
+
+
+def copy_stripped(target: Path) -> dict[str, Headed]:
+    """Copy bitcointranscripts under `target` without summaries and headings; keyed by relative path."""
+    found = {}
+    origin = SHARED / "corpus" / "bitcointranscripts"
+    for path in sorted(origin.rglob("*")):
+        if path.is_dir():
+            continue
+        copy = target / "bitcointranscripts" / path.relative_to(origin)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix != ".md":
+            shutil.copy(path, copy)
+            continue
+        text, summary, headings = strip_file(path.read_text(encoding="utf-8"))
+        copy.write_text(text, encoding="utf-8")
+        found[str(path.relative_to(origin))] = Headed(copy, summary, tuple(headings))
+    return found
 
 
 def reference_of(pair: dict) -> str:
@@ -91,10 +224,14 @@ def reference_of(pair: dict) -> str:
     return description.split("Read more:", 1)[0]
 
 
+async def _ids_by_source(store: Store) -> dict[str, int]:
+    return {row.source: row.id for row in await store.list_episodes()}
+
+
 async def pairs_of(store: Store) -> list[tuple[str, EpisodeText, str]]:
-    """Each evaluation pair's name, indexed episode text and reference summary."""
+    """Each Talk Python (and seed) pair's name, indexed episode text and reference summary."""
     pairs = json.loads((SHARED / "eval" / "summaries" / "pairs.json").read_text(encoding="utf-8"))
-    rows = {row.source: row.id for row in await store.list_episodes()}
+    rows = await _ids_by_source(store)
     found = []
     for name, pair in sorted(pairs.items()):
         wanted = Path(pair["transcript"])  # its twin in another format may be the one indexed
@@ -106,55 +243,209 @@ async def pairs_of(store: Store) -> list[tuple[str, EpisodeText, str]]:
     return found
 
 
-async def evaluate(store: Store) -> None:
+async def headed_episodes(store: Store, headed: dict[str, Headed]) -> list[tuple[Headed, EpisodeText]]:
+    rows = await _ids_by_source(store)
+    found = []
+    for item in headed.values():
+        episode_id = next((i for source, i in rows.items() if Path(source) == item.source), None)
+        if episode_id is not None and (text := await episode_text(store, episode_id)) is not None:
+            found.append((item, text))
+    return found
+
+
+# -- scoring ---------------------------------------------------------------------------------------
+
+
+class Table:
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], list[dict[str, float]]] = {}
+
+    def add(self, subset: str, method: str, values: dict[str, float]) -> None:
+        self.rows.setdefault((subset, method), []).append(values)
+
+    def mean(self, subset: str, method: str, metric: str) -> float:
+        return statistics.mean(v[metric] for v in self.rows[subset, method])
+
+    def print(self) -> None:
+        print("| set | method | R1 | R2 | cR1 |\n|---|---|---|---|---|")
+        for (subset, method), values in self.rows.items():
+            cells = " | ".join(f"{self.mean(subset, method, m):.1f}" for m in ("R1", "R2", "cR1"))
+            print(f"| {subset} (n={len(values)}) | {method} | {cells} |")
+
+
+def score_gists(table: Table, subset: str, text: EpisodeText, made: Summary, reference: str, vocabulary) -> None:
+    units = units_of(text.segments)
+    weights = Weights.of(units, vocabulary.documents, vocabulary.segments)
+    table.add(subset, "lead-120", all_metrics(lead(units), reference))
+    table.add(subset, "tf-idf centroid", all_metrics(centroid(units, weights), reference))
+    best_r = all_metrics(oracle(units, reference, rouge1_terms), reference)
+    best_c = all_metrics(oracle(units, reference, content_terms), reference)
+    table.add(subset, "oracle", {"R1": best_r["R1"], "R2": best_r["R2"], "cR1": best_c["cR1"]})
+    table.add(subset, "rewind", all_metrics(clip_words(m.text for m in made.gist), reference))
+
+
+def chapter_hits(made: Summary, headings: tuple[tuple[float, str], ...], seed: int) -> tuple[int, int, int]:
+    """Rewind's boundaries near a heading, their count, and the same for random positions."""
+    marks = [t for t, _ in headings]
+    starts = [c.start_seconds for c in made.chapters[1:] if c.start_seconds is not None]
+    near = sum(any(abs(s - m) <= WINDOW_SECONDS for m in marks) for s in starts)
+    rng = random.Random(seed)
+    end = made.duration_seconds or max(marks)
+    guesses = [rng.uniform(0, end) for _ in starts]
+    return near, len(starts), sum(any(abs(g - m) <= WINDOW_SECONDS for m in marks) for g in guesses)
+
+
+@dataclass
+class ReaderChecks:
+    episodes: int = 0
+    sponsored: Counter = None  # type: ignore[assignment]
+    quotes: int = 0
+    quotes_cut: int = 0
+    quotes_back: int = 0
+    labels: int = 0
+    label_words: int = 0
+    labels_long: int = 0
+    labels_overlap: int = 0
+
+    def __post_init__(self) -> None:
+        self.sponsored = Counter()
+
+    def add(self, text: EpisodeText, made: Summary) -> None:
+        self.episodes += 1
+        names = sponsor_names(units_of(text.segments))
+        parts = {
+            "gist": [m.text for m in made.gist],
+            "keywords": list(made.keywords),
+            "labels": [c.title for c in made.chapters],
+            "quotes": [m.text for m in made.quotes],
+        }
+        for part, texts in parts.items():
+            joined = " ".join(texts).casefold()
+            if any(re.search(rf"\b{re.escape(n.casefold())}\b", joined) for n in names):
+                self.sponsored[part] += 1
+        for quote in made.quotes:
+            self.quotes += 1
+            self.quotes_cut += not quote.text.rstrip("\"”')]").endswith((".", "!", "?"))
+            self.quotes_back += bool(POINTS_BACK.match(quote.text))
+        previous: set[str] = set()
+        for chapter in made.chapters:
+            words = set(content_terms(chapter.title))
+            self.labels += 1
+            self.label_words += len(chapter.title.split())
+            self.labels_long += len(chapter.title.split()) > 8
+            self.labels_overlap += bool(words & previous)
+            previous = words
+
+
+def share(part: int, whole: int) -> float:
+    return 100 * part / whole if whole else 0.0
+
+
+async def evaluate(store: Store, headed: dict[str, Headed]) -> None:
     vocabulary = await Searcher(store).vocabulary()
-    table: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
+    table, checks = Table(), ReaderChecks()
     seconds: list[tuple[float, int]] = []
+
+    def summary_of(text: EpisodeText) -> Summary:
+        began = time.perf_counter()
+        made = summarize(text, vocabulary.documents, vocabulary.segments)
+        seconds.append((time.perf_counter() - began, sum(len(row[3].split()) for row in text.segments)))
+        return made
+
     for name, text, reference in await pairs_of(store):
         group = "seed-004" if name == "seed-004" else "talkpython"
-        for part, variant in (("full", text), ("body", body(text))):
-            units = units_of(variant.segments)
-            weights = Weights.of(units, vocabulary.documents, vocabulary.segments)
-            began = time.perf_counter()
-            made = summarize(variant, vocabulary.documents, vocabulary.segments)
+        generated = replace(text, description=None)  # score the generated gist, not the notes
+        for part, variant in (("full", generated), ("body", body(generated))):
+            made = summary_of(variant)
+            score_gists(table, f"{group} {part}", variant, made, reference, vocabulary)
             if part == "full":
-                seconds.append((time.perf_counter() - began, sum(u.words for u in units)))
-            gists = {
-                "lead": lead(units),
-                "tf-idf centroid": centroid(units, weights),
-                "rewind": clip_words([m.text for m in made.gist]),
-            }
-            for method, gist in gists.items():
-                table.setdefault((f"{group} {part}", method), []).append(scores(gist, reference))
-    print("| set | method | R1 | R2 | RL |\n|---|---|---|---|---|")
-    for (subset, method), values in table.items():
-        r1, r2, rl = (statistics.mean(v[i] for v in values) for i in range(3))
-        print(f"| {subset} (n={len(values)}) | {method} | {r1:.1f} | {r2:.1f} | {rl:.1f} |")
-    slowest, words = max(seconds)
+                checks.add(variant, summary_of(text))
+    hits = total = random_hits = episodes = 0
+    for number, (item, text) in enumerate(await headed_episodes(store, headed)):
+        made = summary_of(text)
+        checks.add(text, made)
+        if item.summary and "chaincode" in str(item.source):
+            score_gists(table, "chaincode", text, made, item.summary, vocabulary)
+        if len(item.headings) >= 4:
+            near, count, lucky = chapter_hits(made, item.headings, number)
+            hits, total, random_hits, episodes = hits + near, total + count, random_hits + lucky, episodes + 1
+    table.print()
     print(
-        f"\nper-episode summary time: mean {statistics.mean(s for s, _ in seconds) * 1000:.0f} ms, "
-        f"max {slowest * 1000:.0f} ms ({words} words)"
+        f"\nchapters (timed bitcointranscripts, 4+ headings, n={episodes}, {total} boundaries): "
+        f"{share(hits, total):.0f}% within ±{WINDOW_SECONDS} s of a heading (random positions: "
+        f"{share(random_hits, total):.0f}%)"
     )
+    print(
+        f"reader checks over {checks.episodes} summaries: sponsor names in gist {checks.sponsored['gist']}, "
+        f"keywords {checks.sponsored['keywords']}, labels {checks.sponsored['labels']}, "
+        f"quotes {checks.sponsored['quotes']} episodes; quotes ending mid-sentence "
+        f"{share(checks.quotes_cut, checks.quotes):.1f}%, pointing back {share(checks.quotes_back, checks.quotes):.1f}%"
+        f" (of {checks.quotes}); labels: {checks.label_words / max(1, checks.labels):.1f} words on average, "
+        f"{share(checks.labels_long, checks.labels):.0f}% over 8 words, "
+        f"{share(checks.labels_overlap, checks.labels):.0f}% share a word with the previous one"
+    )
+    slowest, words = max(seconds)
+    per_hour = [s / max(w, 1) * 9000 for s, w in seconds]  # an hour of talk is about 9,000 words
+    print(
+        f"summary time: mean {statistics.mean(s for s, _ in seconds) * 1000:.0f} ms, max {slowest * 1000:.0f} ms "
+        f"({words} words); per hour-long episode (9,000 words) at most {max(per_hour) * 1000:.0f} ms"
+    )
+    print_goals(table, share(hits, total), checks, slowest)
+
+
+def print_goals(table: Table, chapter_share: float, checks: ReaderChecks, slowest: float) -> None:
+    body, full, chain = "talkpython body", "talkpython full", "chaincode"
+
+    def row(goal: str, value: float, anchor: float, met: bool, context: str) -> None:
+        print(f"| {goal} | {value:.3g} | {anchor:.3g} | {'met' if met else 'NOT met'} | {context} |")
+
+    print("\n| goal | rewind | anchor | | lead-120 / oracle |\n|---|---|---|---|---|")
+    for metric, anchor in (("cR1", 22), ("R1", 32), ("R2", 3.5)):
+        value = table.mean(body, "rewind", metric)
+        context = f"{table.mean(body, 'lead-120', metric):.1f} / {table.mean(body, 'oracle', metric):.1f}"
+        row(f"Talk Python body {metric} >= {anchor}", value, anchor, value >= anchor, context)
+    value = table.mean(full, "rewind", "R1")
+    context = f"{table.mean(full, 'lead-120', 'R1'):.1f} / {table.mean(full, 'oracle', 'R1'):.1f}"
+    row("Talk Python full R1 >= 80", value, 80, value >= 80, context)
+    for metric, margin in (("R1", 0), ("cR1", 5)):
+        value, first = table.mean(chain, "rewind", metric), table.mean(chain, "lead-120", metric)
+        context = f"{first:.1f} / {table.mean(chain, 'oracle', metric):.1f}"
+        row(f"Chaincode {metric} >= lead-120 + {margin}", value, first + margin, value >= first + margin, context)
+    row("chapter boundaries within 30 s (%) >= 65", chapter_share, 65, chapter_share >= 65, "")
+    quotes_back = share(checks.quotes_back, checks.quotes)
+    row("quotes pointing back (%) <= 5", quotes_back, 5, quotes_back <= 5, "")
+    cut = share(checks.quotes_cut, checks.quotes)
+    row("quotes ending mid-sentence (%) = 0", cut, 0, cut == 0, "")
+    sponsored = sum(checks.sponsored.values())
+    row("summaries' parts naming a sponsor = 0", sponsored, 0, sponsored == 0, "")
+    row("slowest summary (s) < 0.5", slowest, 0.5, slowest < 0.5, "")
 
 
 @contextlib.asynccontextmanager
-async def evaluation_store(db: Path | None) -> AsyncIterator[Store]:
-    """The given indexed database, or ../shared indexed into a scratch one."""
+async def evaluation_store(keep: Path | None = None) -> AsyncIterator[tuple[Store, dict[str, Headed]]]:
+    """The corpus (bitcointranscripts stripped) indexed into a scratch database, or into `keep`,
+    where a database indexed by an earlier run is used as it is."""
     with tempfile.TemporaryDirectory() as scratch:
-        store = await Store.open(db or Path(scratch) / "eval.db")
+        folder = keep or Path(scratch)
+        headed = copy_stripped(folder / "stripped")
+        indexed = (folder / "eval.db").exists()
+        store = await Store.open(folder / "eval.db")
         try:
-            if db is None:
-                await index_paths(store, [SHARED / "seeds", SHARED / "corpus"])
-            yield store
+            if not indexed:
+                corpus = [
+                    p for p in sorted((SHARED / "corpus").iterdir()) if p.is_dir() and p.name != "bitcointranscripts"
+                ]
+                await index_paths(store, [SHARED / "seeds", *corpus, folder / "stripped" / "bitcointranscripts"])
+            yield store, headed
         finally:
             await store.close()
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, help="an already indexed database of ../shared")
-    async with evaluation_store(parser.parse_args().db) as store:
-        await evaluate(store)
+    parser.add_argument("--keep", type=Path, help="index into DIR and keep it; a later run reuses that index")
+    async with evaluation_store(parser.parse_args().keep) as (store, headed):
+        await evaluate(store, headed)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,13 @@ HOUSEKEEPING_CUES = re.compile(
     r"welcome to the show|great to (?:be|have) (?:here|you))\b",
     re.IGNORECASE,
 )
+_SPONSORED_BY = re.compile(
+    r"\b(?:brought to you by|sponsored by)\s+(?:(?:our|the) (?:friends|folks|people) (?:at|from|over at) )?"
+    r"(?P<names>[^.;:!?()]{2,80})",
+    re.IGNORECASE,
+)
+_NAME_SPLIT = re.compile(r"\s*(?:,|\band\b|&)\s*", re.IGNORECASE)
+_NOT_NAME = re.compile(r"^(?:us|our|the|this|a|an|over|at|from|folks|you)\b", re.IGNORECASE)
 _LEADING_FILLER = re.compile(
     r"^(?:(?:and|so|but|yeah|yes|well|okay|ok|oh|right|um|uh|now|I mean|you know|like)\b[,.]?\s+)+", re.IGNORECASE
 )
@@ -109,6 +116,18 @@ def is_boilerplate(unit: Unit, show_words: frozenset[str] = frozenset()) -> bool
         return True
     named = {w for w in tokens(unit.text) if w in show_words}
     return len(show_words) > 1 and named >= show_words
+
+
+def sponsor_names(units: Iterable[Unit]) -> frozenset[str]:
+    """The names a transcript itself gives its sponsors ("brought to you by Linode and Sentry"), folded."""
+    names = set()
+    for unit in units:
+        for found in _SPONSORED_BY.finditer(unit.text):
+            for part in _NAME_SPLIT.split(found["names"]):
+                words = part.split()[:2]
+                if words and not _NOT_NAME.match(part) and words[0].casefold() not in STOPWORDS:
+                    names.add(" ".join(tokens(" ".join(words))))
+    return frozenset(name for name in names if name)
 
 
 def tidy(text: str) -> str:
