@@ -257,7 +257,7 @@ def format_hit(hit: Hit) -> str:
 
 
 async def _rebuild(args: argparse.Namespace, settings: Settings) -> int:
-    folders = args.paths or list(settings.transcript_dirs)
+    folders = _with_kept_folders(args.paths or list(settings.transcript_dirs), settings)
     if not folders:
         print("rewind: name the transcript folders, or set TRANSCRIPT_DIRS in .env", file=sys.stderr)
         return 2
@@ -267,7 +267,7 @@ async def _rebuild(args: argparse.Namespace, settings: Settings) -> int:
         print(f"The old database is kept as {kept}.", file=sys.stderr)
     store = await Store.open(database)
     try:
-        report = await index_paths(store, _with_kept_folders(folders, settings), workers=settings.index_workers)
+        report = await index_paths(store, folders, workers=settings.index_workers)
     finally:
         await store.close()
     print(json.dumps(report.as_json(), indent=2) if args.json else _describe_report(report))

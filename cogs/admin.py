@@ -211,10 +211,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
         today = due_date(saved, self.bot.clock()) is not None
         when = "today, within a minute" if today else "at the next occurrence of that hour"
         text = f"Daily posts go to {channel.mention} at {saved.hour:02}:00 ({saved.timezone}); the next one {when}."
-        me = channel.guild.me
-        if me is not None and not channel.permissions_for(me).send_messages:
-            text += f"\n⚠️ I can't send messages in {channel.mention} yet: give me Send Messages and Embed Links."
-        return text
+        return text + _cannot_post(channel)
 
     @schedule.autocomplete("timezone")
     async def _timezones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -279,9 +276,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
             text = "New-episode posts are off. Run `/admin announce` with `enabled: True` to turn them on."
         else:
             text = f"New episodes of the followed feeds will be posted to {channel.mention} as they come out."
-            me = channel.guild.me
-            if me is not None and not channel.permissions_for(me).send_messages:
-                text += f"\n⚠️ I can't send messages in {channel.mention} yet: give me Send Messages and Embed Links."
+            text += _cannot_post(channel)
         await interaction.response.send_message(text, ephemeral=True)
 
     @app_commands.command(name="upload")
@@ -328,6 +323,14 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
         await interaction.response.defer(thinking=True, ephemeral=True)
         count = await self.bot.sync_commands(force=True)
         await interaction.followup.send(f"Synced {count} slash commands.", ephemeral=True)
+
+
+def _cannot_post(channel: discord.TextChannel) -> str:
+    """A warning line when the bot may not post in `channel`, else nothing."""
+    me = channel.guild.me
+    if me is not None and not channel.permissions_for(me).send_messages:
+        return f"\n⚠️ I can't send messages in {channel.mention} yet: give me Send Messages and Embed Links."
+    return ""
 
 
 NO_FEEDS = "No feeds followed: use `/admin feed add`."

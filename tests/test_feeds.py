@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestServer
 
 from bot.announce import Announcement, Announcer
 from bot.cli import main
+from bot.config import Settings, SettingsError
 from bot.feeds import FeedError, FeedFollower, TranscriptLink, best_transcript
 from bot.ingest.indexer import MAX_FILE_BYTES, index_paths
 from bot.schedule import DeliveryError
@@ -243,8 +244,15 @@ async def test_the_cli_adds_polls_and_lists_feeds(tmp_path: Path, publisher: Pub
     assert json.loads(out)["unchanged"] >= 3
     episodes = json.loads((await run("episodes", "--json"))[1])
     assert any(e["title"] == "Foghorns" and e["segments"] == 2 for e in episodes)
-    assert (await run("feeds", "remove", url))[0] == 0
-    assert (await run("feeds", "remove", url))[0] == 2
+    assert (await run("feeds", "remove", f"{publisher.base}/broken.xml"))[0] == 0
+    assert (await run("feeds", "remove", f"{publisher.base}/broken.xml"))[0] == 2
+
+    publisher.feeds.clear()  # offline from here: the publisher answers 404 to everything
+    publisher.files.clear()
+    code, out = await run("rebuild", "--json")  # no TRANSCRIPT_DIRS: the feed downloads are enough
+    assert code == 0 and json.loads(out)["episodes"] >= 7
+    rebuilt = json.loads((await run("episodes", "--json"))[1])
+    assert any(e["title"] == "Foghorns" and e["segments"] == 2 for e in rebuilt)
 
 
 async def test_announcements_go_once_to_each_server_and_a_broken_channel_only_affects_its_own(
@@ -275,3 +283,31 @@ async def test_announcements_go_once_to_each_server_and_a_broken_channel_only_af
     (broken,) = await feeds.announce_channels(2)
     assert broken.last_error == "channel 666 no longer exists"
     assert [p.item_key for p in await feeds.pending_posts(2, broken.since)] == ["ep-2"]  # posted once it is fixed
+
+
+async def test_a_transcript_the_parsers_refuse_is_dropped_and_retried_later(
+    store: Store, tmp_path: Path, publisher: Publisher
+) -> None:
+    publisher.files["/t/odd.vtt"] = "this is not a transcript at all"
+    publisher.feeds["/feed.xml"] = rss("Odd Show", [item(1, "Odd", transcripts=(("/t/odd.vtt", "text/vtt"),))])
+    follower = follower_for(store, tmp_path)
+    await follower.add(f"{publisher.base}/feed.xml")
+
+    (report,) = await follower.poll_all()
+
+    assert report.transcripts_fetched == 0
+    ((url, reason),) = report.errors
+    assert url.endswith("/t/odd.vtt") and "no timestamps" in reason
+    folder = next((tmp_path / "feeds").iterdir())
+    assert sorted(p.name for p in folder.iterdir()) == ["feed.xml"]
+    (row,) = await follower.feeds.feeds()
+    assert row.failed_downloads == ((url, reason),)
+    assert [e.title for e in await store.list_episodes()] == ["Odd"]  # the item itself stays
+
+
+def test_feeds_in_the_settings_must_be_web_addresses() -> None:
+    settings = Settings.from_mapping({"FEEDS": " https://a.example/feed.xml , http://b.example/rss ,"})
+    assert settings.feeds == ("https://a.example/feed.xml", "http://b.example/rss")
+    assert settings.feed_cache_dir == Path("data/feeds") and settings.upload_dir == Path("data/uploads")
+    with pytest.raises(SettingsError, match="FEEDS"):
+        Settings.from_mapping({"FEEDS": "file:///etc/passwd"})
