@@ -122,11 +122,15 @@ def _name(label: str) -> str:
 
 def clean_words(text: str) -> str:
     """Markdown links, escapes, emphasis, tags and entities removed; stage directions dropped."""
-    text = _MD_LINK.sub(lambda m: m[1] or m[2], text)
+    if "[" in text or "<" in text:
+        text = _MD_LINK.sub(lambda m: m[1] or m[2], text)
     if "<" in text:
         text = _TAG.sub(" ", text)
-    text = html.unescape(_EMPHASIS.sub("", text)) if "&" in text or "*" in text or "_" in text else text
-    return fold_spaces(_STAGE.sub(" ", text))
+    if "&" in text or "*" in text or "_" in text:
+        text = html.unescape(_EMPHASIS.sub("", text))
+    if "[" in text or "(" in text:
+        text = _STAGE.sub(" ", text)
+    return fold_spaces(text)
 
 
 def scan_lines(text: str) -> LineScan:

@@ -14,6 +14,7 @@ ChapterMark = tuple[float, str]
 MOST_TOPIC_WORDS = 15
 _BLOCK = re.compile(r"</?(?:p|br|div|li|ul|ol|h[1-6]|tr|blockquote|section|hr)\b[^>]{0,200}>", re.IGNORECASE)
 _LIST = re.compile(r"^[*\-•+]\s+")
+_MAY_BE_TOPIC = re.compile(r"^\s*(?:[*\-•+]\s*)*(?:\*\*)?[\[(]?\d")  # a cheap look before the full read
 _FRONT_KEYS = ("chapters", "chapter", "topics", "timestamps")
 _START_KEYS = ("start", "startTime", "start_time", "time", "timestamp")
 
@@ -28,6 +29,8 @@ def topic_lines(body: str) -> list[ChapterMark]:
     marks = []
     pending: float | None = None  # a stamp alone on its line: the title is the next line
     for raw in notes_text(body).split("\n"):
+        if pending is None and not _MAY_BE_TOPIC.match(raw):
+            continue
         line = _LIST.sub("", clean_words(raw))
         if not line:
             continue
