@@ -156,3 +156,112 @@ def test_bom_and_legacy_encodings_read_the_same_words() -> None:
     assert len({tuple(t) for t in texts.values()}) == 1
     french = read_document(folder / "windows-1252.srt")
     assert "é" in " ".join(s.text for s in french.episodes[0].segments)
+
+
+FORMATS = SHARED / "corpus" / "formats"
+LENNY = {"show": "Lenny's Podcast"}
+# file: (format, timed, real speakers, facts a reader finds in the file)
+FORMAT_FILES = {
+    "assemblyai-json/engineeringkiosk-133-transcript-slim.orig.json": ("json", True, set(), {"number": 133}),
+    "assemblyai-json/engineeringkiosk-250-transcript-slim.json": ("json", True, set(), {"number": 250}),
+    "bracket-time-name-colon/lennys-ryan-hoover-transcript.md": (
+        "timestamped-text",
+        True,
+        {"Ashley", "Lenny", "Ryan"},
+        LENNY,
+    ),
+    "cloud-asr-json/bbc-rte-amazon-transcribe-todayinfocus.sample.json": ("json", True, set(), {}),
+    "cloud-asr-json/bbc-rte-speechmatics-KateDarling.sample.json": ("json", True, set(), {}),
+    "frontmatter-untimed-md/conduit-111-human-how-you-doin.md": (
+        "text",
+        False,
+        set(),
+        {"number": 111, "title": "Human: How you doin?", "published": "2025-09-25", "show": "Conduit"},
+    ),
+    "frontmatter-untimed-md/conduit-6-getting-back-into-the-swing-of-things.md": (
+        "text",
+        False,
+        set(),
+        {"number": 6, "published": "2021-09-23"},
+    ),
+    "otter-prefixed-txt/pythonbytes-220.txt": (
+        "dialogue",
+        True,
+        {"Brian Okken", "Michael Kennedy"},
+        {"number": 220, "published": "2021-02-10"},
+    ),
+    "otter-prefixed-txt/pythonbytes-310-calling-all-tools-for-readmes.txt": (
+        "dialogue",
+        True,
+        {"Brian Okken", "Michael Kennedy"},
+        {"number": 310, "published": "2022-11-15", "title": "Calling All Tools For Readmes"},
+    ),
+    "rev-name-paren-time/lennys-dylan-field-transcript.md": (
+        "markdown-dialogue",
+        True,
+        {"Dylan Field", "Lenny Rachitsky", "Rick Rubin"},
+        LENNY,
+    ),
+    "rev-name-paren-time/lennys-seth-godin-transcript.md": (
+        "markdown-dialogue",
+        True,
+        {"Lenny Rachitsky", "Seth Godin"},
+        LENNY,
+    ),
+    "sentence-tsv-plus-json/sps-a95KMDHf4vQ.eng.tsv": ("tsv", False, set(), {}),
+    "show-notes-md/engineeringkiosk-133-die-wichtige-rolle-von-1on1s-in-zeiten-der-arbeiterlosigkeit.md": (
+        "show-notes",
+        False,
+        set(),
+        {"number": 133, "published": "2024-07-23", "chapters": 11},
+    ),
+    "show-notes-md/engineeringkiosk-250-tech-leadership-skalieren-was-ein-cto-wirklich-tun-muss-mit-philipp-"
+    "deutscher.md": (
+        "show-notes",
+        False,
+        set(),
+        {"number": 250, "published": "2026-01-13", "chapters": 10},
+    ),
+    "speaker-turns-json/fairfax-council-apr-14-2026_turns.json": (
+        "json",
+        True,
+        {"City Manager David Coll", "Councilwoman Janet Oleszek", "Councilwoman Stacy Hall", "Mayor Catherine Read"},
+        {"published": "2026-04-14"},
+    ),
+    "transcriber-trs/transcriberag-frint980428.trs": (
+        "trs",
+        True,
+        {"Patricia Martin", "Simon Tivolle"},
+        {"show": "France Inter", "published": "1998-04-28", "chapters": 1},
+    ),
+    "whisper-json/fairfax-council-apr-07-2026_seg018.json": ("json", True, set(), {"published": "2026-04-07"}),
+    "whisper-json/roaming-holiday-179.transcription__base.json": ("json", True, set(), {"number": 179}),
+    "whisperx-json/sps-a95KMDHf4vQ.en.json.xz": ("json", True, set(), {}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORMAT_FILES))
+def test_each_real_transcript_shape_indexes_with_times_speakers_and_facts(name: str) -> None:
+    expected_format, timed, speakers, facts = FORMAT_FILES[name]
+    document = read_document(FORMATS / name)
+    (episode,) = document.episodes
+    assert document.format == expected_format
+    assert all(s.start is not None for s in episode.segments) == timed
+    assert {s.speaker for s in episode.segments if s.speaker} == speakers
+    found = {
+        "number": episode.meta.number,
+        "title": episode.meta.title,
+        "show": episode.meta.show,
+        "published": str(episode.meta.published),
+        "chapters": len(episode.chapters),
+    }
+    assert {key: found[key] for key in facts} == facts
+    assert not any(mark in s.text for s in episode.segments for mark in ("**", "&amp;", "&#", "</"))
+
+
+def test_every_formats_file_is_read_or_refused_with_what_was_looked_for() -> None:
+    files = {str(p.relative_to(FORMATS)) for p in FORMATS.rglob("*") if p.is_file() and p.name != "MANIFEST.md"}
+    untested = files - set(FORMAT_FILES) - {"sentence-tsv-plus-json/sps-a95KMDHf4vQ.diarized.json"}
+    assert all(read_document(FORMATS / name).format == "rss" for name in untested)
+    with pytest.raises(ParseError, match="looked for a list of objects with a time field"):
+        read_document(FORMATS / "sentence-tsv-plus-json" / "sps-a95KMDHf4vQ.diarized.json")
