@@ -492,3 +492,47 @@ async def test_the_admin_server_may_run_bot_wide_actions(discord_server: FakeDis
         )
         done = await followup_of(discord_server, token)
     assert done.body["content"] == "Synced 5 slash commands."
+
+
+def write_episodes(folder: Path, titles: list[str], *, date: str = "2020-03-10", lines: int = 2) -> Path:
+    """One small front-matter transcript an episode, all of one long-named show and one date."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, title in enumerate(titles, 1):
+        body = "\n\n".join(
+            f"00:{i // 6:02}:{i % 6 * 9:02} {'Host' if i % 2 else 'Guest'}: In episode {number} line {i} we talk"
+            f" about {title.lower()} and why it matters to people who build software every day."
+            for i in range(lines)
+        )
+        header = f"---\npodcast: Darknet Diaries\nepisode: {number}\ntitle: {title}\n"
+        (folder / f"ep-{number:03}.txt").write_text(f"{header}date: {date}\n---\n{body}\n", encoding="utf-8")
+    return folder
+
+
+async def test_episode_autocomplete_puts_the_best_title_matches_first(
+    discord_server: FakeDiscord, tmp_path: Path
+) -> None:
+    # Long titles for the meant episodes, short ones sharing letters with the query for the rest:
+    # scored against the whole "Show · #N · Title" label, the short ones won.
+    titles = [f"Side quest {i}" for i in range(23)]
+    titles[15:15] = [
+        "The dark side of caching: stories from the people who were there",
+        "Back to the dark side: more stories from the people who were there",
+    ]
+    folder = write_episodes(tmp_path / "show", titles)
+    settings = dataclasses.replace(settings_for(tmp_path), transcript_dirs=(folder,))
+    async with serving(discord_server, settings):
+        options = [
+            {
+                "name": "info",
+                "type": 1,
+                "options": [{"name": "episode", "type": 3, "value": "dark side", "focused": True}],
+            }
+        ]
+        token = await discord_server.autocomplete("episode", options)
+        names = [c["name"] for c in (await callback_of(discord_server, token)).body["data"]["choices"]]
+        assert {name.split(" · ")[1] for name in names[:2]} == {"#16", "#17"}
+        token = await discord_server.autocomplete(
+            "episode", [{**options[0], "options": [{**options[0]["options"][0], "value": "#17"}]}]
+        )
+        names = [c["name"] for c in (await callback_of(discord_server, token)).body["data"]["choices"]]
+        assert names[0].split(" · ")[1] == "#17"

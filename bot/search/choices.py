@@ -24,13 +24,20 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_CHOICE_LENGTH else text[: MAX_CHOICE_LENGTH - 1] + "…"
 
 
-def rank_choices(typed: str, options: dict[str, str], limit: int = MAX_CHOICES) -> list[Choice]:
-    """Options (value -> label) best matching `typed`; the first `limit` labels when nothing is typed."""
+def rank_choices(
+    typed: str, options: dict[str, str], limit: int = MAX_CHOICES, *, match: dict[str, str] | None = None
+) -> list[Choice]:
+    """Options (value -> label) best matching `typed`; the first `limit` labels when nothing is typed.
+
+    `match` (value -> text) is what `typed` is scored against when that is not the label itself:
+    WRatio scales a partial match down with the length ratio, so scoring a long label would rank
+    a short label's loose match above a long one's exact words.
+    """
     limit = min(limit, MAX_CHOICES)
     if not typed.strip():
         return [Choice(_clip(label), _clip(value)) for value, label in list(options.items())[:limit]]
-    labels = {value: label.casefold() for value, label in options.items()}
-    found = process.extract(typed.casefold(), labels, scorer=fuzz.WRatio, limit=limit, score_cutoff=40)
+    texts = {value: (match or options)[value].casefold() for value in options}
+    found = process.extract(typed.casefold(), texts, scorer=fuzz.WRatio, limit=limit, score_cutoff=40)
     return [Choice(_clip(options[value]), _clip(value)) for _, _, value in found]
 
 
@@ -42,6 +49,8 @@ class Suggester:
         self._marker: tuple[int, int] | None = None
         self._shows: dict[str, str] = {}
         self._episodes: dict[str, str] = {}
+        self._episode_titles: dict[str, str] = {}
+        self._episode_numbers: dict[str, int | None] = {}
         self._speakers: dict[str, str] = {}
 
     async def _refresh(self) -> None:
@@ -49,12 +58,15 @@ class Suggester:
         if marker == self._marker:
             return
         self._shows = {title: title for _, title in await self.store.show_titles()}
+        rows = await self.store.episode_titles()
         self._episodes = {
             f"id:{row_id}": " · ".join(
                 part for part in (show, f"#{number}" if number is not None else None, title) if part
             )
-            for row_id, title, number, show in await self.store.episode_titles()
+            for row_id, title, number, show in rows
         }
+        self._episode_titles = {f"id:{row_id}": title for row_id, title, _, _ in rows}
+        self._episode_numbers = {f"id:{row_id}": number for row_id, _, number, _ in rows}
         self._speakers = {name: name for name in await self.store.speaker_names()}
         self._marker = marker
 
@@ -64,9 +76,14 @@ class Suggester:
         return rank_choices(typed, self._shows)
 
     async def episodes(self, typed: str) -> list[Choice]:
-        """Episodes by number or fuzzy title; the value is `id:N`, which the episode filter reads."""
+        """Episodes by number (`17`, `#17`: that number first) or fuzzy title; the value is `id:N`,
+        which the episode filter reads."""
         await self._refresh()
-        return rank_choices(typed, self._episodes)
+        number = typed.strip().lstrip("#")
+        numbered = [value for value, n in self._episode_numbers.items() if number.isdigit() and n == int(number)]
+        by_title = rank_choices(typed, self._episodes, match=self._episode_titles)
+        first = [Choice(_clip(self._episodes[value]), value) for value in numbered]
+        return [*first, *(c for c in by_title if c.value not in numbered)][:MAX_CHOICES]
 
     async def speakers(self, typed: str) -> list[Choice]:
         """Real speakers whose name matches what was typed."""
