@@ -311,3 +311,32 @@ def test_feeds_in_the_settings_must_be_web_addresses() -> None:
     assert settings.feed_cache_dir == Path("data/feeds") and settings.upload_dir == Path("data/uploads")
     with pytest.raises(SettingsError, match="FEEDS"):
         Settings.from_mapping({"FEEDS": "file:///etc/passwd"})
+
+
+async def test_a_feed_that_reuses_a_guid_keeps_both_items(store: Store, tmp_path: Path, publisher: Publisher) -> None:
+    publisher.feeds["/feed.xml"] = rss("Copycat", [item(1, "First"), item(1, "Second")])  # both guid ep-1
+    follower = follower_for(store, tmp_path)
+    await follower.add(f"{publisher.base}/feed.xml")
+    (report,) = await follower.poll_all()
+    assert report.status == "ok" and report.items == 2 and len(report.new_episodes) == 2
+    assert sorted(e.title for e in await store.list_episodes()) == ["First", "Second"]
+
+
+async def test_a_failing_feed_waits_for_its_backoff_and_a_stalled_one_holds_up_no_other(
+    store: Store, tmp_path: Path, publisher: Publisher
+) -> None:
+    publisher.feeds["/feed.xml"] = rss("Steady", [item(1, "Fine")])
+    follower = follower_for(store, tmp_path)
+    await follower.add(f"{publisher.base}/stall.vtt")  # answers, then never finishes
+    await follower.add(f"{publisher.base}/feed.xml")
+
+    reports = {r.url.removeprefix(publisher.base): r for r in await follower.poll_all()}
+
+    assert reports["/feed.xml"].status == "ok"
+    assert reports["/stall.vtt"].status == "error" and "timed out" in reports["/stall.vtt"].errors[0][1]
+    assert await follower.poll_all(due_only=True) == []  # neither is due: one backs off, one polled now
+    await store._db.execute("UPDATE feeds SET next_poll_at = '2000-01-01' WHERE url LIKE '%stall.vtt'")
+    (retried,) = await follower.poll_all(due_only=True)
+    assert retried.url.endswith("/stall.vtt")
+    (row,) = [r for r in await follower.feeds.feeds() if r.url == retried.url]
+    assert row.failures == 2 and row.next_poll_at > row.last_polled_at

@@ -26,6 +26,7 @@ def parse_feed(text: str) -> list[ParsedEpisode]:
         raise ParseError("a feed with no items")
     show = fold_spaces(feed.feed.get("title", "")) or None
     episodes = []
+    keys: set[str] = set()
     for index, entry in enumerate(feed.entries):
         title = fold_spaces(entry.get("title", "")) or None
         notes = clean_markup(_entry_notes(entry))
@@ -39,6 +40,9 @@ def parse_feed(text: str) -> list[ParsedEpisode]:
             description=notes or None,
         )
         key = entry.get("id") or entry.get("link") or f"item-{index}"
+        if key in keys:  # a feed that reuses a guid: both items are kept
+            key = f"{key}#{index}"
+        keys.add(key)
         episodes.append(ParsedEpisode(meta, notes_segments(notes), key=key, from_listing=True))
     return episodes
 
