@@ -13,11 +13,11 @@ from bot.ingest.chapters import read_chapters
 from bot.ingest.indexer import index_paths
 from bot.ingest.model import ParseError
 from bot.search.engine import Searcher
-from bot.summary import NOT_KEYWORDS
+from bot.summary import NOT_KEYWORDS, EpisodeText, summarize
 from bot.summary.gist import _at_least, cold_open, expected_counts, pick_gist
 from bot.summary.method import Weights, gist_candidates, keywords, readable
 from bot.summary.service import METHOD_VERSION, Summaries
-from bot.summary.units import Unit, is_boilerplate, tidy, units_of
+from bot.summary.units import Unit, is_boilerplate, sponsor_names, tidy, units_of
 from storage import Store
 from tests.conftest import SHARED, needs_shared, write
 
@@ -322,3 +322,63 @@ def test_a_key_phrase_is_spelled_as_it_was_said() -> None:
     found = keywords(units, Weights.of(units, lambda word: 1, 1_000), NOT_KEYWORDS)
     assert "deep learning" in found
     assert not {"deep learn", "super", "interesting", "super interesting"} & set(found)
+
+
+def test_the_hosts_intro_leads_the_gist_when_it_comes_after_a_guests_clip() -> None:
+    rows = [
+        (0.0, None, "Guest", "Mempools are where unconfirmed transactions wait for a miner to pick them up."),
+        (20.0, None, "Host", "Welcome to the Test Cast podcast."),
+        (30.0, None, "Host", "Today we're talking to Ada about package relay and how fees bump a child."),
+        (40.0, None, "Host", "She wrote the proposal last year."),
+        *[(60.0 + i, None, "Guest", BREAD[i % 6]) for i in range(30)],
+    ]
+    opening = summarize_rows(rows, "Package relay").gist
+    assert opening[0].text.startswith("Today we're talking to Ada about package relay")
+    assert "She wrote the proposal" in opening[0].text  # the rest of the host's turn, joined as a fragment
+
+
+@pytest.mark.parametrize(
+    "intro",
+    [
+        "The following is a conversation with Ada Lovelace, a mathematician who wrote the first program.",
+        "I'm sitting here with Ada and I'm gonna talk to her about the analytical engine and its programs.",
+    ],
+)
+def test_a_spoken_intro_without_a_stock_line_leads_the_gist(intro: str) -> None:
+    rows = [(0.0, None, None, "Hi everyone."), (5.0, None, None, intro)]
+    rows += [(10.0 + i * 30, None, None, BREAD[i % 6]) for i in range(30)]
+    assert summarize_rows(rows, "Ada").gist[0].text == intro
+
+
+def test_quotes_and_gist_never_point_back_end_mid_sentence_or_prompt_the_guest() -> None:
+    back = [
+        "That's why the starter needs feeding with flour and water every single day of the week.",
+        "He said the sourdough starter was older than the bakery itself and the oven too.",
+        "Tell us about the sourdough starter you keep in the bakery and feed with rye flour.",
+        "the sourdough starter lives on the counter and the yeast eats the flour while we sleep",
+    ]
+    rows = [(i * 30.0, None, None, text) for i, text in enumerate([*back, *BREAD * 5, *CLUSTERS * 5])]
+    made = summarize_rows(rows, "Sourdough starter")
+    shown = [m.text for m in (*made.gist, *made.quotes)]
+    assert made.quotes
+    assert not any(text.startswith(("That's", "He said", "Tell us", "The sourdough starter lives")) for text in shown)
+    assert all(text.endswith((".", "!", "?")) for text in (m.text for m in made.quotes))
+
+
+def test_sponsor_names_the_transcript_gives_stay_out_of_every_part_of_the_summary() -> None:
+    read = [
+        "This episode is brought to you by Crumbly and Kubera.",
+        "Crumbly flour makes the sourdough starter rise, and Kubera hosts the Kubernetes clusters for you.",
+        "Crumbly flour is milled fresh, so Crumbly flour loaves taste of Crumbly flour.",
+    ]
+    rows = [(i * 30.0, None, None, text) for i, text in enumerate([*read * 3, *BREAD * 6, *CLUSTERS * 6])]
+    made = summarize_rows(rows, "Bread and clusters")
+    assert sponsor_names(units_of([(None, None, None, read[0])])) == {"crumbly", "kubera"}
+    shown = " ".join([*(m.text for m in (*made.gist, *made.quotes)), *made.keywords, *(c.title for c in made.chapters)])
+    assert made.gist and made.keywords
+    assert "crumbly" not in shown.casefold() and "kubera" not in shown.casefold()
+
+
+def summarize_rows(rows: list[tuple[float | None, float | None, str | None, str]], title: str):
+    text = EpisodeText(1, title, "Test Cast", 1, None, None, None, (), None, rows)
+    return summarize(text, lambda word: 1, 1000)

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from bot.search.links import deep_link
 from bot.search.text import tokens
 from bot.summary.chapters import Section, sections
-from bot.summary.gist import cold_open, expected_counts, leading, pick_gist
+from bot.summary.gist import cold_open, expected_counts, host_intro, leading, pick_gist
 from bot.summary.method import Weights, gist_candidates, keywords, pick_quotes, readable
-from bot.summary.units import STOPWORDS, SegmentRow, Unit, is_boilerplate, show_words, units_of
+from bot.summary.units import STOPWORDS, SegmentRow, Unit, is_boilerplate, show_words, sponsor_names, stem, units_of
 
 # Never keywords: sponsor and show vocabulary, verbs every conversation uses, and praise ("super interesting").
 NOT_KEYWORDS = frozenset(
@@ -119,12 +119,13 @@ def summarize(episode: EpisodeText, documents: Callable[[str], int], total_segme
         units, source = units_of([(None, None, None, episode.description)]), "notes"
     if not units:
         return _summary(episode, (), (), (), (), "none")
-    banned = show_words(episode.show) | NOT_KEYWORDS | _speaker_words(episode.speakers)
+    sponsors = sponsor_names(units)
+    banned = show_words(episode.show) | NOT_KEYWORDS | _speaker_words(episode.speakers) | _words_of(sponsors)
     weights = Weights.of(units, documents, total_segments, min_count=1 if source == "notes" else 2)
     if source == "notes":
         gist = leading([u for u in units if not is_boilerplate(u, show_words(episode.show))] or units)
         return _summary(episode, _moments(gist, episode), keywords(units, weights, banned), (), (), source)
-    candidates = gist_candidates(units, show_words(episode.show))
+    candidates = gist_candidates(units, show_words(episode.show), sponsors)
     if episode.chapters:  # the show's own chapters beat topic segmentation
         chapters = tuple(Chapter(start, title) for start, title in episode.chapters)
         starts = [_first_unit_at(units, start) for start, _ in episode.chapters]
@@ -135,12 +136,22 @@ def summarize(episode: EpisodeText, documents: Callable[[str], int], total_segme
     expected = expected_counts(units, episode.title)
     return _summary(
         episode,
-        _moments(pick_gist(candidates, expected, starts, opening=cold_open(units)), episode),
+        _moments(pick_gist(candidates, expected, starts, opening=_opening(units)), episode),
         keywords(units, weights, banned),
         chapters,
         _moments(pick_quotes(candidates, weights, starts[1:]), episode),
         source,
     )
+
+
+def _opening(units: Sequence[Unit]) -> list[Unit]:
+    """What the gist leads with: the host's own preview before the stock intro, else the host's
+    intro of the guest and the subject (a preview said by someone else is a clip of the guest)."""
+    preview = cold_open(units)
+    intro = host_intro(units)
+    if not intro or (preview and (intro[0].index < len(preview) or preview[0].speaker == intro[0].speaker)):
+        return preview
+    return intro
 
 
 def _first_unit_at(units: Sequence[Unit], seconds: float) -> int:
@@ -150,6 +161,12 @@ def _first_unit_at(units: Sequence[Unit], seconds: float) -> int:
 
 def _speaker_words(speakers: Sequence[str]) -> frozenset[str]:
     return frozenset(w for name in speakers for w in tokens(name) if w not in STOPWORDS)
+
+
+def _words_of(names: frozenset[str]) -> frozenset[str]:
+    """The words of sponsor names, and their stems (labels and keywords ban both)."""
+    words = {w for name in names for w in name.split() if w not in STOPWORDS}
+    return frozenset(words | {stem(w) for w in words})
 
 
 def _moments(units: Sequence[Unit], episode: EpisodeText) -> tuple[Moment, ...]:

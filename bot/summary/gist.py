@@ -20,12 +20,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from bot.search.text import tokens
-from bot.summary.units import Unit, chapter_of, stem
+from bot.summary.units import Unit, chapter_of, is_content, stem
 
 GIST_WORDS = 120
 GIST_SLACK = 15  # a last sentence may run this far past GIST_WORDS
-MOST_SENTENCES = 5
+MOST_SENTENCES = 8
 NOTES_WORDS = 100  # the length of the written summary the gist is measured against
+NOTES_CONTENT_WORDS = 50  # of which content words
+CONTENT_WEIGHT = 1.0  # content words count as much again: they say what the episode is about
 COLD_OPEN_SHARE = 0.1  # a cold open ends before the show's stock intro, within this share of the episode
 COLD_OPEN_PRECISION = 0.8  # share of a cold open's words in the notes (measured: lead-120 scores R1 79)
 WRITTEN = frozenset(
@@ -41,6 +43,17 @@ STOCK_INTRO = re.compile(
     r"|\bi'?m your host\b",
     re.IGNORECASE,
 )
+HOST_INTRO = re.compile(
+    r"\bthe following is a (?:conversation|discussion|chat|talk) with\b"
+    r"|\b(?:today|this week|this episode|in this episode|on this episode|this time)\b[^.?!]{0,40}?"
+    r"\b(?:we|i)\b[^.?!]{0,25}?\b(?:talk|talking|speak|speaking|chat|chatting|discuss|discussing|hear|cover|dig|dive)"
+    r"|\b(?:we(?:'re| are)|i'?m)\s+(?:going to|gonna)\s+(?:be\s+)?(?:talk|talking|speak|speaking|chat|chatting)\w*"
+    r"\s+(?:to|with|about)\b"
+    r"|\bi'?m (?:sitting )?here with\b|\b(?:joining|joined by|with) (?:me|us) (?:today|this week|is|are)\b",
+    re.IGNORECASE,
+)
+INTRO_SECONDS = 300  # the host's intro comes in the first few minutes
+INTRO_WORDS = 70
 # Fitted by bench/fit_gist_model.py; the order is that of `word_features`.
 COEFFICIENTS = (-0.03, 0.44, -0.15, 0.43, 0.75, -0.66, 0.37)
 
@@ -54,6 +67,23 @@ def cold_open(units: Sequence[Unit]) -> list[Unit]:
         return []
     opening = list(units[:intro])
     return opening if sum(u.words for u in opening) >= 25 else []
+
+
+def host_intro(units: Sequence[Unit]) -> list[Unit]:
+    """The host saying what the episode is about ("The following is a conversation with...",
+    "today we're talking to X about Y") in its first minutes, with the rest of that turn."""
+    early = [u for u in units if u.start is not None and u.start <= INTRO_SECONDS]
+    if not early:
+        early = list(units[: max(1, len(units) // 20)])  # untimed: the first 5%
+    first = next((u for u in early if HOST_INTRO.search(u.text) and not u.is_question), None)
+    if first is None:
+        return []
+    turn = [first]
+    for unit in units[first.index + 1 :]:
+        if unit.speaker != first.speaker or unit.is_question or sum(u.words for u in turn) + unit.words > INTRO_WORDS:
+            break
+        turn.append(unit)
+    return turn
 
 
 def word_features(units: Sequence[Unit], title: str) -> dict[str, tuple[float, ...]]:
@@ -88,35 +118,57 @@ def expected_counts(units: Sequence[Unit], title: str) -> dict[str, float]:
 
 @dataclass
 class _Overlap:
-    """The expected words shared between the gist so far and a written summary."""
+    """The expected words shared between the gist so far and a written summary: all words, and
+    content words alone (which say what the episode is about)."""
 
     expected: dict[str, float]
     counts: Counter[str] = field(default_factory=Counter)
     matched: float = 0.0
     length: int = 0
+    matched_content: float = 0.0
+    content_length: int = 0
 
-    def gain(self, unit: Unit) -> float:
-        """Expected shared words `unit` adds: its k-th use of a word counts with P(notes use it >= k times)."""
+    def gain(self, unit: Unit) -> tuple[float, float]:
+        """Expected shared words `unit` adds, all and content: its k-th use of a word counts with
+        P(notes use it >= k times)."""
         added: Counter[str] = Counter()
-        total = 0.0
-        for s in (stem(w) for w in unit.said):
+        total = content = 0.0
+        for word in unit.said:
+            s = stem(word)
             added[s] += 1
-            total += _at_least(self.expected.get(s, 0.0), self.counts[s] + added[s])
-        return total
+            p = _at_least(self.expected.get(s, 0.0), self.counts[s] + added[s])
+            total += p
+            content += p if is_content(word) else 0.0
+        return total, content
+
+    def score(self, matched: float, length: int, matched_content: float, content_length: int) -> float:
+        words = 2 * matched / (NOTES_WORDS + length) if length else 0.0
+        content = 2 * matched_content / (NOTES_CONTENT_WORDS + content_length) if content_length else 0.0
+        return words + CONTENT_WEIGHT * content
 
     def f1_with(self, unit: Unit) -> float:
-        length = self.length + len(unit.said)
-        return 2 * (self.matched + self.gain(unit)) / (NOTES_WORDS + length)
+        total, content = self.gain(unit)
+        return self.score(
+            self.matched + total,
+            self.length + len(unit.said),
+            self.matched_content + content,
+            self.content_length + len(unit.stems),
+        )
 
     def add(self, unit: Unit, precision: float | None = None) -> None:
         """Count `unit` in; `precision` overrides the model's guess of its shared words."""
-        self.matched += self.gain(unit) if precision is None else precision * len(unit.said)
+        total, content = self.gain(unit)
+        if precision is not None:
+            total, content = precision * len(unit.said), precision * len(unit.stems)
+        self.matched += total
+        self.matched_content += content
         self.length += len(unit.said)
+        self.content_length += len(unit.stems)
         self.counts.update(stem(w) for w in unit.said)
 
     @property
     def f1(self) -> float:
-        return 2 * self.matched / (NOTES_WORDS + self.length) if self.length else 0.0
+        return self.score(self.matched, self.length, self.matched_content, self.content_length)
 
 
 def _at_least(mean: float, k: int) -> float:

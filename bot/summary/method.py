@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bot.summary.units import Unit, chapter_of, is_boilerplate, is_content, stem, tidy
+from bot.summary.units import Unit, chapter_of, is_boilerplate, is_content, names_any, stands_alone, stem, tidy
 
 GIST_UNIT_WORDS = (10, 45)
 QUOTE_WORDS = (12, 45)
@@ -57,10 +57,20 @@ class Weights:
         return sum(self.weight.get(s, 0.0) for s in set(unit.stems))
 
 
-def gist_candidates(units: Sequence[Unit], show_words: frozenset[str]) -> list[Unit]:
-    """Units fit to stand in a gist: complete, not too short or long, not boilerplate."""
+def gist_candidates(
+    units: Sequence[Unit], show_words: frozenset[str], sponsors: frozenset[str] = frozenset()
+) -> list[Unit]:
+    """Units fit to stand in a gist: not too short or long, readable on their own, not boilerplate
+    and not naming a sponsor."""
     low, high = GIST_UNIT_WORDS
-    return [u for u in units if low <= u.words <= high and not is_boilerplate(u, show_words)]
+    return [
+        u
+        for u in units
+        if low <= u.words <= high
+        and not is_boilerplate(u, show_words)
+        and stands_alone(u.text)
+        and not names_any(u, sponsors)
+    ]
 
 
 def keywords(units: Sequence[Unit], weights: Weights, banned: frozenset[str], limit: int = KEYWORDS) -> list[str]:
@@ -99,7 +109,7 @@ def keywords(units: Sequence[Unit], weights: Weights, banned: frozenset[str], li
 def pick_quotes(candidates: Sequence[Unit], weights: Weights, sections: Sequence[int], count: int = 3) -> list[Unit]:
     """Standout sentences, at most one per chapter: dense in the episode's terms, not questions."""
     low, high = QUOTE_WORDS
-    fit = [u for u in candidates if low <= u.words <= high and not u.is_question]
+    fit = [u for u in candidates if low <= u.words <= high and not u.is_question and _ends_sentence(u.text)]
     ranked = sorted(fit, key=lambda u: -weights.unit_weight(u) / u.words**0.5)
     chosen: list[Unit] = []
     used_sections: set[int] = set()
@@ -127,6 +137,10 @@ def readable(units: Sequence[Unit], shortest: int = 8) -> list[tuple[Unit, str]]
     return [(block[0], _ended(" ".join(tidy(u.text) for u in block))) for block in blocks]
 
 
+def _ends_sentence(text: str) -> bool:
+    return text.rstrip("\"”')]").endswith((".", "!", "?", "…"))
+
+
 def _ended(text: str) -> str:
     """Text that stops mid-sentence (captions without punctuation) ends with an ellipsis."""
-    return text if not text or text.rstrip("\"”')]").endswith((".", "!", "?", "…")) else f"{text}…"
+    return text if not text or _ends_sentence(text) else f"{text}…"

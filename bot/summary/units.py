@@ -57,6 +57,16 @@ _SPONSORED_BY = re.compile(
 )
 _NAME_SPLIT = re.compile(r"\s*(?:,|\band\b|&)\s*", re.IGNORECASE)
 _NOT_NAME = re.compile(r"^(?:us|our|the|this|a|an|over|at|from|folks|you)\b", re.IGNORECASE)
+_POINTS_BACK = re.compile(  # a sentence leaning on what was said before it
+    r"^(?:that'?s|that is|that was|this is why|which|those|these|it'?s|it is|it was|they|them|their|he|she|his|"
+    r"her|him|that|this|there'?s|because|also|exactly|same|otherwise|then|again|as i said|like i said)\b",
+    re.IGNORECASE,
+)
+_HOST_PROMPT = re.compile(
+    r"^(?:tell (?:us|me)|talk (?:to us )?about|walk (?:us|me)|give (?:us|me)|let'?s (?:talk|dive|start|get)|"
+    r"maybe (?:you could|just)|(?:can|could|would) you|what about|how about|welcome)\b",
+    re.IGNORECASE,
+)
 _LEADING_FILLER = re.compile(
     r"^(?:(?:and|so|but|yeah|yes|well|okay|ok|oh|right|um|uh|now|I mean|you know|like)\b[,.]?\s+)+", re.IGNORECASE
 )
@@ -116,6 +126,21 @@ def is_boilerplate(unit: Unit, show_words: frozenset[str] = frozenset()) -> bool
         return True
     named = {w for w in tokens(unit.text) if w in show_words}
     return len(show_words) > 1 and named >= show_words
+
+
+def stands_alone(text: str) -> bool:
+    """Whether a sentence can be shown out of context: it starts a sentence, does not point back at
+    earlier talk ("That's why", "He said") and is not the host's prompt ("Tell us about...")."""
+    shown = tidy(text)
+    if not shown or (text.lstrip()[:1].islower() and any(c.isupper() for c in text[1:])):
+        return False  # a caption piece starting mid-sentence (captions with capitals start theirs)
+    return not (_POINTS_BACK.match(shown) or _HOST_PROMPT.match(shown))
+
+
+def names_any(unit: Unit, names: frozenset[str]) -> bool:
+    """Whether the unit says one of `names` (folded, one or two words)."""
+    said = " ".join(unit.said)
+    return any(re.search(rf"\b{re.escape(name)}\b", said) for name in names)
 
 
 def sponsor_names(units: Iterable[Unit]) -> frozenset[str]:
