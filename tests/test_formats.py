@@ -398,10 +398,13 @@ def test_a_date_in_a_file_name_dates_the_episode() -> None:
 @pytest.mark.parametrize(
     ("intro", "show"),
     [
-        ("welcome to the widget podcast, I'm Ana.", "Widget"),
+        ("welcome to the widget podcast, I'm Ana.", "Widget Podcast"),
+        ("This is Talk Python to Me, episode 91.", "Talk Python To Me"),
         ("This is 42% Curious. Today, tides.", "42% Curious"),
         ("Hello and welcome to Nightjar, a podcast about birds.", "Nightjar"),
         ("This is Michael Kennedy. Welcome.", None),
+        ("Hello and welcome to Python bytes where we deliver news.", "Python Bytes"),
+        ("Hello, and welcome to python bytes where we deliver news.", "Python Bytes"),
         ("This is the first ever live recording of this podcast.", None),
     ],
 )
@@ -520,3 +523,9 @@ def test_an_article_is_still_refused(tmp_path: Path) -> None:
     text = "# Status\n\nA tracker.\n\n- [x] 440 — title updated\n- [ ] 443 — blocked: no writes\n- [x] 447 — done\n"
     with pytest.raises(ParseError, match="no timestamps"):
         read_document(write(tmp_path, "status.md", text))
+
+
+def test_a_name_line_over_a_stamp_line_with_front_matter_facts(tmp_path: Path) -> None:
+    (episode,) = read_document(write(tmp_path, "keeper.md", name_line_stamp_line_md())).episodes
+    assert (episode.meta.title, str(episode.meta.published)) == ("The Keeper's Ledger", "2021-03-15")
+    assert [(s.start, s.speaker) for s in episode.segments] == [(12, "Ana Ruiz"), (19, "Ben Okafor"), (27, "Ana Ruiz")]

@@ -39,10 +39,11 @@ _WORD_NUMBER = re.compile(r"\bepisode\s+(?:number\s+)?(" + "|".join(_WORD_NUMBER
 _SHOW_PATTERNS = (
     re.compile(r"\bThis is ([A-Z0-9][\w'’%& ]{2,40}?),? episode\b"),
     re.compile(r"\bthis is the ([\w'’%& ]{3,40}? podcast)\b", re.IGNORECASE),
-    re.compile(r"\bwelcome to the ([\w'’%&]+(?: [\w'’%&]+){0,4}) podcast\b", re.IGNORECASE),
+    re.compile(r"\bwelcome to the ([\w'’%&]+(?: [\w'’%&]+){0,4} podcast)\b", re.IGNORECASE),
     re.compile(
         r"\b(?i:welcome to) ([A-Z0-9][\w'’%&]*(?: [A-Z0-9][\w'’%&]*){0,4}),? (?:a|the) (?:\w+ )?(?:podcast|show)\b"
     ),
+    re.compile(r"\bwelcome to ([a-z][\w'’%&]*(?: [\w'’%&]+){0,3}?),? where (?:we|you)\b", re.IGNORECASE),
     re.compile(r"^\W*(?i:(?:hi|hello)\W+)?(?i:this is) ([A-Z]*\d[\w'’%&]*%?(?: [A-Z][\w'’%&]*){0,3})[.!,]"),
 )
 _NOT_IN_SHOW_NAMES = frozenset("this that my our your of first best live recording episode".split())
@@ -108,8 +109,8 @@ def _show(text: str) -> str | None:
     for pattern in _SHOW_PATTERNS:
         for match in pattern.finditer(text):
             name = match[1].strip()
-            if not _NOT_IN_SHOW_NAMES & set(name.casefold().split()):
-                return name.title() if name.islower() else name
+            if not _NOT_IN_SHOW_NAMES & set(name.casefold().split()):  # as said: `python bytes` is Python Bytes
+                return " ".join(word[:1].upper() + word[1:] for word in name.split())
     return None
 
 
