@@ -182,6 +182,7 @@ def _describe_report(report: IndexReport) -> str:
         f"{report.episodes} episodes and {report.segments} segments written in {report.seconds:.1f} s",
     ]
     lines += [f"  rejected {r.path}: {r.reason}" for r in report.rejects]
+    lines += [f"  warning {w.path}: {w.reason}" for w in report.warnings]
     return "\n".join(lines)
 
 

@@ -9,18 +9,30 @@ import logging
 import multiprocessing
 import os
 import re
+import sqlite3
+import stat
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-
-import yaml
 
 from bot.ingest.chapters import CHAPTERS_SUFFIX, read_chapters
 from bot.ingest.decode import decode_text
 from bot.ingest.metadata import folder_show_name, parse_date, parse_duration
 from bot.ingest.model import EpisodeFacts, Metadata, ParsedDocument, ParsedEpisode, ParseError
 from bot.ingest.parse import parse_document
+from bot.ingest.values import (
+    checked_episode,
+    checked_int,
+    checked_text,
+    checked_url,
+    describe_os_error,
+    is_utf8_name,
+    load_json,
+    load_yaml,
+    printable,
+    read_regular,
+)
 from storage import EpisodeRecord, SourceRecord, Store
 
 log = logging.getLogger(__name__)
@@ -61,8 +73,12 @@ _IGNORED_SUFFIXES = frozenset(
         ".so",
     ]
 )
+# What SQLite refuses to bind or store (an int past 64 bits, text that is not UTF-8): never a full disk or a lock.
+_UNSTORABLE = (OverflowError, UnicodeEncodeError, sqlite3.InterfaceError, sqlite3.IntegrityError)
 _TWIN_SUFFIX = re.compile(r"[._-](?:small|large|medium|tiny|base|original|youtube|en)$", re.IGNORECASE)
 _SIDECAR_KEYS = frozenset(["show", "number", "title", "published", "date", "url", "duration", "description"])
+_TEXT_KEYS = ("show", "title", "description")
+MAX_SIDECAR_BYTES = 256 * 1024  # a sidecar is a few lines; its description at most a page of show notes
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +120,7 @@ class IndexReport:
     seconds: float = 0.0
     store_seconds: float = 0.0  # of `seconds`, the time spent writing to the database
     rejects: list[Reject] = field(default_factory=list)
+    warnings: list[Reject] = field(default_factory=list)  # indexed, but something in or beside it was ignored
 
     def as_json(self) -> dict[str, object]:
         """The public JSON shape of `rewind index --json`."""
@@ -118,6 +135,7 @@ class IndexReport:
             "seconds": round(self.seconds, 3),
             "store_seconds": round(self.store_seconds, 3),
             "rejected": [{"path": r.path, "reason": r.reason} for r in self.rejects],
+            "warnings": [{"path": w.path, "reason": w.reason} for w in self.warnings],
         }
 
 
@@ -147,8 +165,10 @@ async def index_paths(
     report = IndexReport()
     listing = await asyncio.to_thread(collect_files, paths)
     files = listing.files
-    groups = await asyncio.to_thread(group_files, files)
-    report.rejects.extend(listing.unreadable)
+    groups, refused = await asyncio.to_thread(group_files, files, listing.roots)
+    report.rejects.extend([*listing.unreadable, *refused])
+    for problem in (*listing.unreadable, *refused):
+        log.warning("rejected %s: %s", problem.path, problem.reason)
     known = await store.source_hashes()
     indexed_before = await store.indexed_paths()
     report.files = len(files)
@@ -171,12 +191,14 @@ async def index_paths(
     report.removed = len(gone)
     done = report.unchanged
     batch: list[GroupOutcome] = []
+    batched = 0  # segments in `batch`, counted as they come (summing the batch each time was quadratic)
     async for outcome in _parse_all(pending, workers):
         batch.append(outcome)
+        batched += sum(len(e.segments) for e in outcome.episodes)
         done += len(outcome.records)
-        if sum(len(e.segments) for o in batch for e in o.episodes) >= BATCH_SEGMENTS or done == report.files:
+        if batched >= BATCH_SEGMENTS or done == report.files:
             await _write(store, batch, report, indexed_before)
-            batch = []
+            batch, batched = [], 0
         if progress:
             progress(done, report.files, report)
     if batch:
@@ -194,7 +216,10 @@ async def _write(store: Store, batch: list[GroupOutcome], report: IndexReport, i
     """Store a batch of parsed groups in one transaction and account for it in the report."""
     batch = [_keep_last_good(outcome, indexed_before) for outcome in batch]
     writing = time.perf_counter()
-    report.segments += await store.replace_sources([(o.records, o.episodes) for o in batch])
+    try:
+        report.segments += await store.replace_sources([(o.records, o.episodes) for o in batch])
+    except _UNSTORABLE:  # a value SQLite refuses: write the groups one by one, refusing only that one
+        batch = [await _write_alone(store, outcome, report) for outcome in batch]
     report.store_seconds += time.perf_counter() - writing
     for outcome in batch:
         report.episodes += len(outcome.episodes)
@@ -206,10 +231,24 @@ async def _write(store: Store, batch: list[GroupOutcome], report: IndexReport, i
                 report.twins += 1
             else:
                 report.indexed += 1
+                if record.detail:  # an ignored sidecar, skipped cues: indexed, but the operator should know
+                    report.warnings.append(Reject(record.shown_path, record.detail))
+                    log.warning("%s: %s", record.shown_path, record.detail)
         for kept in outcome.kept:
             reason = f"{kept.detail or 'unreadable'}; its last good version stays indexed"
             report.rejects.append(Reject(kept.shown_path, reason))
             log.warning("rejected %s: %s", kept.shown_path, reason)
+
+
+async def _write_alone(store: Store, outcome: GroupOutcome, report: IndexReport) -> GroupOutcome:
+    try:
+        report.segments += await store.replace_sources([(outcome.records, outcome.episodes)])
+        return outcome
+    except _UNSTORABLE as error:
+        reason = printable(f"could not be stored ({type(error).__name__}: {error})")
+        records = tuple(replace(r, status="rejected", format=None, detail=reason) for r in outcome.records)
+        await store.replace_sources([(records, ())])
+        return GroupOutcome(records, ())
 
 
 def _keep_last_good(outcome: GroupOutcome, indexed_before: set[str]) -> GroupOutcome:
@@ -248,7 +287,7 @@ async def _parse_all(groups: list[FileGroup], workers: int) -> AsyncIterator[Gro
 
 @dataclass(frozen=True, slots=True)
 class Listing:
-    """The files to index, the folders walked, and the folders that could not be listed."""
+    """The files to index, the folders walked, and what was found but could not be listed or read."""
 
     files: list[InputFile]
     roots: list[Path]
@@ -257,28 +296,107 @@ class Listing:
 
 
 def collect_files(paths: Sequence[Path | str]) -> Listing:
-    """List the files under `paths` (recursively, sorted), and the folders that were walked."""
+    """List the files under `paths` (recursively, sorted), and the folders that were walked.
+
+    Nothing outside the given paths is read: a symlink is followed only when it resolves inside a
+    given folder (links to folders never are: what they hold is walked anyway, or is outside), and
+    a link that points elsewhere, a link loop or a name that is not UTF-8 is reported instead."""
     files: dict[Path, InputFile] = {}
     roots: list[Path] = []
     unreadable: list[Reject] = []
+    hidden: list[Path] = []
 
     def note_unreadable(error: OSError) -> None:
-        unreadable.append(Reject(str(error.filename), f"cannot read folder: {error.strerror or error}"))
+        unreadable.append(reject(str(error.filename), f"cannot read folder: {describe_os_error(error)}"))
+        hidden.append(Path(error.filename).resolve())
 
+    given_files, given_folders = [], []
     for given in paths:
         given_path = Path(given)
-        if given_path.is_dir():
+        if _kind(given_path) == "folder":
+            given_folders.append(given_path)
             roots.append(given_path.resolve())
-            for folder, subfolders, names in os.walk(given_path, onerror=note_unreadable):
-                subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-                for name in sorted(names):
-                    candidate = Path(folder, name)
-                    if _is_transcript_candidate(candidate):
-                        files.setdefault(candidate.resolve(), InputFile(candidate.resolve(), str(candidate)))
-        elif given_path.is_file() or not given_path.exists():
-            files.setdefault(given_path.resolve(), InputFile(given_path.resolve(), str(given_path)))
-    hidden = [Path(reject.path).resolve() for reject in unreadable]
+        else:  # a file named by the operator is read even through a link; a missing one is reported
+            given_files.append(given_path)
+    for given_path in given_files:
+        item = _given_file(given_path)
+        if isinstance(item, Reject):
+            unreadable.append(item)
+        else:
+            files.setdefault(item.path, item)
+    for given_folder in given_folders:
+        for folder, subfolders, names in os.walk(given_folder, onerror=note_unreadable):
+            subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+            for name in subfolders:
+                if (problem := _linked_folder_problem(Path(folder, name), roots)) is not None:
+                    unreadable.append(problem)
+            for name in sorted(names):
+                candidate = Path(folder, name)
+                if not _is_transcript_candidate(candidate):
+                    continue
+                item = _walked_file(candidate, roots)
+                if isinstance(item, Reject):
+                    unreadable.append(item)
+                else:
+                    files.setdefault(item.path, item)
     return Listing(list(files.values()), roots, unreadable, hidden)
+
+
+def _kind(path: Path) -> str:
+    """`folder`, `file` or `missing`, never raising (a name too long, a loop)."""
+    try:
+        return "folder" if path.is_dir() else "file"
+    except (OSError, RuntimeError):
+        return "missing"
+
+
+def _given_file(path: Path) -> InputFile | Reject:
+    shown = printable(str(path))
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):
+        return Reject(shown, "a symlink loop: not followed")
+    if not is_utf8_name(str(resolved)):
+        return Reject(shown, "the file name is not valid UTF-8: rename it")
+    return InputFile(resolved, shown)
+
+
+def _walked_file(candidate: Path, roots: Sequence[Path]) -> InputFile | Reject:
+    shown = printable(str(candidate))
+    if not is_utf8_name(str(candidate)):
+        return Reject(shown, "the file name is not valid UTF-8: rename it")
+    resolved = _inside(candidate, roots)
+    if isinstance(resolved, str):
+        return Reject(shown, resolved)
+    return InputFile(resolved, shown)
+
+
+def _inside(path: Path, roots: Sequence[Path]) -> Path | str:
+    """The real path of `path` when it lies inside one of `roots`, else why it is not read."""
+    try:
+        resolved = path.resolve(strict=True)
+    except RuntimeError:
+        return "a symlink loop: not followed"
+    except OSError as error:
+        return f"a broken symlink: {describe_os_error(error)}" if path.is_symlink() else describe_os_error(error)
+    if not any(resolved.is_relative_to(root) for root in roots):
+        return "a symlink to a file outside the configured folders: not read"
+    return resolved
+
+
+def _linked_folder_problem(path: Path, roots: Sequence[Path]) -> Reject | None:
+    if not path.is_symlink():
+        return None
+    where = _inside(path, roots)
+    if isinstance(where, Path):
+        return None  # inside a configured folder: walked there already
+    reason = "a symlink to a folder outside the configured folders: not followed" if "outside" in where else where
+    return Reject(printable(str(path)), reason)
+
+
+def reject(path: str, reason: str) -> Reject:
+    """A rejected file, its name and reason escaped for terminals and logs."""
+    return Reject(printable(path), printable(reason))
 
 
 def _is_transcript_candidate(path: Path) -> bool:
@@ -302,20 +420,27 @@ def twin_key(path: Path) -> tuple[Path, str]:
     return path.parent, _TWIN_SUFFIX.sub("", stem).casefold()
 
 
-def group_files(files: Sequence[InputFile]) -> list[FileGroup]:
-    """Group possible twins together and fingerprint each group with its sidecars."""
+def group_files(files: Sequence[InputFile], roots: Sequence[Path] = ()) -> tuple[list[FileGroup], list[Reject]]:
+    """Group possible twins together and fingerprint each group with its sidecars. A sidecar is
+    used only when it is a regular file inside a configured folder; a link elsewhere is reported."""
     grouped: dict[tuple[Path, str], list[InputFile]] = {}
     for item in files:
         grouped.setdefault(twin_key(item.path), []).append(item)
-    groups = []
+    groups, refused = [], {}
     for (folder, stem), members in grouped.items():
-        sidecars = tuple(p for p in _sidecar_paths(folder, stem, members) if p.is_file())
+        sidecars = []
+        for path in _sidecar_paths(folder, stem, members):
+            usable = _usable_sidecar(path, roots)
+            if isinstance(usable, Reject):
+                refused[usable.path] = usable
+            elif usable:
+                sidecars.append(path)
         digest = hashlib.blake2b(digest_size=16)
         for part in (*[m.path for m in members], *sidecars):
             digest.update(str(part).encode())
             digest.update(_file_digest(part))
-        groups.append(FileGroup(tuple(members), sidecars, digest.hexdigest()))
-    return groups
+        groups.append(FileGroup(tuple(members), tuple(sidecars), digest.hexdigest()))
+    return groups, list(refused.values())
 
 
 def _sidecar_paths(folder: Path, stem: str, members: Sequence[InputFile]) -> list[Path]:
@@ -324,16 +449,49 @@ def _sidecar_paths(folder: Path, stem: str, members: Sequence[InputFile]) -> lis
     return [folder / FOLDER_SIDECAR] + [folder / f"{s}{suffix}" for s in sorted(stems) for suffix in suffixes]
 
 
+def _usable_sidecar(path: Path, roots: Sequence[Path]) -> bool | Reject:
+    try:  # a derived name can be too long for the file system: then there is no such sidecar
+        info = path.lstat()
+    except OSError:
+        return False
+    if stat.S_ISLNK(info.st_mode) and roots:
+        where = _inside(path, roots)
+        if isinstance(where, str):
+            return Reject(printable(str(path)), where)
+        return where.is_file()
+    return path.is_file()
+
+
 def _file_digest(path: Path) -> bytes:
+    """The file's content hash; a special file is never opened (a FIFO would block)."""
     try:
-        with path.open("rb") as handle:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return f"special:{info.st_mode}".encode()
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(descriptor, "rb") as handle:
             return hashlib.file_digest(handle, "blake2b").digest()
     except OSError as error:
         return f"unreadable:{error.errno}".encode()
 
 
 def parse_group(group: FileGroup) -> GroupOutcome:
-    """Parse a group's files, keep the best of identical twins, apply sidecars. Never raises."""
+    """Parse a group's files, keep the best of identical twins, apply sidecars. Never raises: this is
+    the one boundary where anything a file holds becomes a `rejected` record with the reason."""
+    try:
+        return _parse_group(group)
+    except Exception as error:  # a parser's own bug must cost one file, not the run
+        log.debug("parsing %s failed", [f.shown for f in group.files], exc_info=True)
+        reason = unexpected(error)
+        return GroupOutcome(tuple(_record(group, item, "rejected", detail=reason) for item in group.files), ())
+
+
+def unexpected(error: BaseException) -> str:
+    """An error nobody foresaw, as a reason an operator can report."""
+    return printable(f"could not be read ({type(error).__name__}: {str(error)[:300]})")
+
+
+def _parse_group(group: FileGroup) -> GroupOutcome:
     chapter_files = [p for p in group.sidecars if p.name.endswith(CHAPTERS_SUFFIX)]
     overrides, sidecar_problem = _read_sidecars([p for p in group.sidecars if p not in chapter_files])
     chapters, chapters_problem = _read_chapter_files(chapter_files)
@@ -348,27 +506,24 @@ def parse_group(group: FileGroup) -> GroupOutcome:
     kept = _drop_twins(parsed, records, group)
     episodes = []
     for item, document in kept:
-        detail = "; ".join([*document.warnings, *([sidecar_problem] if sidecar_problem else [])]) or None
-        records[item.path] = _record(group, item, "indexed", document.format, detail)
         marks = chapters if len(document.episodes) == 1 else ()  # a feed's items have no one chapter list
+        stored = []
+        warnings = [*document.warnings, *([sidecar_problem] if sidecar_problem else [])]
         for episode in document.episodes:
-            record = episode_record(_apply_overrides(episode, overrides), item.path, document.format)
-            episodes.append(replace(record, facts=replace(record.facts, chapters=marks or episode.chapters)))
+            checked, problems = checked_episode(_apply_overrides(episode, overrides))
+            record = episode_record(checked, item.path, document.format)
+            stored.append(replace(record, facts=replace(record.facts, chapters=marks or checked.chapters)))
+            warnings += [p for p in problems if p not in warnings]
+        records[item.path] = _record(group, item, "indexed", document.format, "; ".join(warnings) or None)
+        episodes += stored
     ordered = tuple(records[item.path] for item in group.files)
     return GroupOutcome(ordered, tuple(episodes))
 
 
 def read_document(path: Path) -> ParsedDocument:
-    """Read, decode and parse one file; ParseError says why it is no transcript."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ParseError(
-                f"file too large ({size // 1_048_576} MiB; the limit is {MAX_FILE_BYTES // 1_048_576} MiB)"
-            )
-        data = path.read_bytes()
-    except OSError as error:
-        raise ParseError(f"cannot read: {error.strerror or error}") from error
+    """Read, decode and parse one file; ParseError says why it is no transcript. Only a regular
+    file is read, and any error a parser raises becomes a ParseError naming it."""
+    data = read_regular(path, MAX_FILE_BYTES)
     if not data.strip():
         raise ParseError("empty file")
     text = decode_text(data)
@@ -379,8 +534,10 @@ def read_document(path: Path) -> ParsedDocument:
         return parse_document(text, path)
     except ParseError:
         raise
-    except (ValueError, RecursionError, UnicodeError) as error:  # a parser met input it did not expect
-        raise ParseError(f"malformed content ({type(error).__name__}: {error})") from error
+    except (ValueError, RecursionError, UnicodeError, OverflowError) as error:  # input a parser did not expect
+        raise ParseError(printable(f"malformed content ({type(error).__name__}: {str(error)[:300]})")) from error
+    except Exception as error:
+        raise ParseError(unexpected(error)) from error
 
 
 def _record(
@@ -434,29 +591,46 @@ def _read_chapter_files(paths: Sequence[Path]) -> tuple[tuple[tuple[float, str],
 
 def _read_sidecars(paths: Sequence[Path]) -> tuple[Metadata, str | None]:
     merged = Metadata()
+    problems = []
     for path in paths:  # the folder-wide file comes first, so a file's own sidecar wins
+        name = printable(path.name)
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeError, yaml.YAMLError) as error:
-            return merged, f"sidecar {path.name} ignored: {error}"
+            text = read_regular(path, MAX_SIDECAR_BYTES).decode("utf-8-sig")
+            data = load_json(text) if path.suffix.lower() == ".json" else load_yaml(text)
+        except (ParseError, UnicodeError) as error:
+            return merged, f"sidecar {name} ignored: {printable(str(error))}"
         if not isinstance(data, dict) or not set(data) <= _SIDECAR_KEYS:
-            unknown = sorted(set(data) - _SIDECAR_KEYS) if isinstance(data, dict) else "not a mapping"
-            return merged, f"sidecar {path.name} ignored: unknown keys {unknown}"
-        merged = _sidecar_metadata(data).merged_over(merged)
-    return merged, None
+            unknown = sorted(map(str, set(data) - _SIDECAR_KEYS)) if isinstance(data, dict) else "not a mapping"
+            return merged, printable(f"sidecar {name} ignored: unknown keys {unknown}")
+        metadata, bad = _sidecar_metadata(data)
+        problems += [f"sidecar {name}: {printable(problem)} ignored" for problem in bad]
+        merged = metadata.merged_over(merged)
+    return merged, "; ".join(problems) or None
 
 
-def _sidecar_metadata(data: dict[str, object]) -> Metadata:
-    number = data.get("number")
+def _sidecar_metadata(data: dict[str, object]) -> tuple[Metadata, list[str]]:
+    """The sidecar's facts, each checked into its range, and the values that were not."""
+    bad = []
+
+    def checked(key: str, value: object, check: Callable[[object], object]) -> object:
+        if value is None or value == "":
+            return None
+        result = check(value)
+        if result is None:
+            bad.append(f"{key} {str(value)[:40]!r}")
+        return result
+
+    text = {key: checked_text(str(data[key])) if data.get(key) not in (None, "") else None for key in _TEXT_KEYS}
+    published = data.get("published") or data.get("date")
     return Metadata(
-        show=str(data["show"]) if data.get("show") else None,
-        number=int(number) if isinstance(number, int) or str(number).isdigit() else None,
-        title=str(data["title"]) if data.get("title") else None,
-        published=parse_date(data.get("published") or data.get("date")),
-        duration=parse_duration(data.get("duration")),
-        url=str(data["url"]) if data.get("url") else None,
-        description=str(data["description"]) if data.get("description") else None,
-    )
+        show=text["show"],
+        number=checked("number", data.get("number"), checked_int),
+        title=text["title"],
+        published=checked("published", published, parse_date),
+        duration=checked("duration", data.get("duration"), parse_duration),
+        url=checked("url", data.get("url"), checked_url),
+        description=text["description"],
+    ), bad
 
 
 def _apply_overrides(episode: ParsedEpisode, overrides: Metadata) -> ParsedEpisode:

@@ -11,7 +11,6 @@ items. A new shape should mean a new field name below.
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import statistics
 from bisect import bisect_right
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from bot.ingest.metadata import find_number, parse_date
 from bot.ingest.model import Metadata, ParseError, Utterance
 from bot.ingest.text import clean_markup, fold_spaces, parse_timestamp
+from bot.ingest.values import checked_int, load_json
 
 TEXT_KEYS = ("text", "body", "transcript", "punctuated_word", "content", "sentence", "utf8", "caption", "word", "name")
 START_KEYS = ("start", "startTime", "start_time", "startMs", "start_ms", "tStartMs", "begin", "from", "offset", "time",
@@ -62,12 +62,7 @@ class _Candidate:
 
 def parse_json_transcript(text: str) -> JsonTranscript:
     """Read a JSON transcript of any of the shapes above; ParseError names what was looked for."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ParseError(f"invalid JSON: {error.msg} at line {error.lineno}") from error
-    except RecursionError as error:
-        raise ParseError("JSON nested too deeply") from error
+    data = load_json(text)
     lists: list[list] = []
     _collect_lists(data, lists, 0)
     candidates = [c for items in lists if (c := _candidate(items)) is not None]
@@ -280,8 +275,8 @@ def _number(fields: dict) -> int | None:
         if isinstance(value, int) and 0 <= value < 100_000:
             return value
         if isinstance(value, str):
-            if value.strip().isdigit():
-                return int(value)
+            if (number := checked_int(value)) is not None:
+                return number
             if (found := find_number(value)) is not None:
                 return found
     return None

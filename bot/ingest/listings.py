@@ -13,6 +13,7 @@ from bot.ingest.metadata import find_number, parse_date, parse_duration
 from bot.ingest.model import Metadata, ParsedEpisode, ParseError, Segment, Utterance
 from bot.ingest.segmenter import sentences
 from bot.ingest.text import clean_markup, fold_spaces, normalise_name, parse_timestamp
+from bot.ingest.values import checked_int
 
 _DIRECTORY_DATE = re.compile(r"^[A-Z][a-z]{2} \d{1,2}, \d{4}$")
 _DURATION_LINE = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
@@ -55,9 +56,8 @@ def _entry_notes(entry: feedparser.FeedParserDict) -> str:
 
 
 def _entry_number(entry: feedparser.FeedParserDict, title: str | None) -> int | None:
-    declared = str(entry.get("itunes_episode", "")).strip()
-    if declared.isdigit():
-        return int(declared)
+    if (declared := checked_int(entry.get("itunes_episode"))) is not None:
+        return declared
     if title and (number := find_number(title)) is not None:
         return number
     link = _FEED_EPISODE_LINK.search(entry.get("link", ""))

@@ -125,7 +125,7 @@ def parse_date(value: object) -> dt.date | None:
     if not isinstance(value, str) or not value.strip():
         return None
     text = _ORDINAL.sub("", value.strip())
-    if text.isdigit() and len(text) in (10, 13):
+    if text.isascii() and text.isdigit() and len(text) in (10, 13):
         return _epoch(float(text))
     parsed = _parse_twice(text)
     if parsed is None or parsed[0] != parsed[1]:  # a part was filled in from a default, not stated
@@ -211,6 +211,8 @@ def parse_duration(value: object) -> float | None:
     if value is None:
         return None
     text = str(value).strip()
+    if not text.isascii() or len(text) > 12:  # `²` is a digit to str.isdigit, not to int(); 12 digits is 31,000 years
+        return None
     if text.isdigit():
         return float(text)
     parts = text.split(":")

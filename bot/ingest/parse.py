@@ -6,8 +6,6 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-import yaml
-
 from bot.ingest import captions, jsonread, listings, shownotes, xmlread
 from bot.ingest import lines as lines_grammar
 from bot.ingest.lines import clean_words
@@ -15,6 +13,7 @@ from bot.ingest.metadata import find_number, metadata_from_path, metadata_from_t
 from bot.ingest.model import Metadata, ParsedDocument, ParsedEpisode, ParseError, Utterance
 from bot.ingest.segmenter import build_segments
 from bot.ingest.text import fold_spaces, is_placeholder_speaker
+from bot.ingest.values import checked_int, load_yaml
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 _XML_TRANSCRIPT = re.compile(
@@ -95,8 +94,8 @@ def _split_front_matter(text: str) -> tuple[str, Metadata | None, dict]:
     if not match:
         return text, None, {}
     try:
-        data = yaml.safe_load(match[1])
-    except yaml.YAMLError:
+        data = load_yaml(match[1])
+    except ParseError:
         return text[match.end() :], None, {}
     if not isinstance(data, dict):
         return text[match.end() :], None, {}
@@ -104,7 +103,7 @@ def _split_front_matter(text: str) -> tuple[str, Metadata | None, dict]:
     title = _text_or_none(data.get("title"))
     numbered = _LEADING_NUMBER.match(title) if title else None
     episode = data.get("episode", data.get("episode_number", data.get("number")))
-    number = int(episode) if isinstance(episode, int) or str(episode).isdigit() else None
+    number = checked_int(episode)
     return (
         text[match.end() :],
         Metadata(

@@ -101,7 +101,7 @@ def parse_timestamp(value: str) -> float | None:
         hours, minutes, seconds, millis = full.groups()
         return int(hours) * 3600 + int(minutes) * 60 + int(seconds) + int(millis) / 1000
     parts = value.strip().replace(",", ".").split(":")
-    if not 2 <= len(parts) <= 3:
+    if not 2 <= len(parts) <= 3 or not value.isascii() or len(parts[0]) > 4:  # a 400-digit hour is no time
         return None
     seconds, _, fraction = parts[-1].partition(".")
     if not (seconds.isdigit() and len(seconds) <= 2 and parts[0].isdigit()):
