@@ -19,6 +19,7 @@ from bot.search.engine import Hit
 
 if TYPE_CHECKING:
     from bot.client import RewindBot
+    from storage import Store
 
 NO_MENTIONS = discord.AllowedMentions.none()
 EXPIRED = "These buttons have expired; run the command again."
@@ -44,23 +45,33 @@ def within_limits(embed: discord.Embed) -> discord.Embed:
     return embed
 
 
-def hits_payload(hits: list[Hit]) -> str:
-    return json.dumps([dataclasses.asdict(hit) for hit in hits])
+async def hits_payload(store: Store, hits: list[Hit]) -> str:
+    """The hits as a pager stores them, each with its anchor: a reindex replaces segment ids, not
+    where a line sits in its file."""
+    anchors = await store.segment_anchors([hit.segment_id for hit in hits])
+    stored = [{**dataclasses.asdict(hit), "anchor": anchors.get(hit.segment_id)} for hit in hits]
+    return json.dumps({"version": PAYLOAD_VERSION, "hits": stored})
 
 
 def episodes_payload(title: str, lines: list[str]) -> str:
-    return json.dumps({"title": title, "lines": lines})
+    return json.dumps({"version": PAYLOAD_VERSION, "title": title, "lines": lines})
+
+
+def _stored_hit(data: dict[str, Any]) -> Hit:
+    known = {f.name for f in dataclasses.fields(Hit)}
+    fields = {key: value for key, value in data.items() if key in known}
+    return Hit(**{**fields, "highlights": tuple(tuple(span) for span in fields.get("highlights", ()))})
 
 
 async def _hit_page(bot: RewindBot, payload: Any, index: int, wide: bool) -> tuple[discord.Embed, int]:
-    index = min(index, len(payload) - 1)
-    data = payload[index]
-    hit = Hit(**{**data, "highlights": tuple(tuple(span) for span in data["highlights"])})
+    hits = payload["hits"]
+    index = min(index, len(hits) - 1)
+    hit, anchor = _stored_hit(hits[index]), hits[index]["anchor"]
     embed = hit_embed(hit)
-    if wide:
-        lines = await bot.store.context_around(hit.segment_id, CONTEXT_RADIUS)
-        embed.description = render.context_description(lines, hit.segment_id)
-    return embed.set_footer(text=f"Hit {index + 1} of {len(payload)}"), len(payload)
+    lines = await bot.store.context_at(tuple(anchor), CONTEXT_RADIUS) if wide and anchor else []
+    if lines:  # the file may have changed or gone since: then the hit as it was stays shown
+        embed.description = render.context_description(lines, anchor[2])
+    return embed.set_footer(text=f"Hit {index + 1} of {len(hits)}"), len(hits)
 
 
 async def _episode_page(bot: RewindBot, payload: Any, index: int, wide: bool) -> tuple[discord.Embed, int]:
@@ -77,6 +88,9 @@ PAGES: dict[str, Callable[[RewindBot, Any, int, bool], Awaitable[tuple[discord.E
     "hits": _hit_page,
     "episodes": _episode_page,
 }
+
+
+PAYLOAD_VERSION = 2  # of what a pager stores; a pager of another version has expired
 
 
 TEMPLATE = r"rw:(?P<pager>\d+):(?P<action>[a-z]+):(?P<index>\d+):(?P<wide>[01])"
@@ -119,10 +133,11 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=TEMPLATE):
 
     async def _press(self, bot: RewindBot, interaction: discord.Interaction) -> None:
         stored = await bot.store.pager(self.pager)
-        if stored is None or stored[1] not in PAGES:
+        payload = json.loads(stored[2]) if stored is not None else None
+        if stored is None or stored[1] not in PAGES or not _current(payload):
             await interaction.response.send_message(EXPIRED, ephemeral=True)
             return
-        owner, kind, payload = stored[0], stored[1], json.loads(stored[2])
+        owner, kind = stored[0], stored[1]
         if interaction.user.id != owner:
             await interaction.response.send_message(
                 "Only the member who asked can use these buttons; run the command yourself.", ephemeral=True
@@ -134,6 +149,10 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=TEMPLATE):
             return
         view = page_view(self.pager, kind, self.index, self.wide, count, private=_is_private(interaction))
         await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
+
+
+def _current(payload: Any) -> bool:
+    return isinstance(payload, dict) and payload.get("version") == PAYLOAD_VERSION
 
 
 def _is_private(interaction: discord.Interaction) -> bool:

@@ -52,7 +52,9 @@ class Quotes(commands.GroupCog, group_name="quote", group_description="Find what
         if not hits:
             await reply_privately(interaction, "No matching quote. Try fewer or different words.")
             return
-        embed, view = await first_page(self.bot, interaction.user.id, "hits", hits_payload(hits), private=private)
+        embed, view = await first_page(
+            self.bot, interaction.user.id, "hits", await hits_payload(self.bot.store, hits), private=private
+        )
         await interaction.followup.send(embed=embed, view=view, ephemeral=private, allowed_mentions=NO_MENTIONS)
 
     @search.autocomplete("show")

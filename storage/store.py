@@ -546,15 +546,30 @@ class Store:
         """SQLite's progress handler: a true value interrupts the running statement."""
         return time.monotonic() > self._deadline
 
-    async def context_around(self, segment_id: int, radius: int) -> list[tuple[int, float | None, str | None, str]]:
-        """The segment and up to `radius` neighbours each side in its episode: id, start, speaker, text."""
+    async def segment_anchors(self, segment_ids: list[int]) -> dict[int, tuple[str, str, int]]:
+        """Where each segment sits, in terms a reindex keeps: source path, item key, position."""
         query = """
-            SELECT n.id, n.start_seconds, n.speaker, n.text
-            FROM segments s JOIN segments n ON n.episode_id = s.episode_id
-             AND n.position BETWEEN s.position - :radius AND s.position + :radius
-            WHERE s.id = :segment_id ORDER BY n.position
+            SELECT s.id, e.source_path, e.item_key, s.position
+            FROM segments s JOIN episodes e ON e.id = s.episode_id
+            WHERE s.id IN (SELECT value FROM json_each(:ids))
         """
-        rows = await self._db.execute_fetchall(query, {"segment_id": segment_id, "radius": radius})
+        rows = await self._db.execute_fetchall(query, {"ids": json.dumps(segment_ids)})
+        return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
+    async def context_at(
+        self, anchor: tuple[str, str, int], radius: int
+    ) -> list[tuple[int, float | None, str | None, str]]:
+        """The segment at `anchor` and up to `radius` neighbours each side: position, start, speaker, text."""
+        query = """
+            SELECT s.position, s.start_seconds, s.speaker, s.text
+            FROM episodes e JOIN segments s ON s.episode_id = e.id
+            WHERE e.source_path = :source AND e.item_key = :item
+              AND s.position BETWEEN :position - :radius AND :position + :radius
+            ORDER BY s.position
+        """
+        source, item, position = anchor
+        parameters = {"source": source, "item": item, "position": position, "radius": radius}
+        rows = await self._db.execute_fetchall(query, parameters)
         return [tuple(row) for row in rows]
 
     async def vocabulary_snapshot(self) -> tuple[dict[str, int], int]:

@@ -22,7 +22,7 @@ from bot.schedule import Clock, utc_now
 from storage import Store
 from tests.conftest import SAMPLE, needs_shared
 from tests.discord_schema import SPEC, limit_errors, request_errors
-from tests.fake_discord import APPLICATION_ID, CHANNEL, CHANNEL_ID, GUILD_ID, MANAGE_GUILD, FakeDiscord
+from tests.fake_discord import APPLICATION_ID, CHANNEL, CHANNEL_ID, GUILD_ID, MANAGE_GUILD, MEMBER_ID, FakeDiscord
 
 TOKEN = "MTAxMjM0NTY3ODkwMTIzNDU2Nzg5.GaBcDe.abcdefghijklmnopqrstuvwxyz0123"
 
@@ -536,3 +536,39 @@ async def test_episode_autocomplete_puts_the_best_title_matches_first(
         )
         names = [c["name"] for c in (await callback_of(discord_server, token)).body["data"]["choices"]]
         assert names[0].split(" · ")[1] == "#17"
+
+
+async def test_more_context_on_an_older_message_works_after_a_full_reindex(
+    discord_server: FakeDiscord, tmp_path: Path
+) -> None:
+    async with serving(discord_server, settings_for(tmp_path)) as bot:
+        token = await discord_server.slash_command("quote", search_options("fix the bugs before the users find them"))
+        await followup_of(discord_server, token)
+        message = discord_server.messages[token]
+        await bot.reindexer.run(full=True)  # every segment is written anew
+        press = await discord_server.click(message, button_ids(message)["More context"])
+        update = await callback_of(discord_server, press)
+    description = update.body["data"]["embeds"][0]["description"]
+    assert "`0:00` Ana Lopes: Welcome to Rewind Radio" in description
+    assert "**Thanks, Ana. My rule is simple" in description
+
+
+async def test_a_button_of_an_older_pager_shape_expires_politely(running_bot: FakeDiscord, tmp_path: Path) -> None:
+    token = await running_bot.slash_command("quote", search_options("roll back fast"))
+    await followup_of(running_bot, token)
+    message = running_bot.messages[token]
+    store = await Store.open(tmp_path / "rewind.db")
+    try:  # as a bot from before the payload's version stored it: a Hit field it no longer has
+        old = json.dumps([{"segment_id": 1, "retired_field": 1}])
+        pager = await store.save_pager(int(MEMBER_ID), "hits", old)
+    finally:
+        await store.close()
+    custom_id = f"rw:{pager}:next:1:0"
+    stale = {
+        **message,
+        "components": [{"type": 1, "components": [{"type": 2, "style": 2, "label": "Next", "custom_id": custom_id}]}],
+    }
+    press = await running_bot.click(stale, custom_id)
+    reply = await callback_of(running_bot, press)
+    assert (reply.body["type"], reply.body["data"]["flags"]) == (4, 64)
+    assert "expired" in reply.body["data"]["content"]
