@@ -529,3 +529,12 @@ def test_a_name_line_over_a_stamp_line_with_front_matter_facts(tmp_path: Path) -
     (episode,) = read_document(write(tmp_path, "keeper.md", name_line_stamp_line_md())).episodes
     assert (episode.meta.title, str(episode.meta.published)) == ("The Keeper's Ledger", "2021-03-15")
     assert [(s.start, s.speaker) for s in episode.segments] == [(12, "Ana Ruiz"), (19, "Ben Okafor"), (27, "Ana Ruiz")]
+
+
+def test_times_that_are_not_times_leave_the_words_untimed(tmp_path: Path) -> None:
+    ttml = '<tt><body><p begin="NaN">gulls</p><p begin="-3s">on the</p><p begin="inf">railing</p></body></tt>'
+    (episode,) = read_document(write(tmp_path, "x.ttml", ttml)).episodes
+    assert [s.start for s in episode.segments] == [None]
+    turns = [{"text": "gulls"}, {"start": "soon", "text": "on the"}, {"start": -1, "text": "railing"}]
+    (episode,) = read_document(write(tmp_path, "x.json", json.dumps(turns))).episodes
+    assert [s.start for s in episode.segments] == [None]

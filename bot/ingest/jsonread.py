@@ -144,7 +144,7 @@ def _utterances(chosen: _Candidate, lists: list[list]) -> list[Utterance]:
 
 def _time_scale(items: list[dict]) -> float:
     """1000 when the list's times are whole milliseconds, else 1."""
-    key = _first_key(items[0], START_KEYS) or ""
+    key = next((found for item in items[:50] if (found := _first_key(item, START_KEYS))), "")
     if _MS_KEY.search(key):
         return 1000.0
     starts = [item.get(key) for item in items[:200]]

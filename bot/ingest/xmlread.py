@@ -9,6 +9,7 @@ with speakers, then the fewest (largest) elements. An untimed child with a time 
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
@@ -95,9 +96,10 @@ def _seconds(value: str | None, attr: str, tick_rate: float) -> float | None:
         number, suffix = float(unit[1]), unit[2]
         return round(number / tick_rate, 3) if suffix == "t" else number * _UNITS.get(suffix, 1.0)
     try:
-        return float(raw)
+        number = float(raw)
     except ValueError:
         return parse_timestamp(raw)
+    return number if math.isfinite(number) and number >= 0 else None
 
 
 def _times(element: ET.Element, tick_rate: float) -> tuple[float | None, float | None]:
