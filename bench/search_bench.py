@@ -4,7 +4,8 @@
 
 Builds the catalogue with Rewind's own indexer (or reuses --db), then times each query shape,
 Rewind's search beside a bare FTS5 query of the same words (all words ANDed, bm25, LIMIT 5),
-and prints p50/p99/max per shape and the process's memory.
+and prints p50/p99/max per shape and the process's memory; then `/quote random`'s latency, unfiltered
+and for one show.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from search_eval import DISTORTIONS  # noqa: E402
 from bot.config import default_workers  # noqa: E402
 from bot.ingest.indexer import index_paths  # noqa: E402
 from bot.search.engine import Searcher  # noqa: E402
-from bot.search.query import QueryError, parse_query  # noqa: E402
+from bot.search.query import QueryError, SearchFilters, parse_query  # noqa: E402
 from bot.search.text import tokens  # noqa: E402
 from storage import SegmentFilter, Store  # noqa: E402
 
@@ -104,10 +105,17 @@ async def run(db: Path, queries: int, seed: int) -> None:
         ours = {name: await timed(lambda q: searcher.search(q, limit=5), texts) for name, texts in shapes.items()}
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"memory after Rewind's queries: {rss_mb():.0f} MB (peak so far {peak:.0f} MB)")
+        rng = random.Random(seed)
+        randoms = await timed(lambda _: searcher.random_quote(rng=rng), [""] * queries)
+        shown = await store.show_titles()
+        show = SearchFilters(show=shown[0][1]) if shown else SearchFilters()
+        by_show = await timed(lambda _: searcher.random_quote(show, rng=rng), [""] * queries)
         theirs = {name: await timed(bare, texts) for name, texts in shapes.items()}
         print(f"{'shape':<26} {'rewind p50/p99/max ms':>24} {'bare FTS5 p50/p99/max ms':>26}")
         for name in shapes:
             print(f"{name:<26} {summary(ours[name]):>24} {summary(theirs[name]):>26}")
+        print(f"{'random quote':<26} {summary(randoms):>24}   (anchor: p99 < 20 ms at 1M segments)")
+        print(f"{'random quote, one show':<26} {summary(by_show):>24}")
     finally:
         await store.close()
 

@@ -232,6 +232,9 @@ async def _random(args: argparse.Namespace, settings: Settings) -> int:
     store = await _open(args, settings)
     try:
         hit = await Searcher(store).random_quote(_filters(args))
+    except QueryError as error:
+        print(f"rewind: {error}", file=sys.stderr)
+        return 1
     finally:
         await store.close()
     if args.json:

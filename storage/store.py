@@ -135,14 +135,14 @@ _CANDIDATE_JOINS = """
     LEFT JOIN segments p ON p.episode_id = s.episode_id AND p.position = s.position - 1
     LEFT JOIN segments n ON n.episode_id = s.episode_id AND n.position = s.position + 1
 """
-_CANDIDATE_FILTERS = """
+_EPISODE_FILTERS = """
     e.merged_into IS NULL
     AND (:show_ids IS NULL OR e.show_id IN (SELECT value FROM json_each(:show_ids)))
     AND (:episode_ids IS NULL OR e.id IN (SELECT value FROM json_each(:episode_ids)))
-    AND (:speaker IS NULL OR s.speaker = :speaker COLLATE NOCASE)
     AND (:after IS NULL OR e.published >= :after)
     AND (:before IS NULL OR e.published <= :before)
 """
+_CANDIDATE_FILTERS = _EPISODE_FILTERS + "AND (:speaker IS NULL OR s.speaker = :speaker COLLATE NOCASE)\n"
 MATCH_QUERY = (
     "SELECT"
     + _CANDIDATE_COLUMNS.format(rank="f.rank")
@@ -152,16 +152,30 @@ MATCH_QUERY = (
     + _CANDIDATE_FILTERS
     + "ORDER BY f.rank LIMIT :limit"
 )
+# A random quote picks an episode, then a point in it: both are index lookups, so the time does
+# not grow with the archive. (Scanning and sorting the joined rows took ~1 s at 1M segments.)
+_EPISODE_SPEAKER = """
+    AND (:speaker IS NULL OR EXISTS (SELECT 1 FROM json_each(e.speakers) WHERE value = :speaker COLLATE NOCASE))
+"""
+_LAST_POSITION = " e.id, (SELECT max(position) FROM segments WHERE episode_id = e.id) AS last\n"
+RANDOM_EPISODES = (
+    "SELECT"
+    + _LAST_POSITION
+    + "FROM episodes e WHERE"
+    + _EPISODE_FILTERS
+    + _EPISODE_SPEAKER
+    + "AND last IS NOT NULL ORDER BY e.id"
+)
 RANDOM_QUERY = (
     "SELECT"
     + _CANDIDATE_COLUMNS.format(rank="0.0")
     + "FROM segments s"
     + _CANDIDATE_JOINS
-    + "WHERE s.id >= :from_id AND length(s.text) BETWEEN 40 AND 400 AND"
-    + _CANDIDATE_FILTERS
-    + "ORDER BY s.id LIMIT :limit"
+    + """WHERE s.episode_id = :episode AND s.position >= :from_position AND length(s.text) BETWEEN 40 AND 400
+    AND (:speaker IS NULL OR s.speaker = :speaker COLLATE NOCASE)
+    ORDER BY s.position LIMIT :limit"""
 )
-
+RANDOM_SECONDS = 1.0
 
 SegmentRow = tuple[float | None, float | None, str | None, str]  # start, end, speaker, text
 
@@ -186,8 +200,9 @@ class Store:
         self._db = connection
         self.path = path
         self.writes = 0  # bumped on every committed write, so caches know to refresh
-        self._deadline = math.inf  # searches set a time limit; other statements run unbounded
         self._write_lock = asyncio.Lock()
+        self._readers: list[TimedReader] = []  # idle search connections, each with its own time limit
+        self._closed = False
 
     @classmethod
     async def open(cls, path: Path | str, *, check: bool = False) -> Store:
@@ -209,14 +224,16 @@ class Store:
                 problems = [row[0] for row in await connection.execute_fetchall("PRAGMA quick_check(5)")]
                 if problems != ["ok"]:
                     raise sqlite3.DatabaseError("; ".join(problems))
-            await connection.set_progress_handler(store._past_deadline, 2000)
         except sqlite3.DatabaseError as error:
             await connection.close()
             raise StoreError(f"{path} is damaged or not a Rewind database ({error}): {REBUILD_HINT}") from error
         return store
 
     async def close(self) -> None:
-        """Close the connection."""
+        """Close the connection and the search connections."""
+        self._closed = True
+        while self._readers:
+            self._readers.pop().close()
         await self._db.close()
 
     async def _migrate(self) -> None:
@@ -519,32 +536,37 @@ class Store:
         return await self._timed(MATCH_QUERY, parameters, time_limit)
 
     async def random_candidates(self, where: SegmentFilter, limit: int, seed: float) -> list[Candidate]:
-        """A run of segments starting at a random point (`seed` in [0, 1)), for a random quote."""
-        async with self._db.execute("SELECT max(id) FROM segments") as cursor:
-            (highest,) = await cursor.fetchone()
-        if highest is None:
+        """A run of up to `limit` segments from a random point (`seed` in [0, 1)) of a random
+        episode that `where` allows; every such episode is equally likely."""
+        parameters = where.parameters()
+        episodes = await self._db.execute_fetchall(RANDOM_EPISODES, parameters)
+        if not episodes:
             return []
-        parameters = {"from_id": int(seed * highest), "limit": limit, **where.parameters()}
-        found = await self._timed(RANDOM_QUERY, parameters, 1.0)
-        if len(found) < limit:  # wrapped past the end: continue from the start
-            found += await self._timed(RANDOM_QUERY, {**parameters, "from_id": 0}, 1.0)
-        return found
+        pick, within = divmod(seed * len(episodes), 1.0)
+        episode, last = episodes[int(pick)]
+        parameters |= {"episode": episode, "from_position": int(within * (last + 1)), "limit": limit}
+        found = await self._timed(RANDOM_QUERY, parameters, RANDOM_SECONDS)
+        if len(found) < limit and parameters["from_position"] > 0:  # wrap to the episode's start
+            found += await self._timed(RANDOM_QUERY, parameters | {"from_position": 0}, RANDOM_SECONDS)
+        return list({c.segment_id: c for c in found}.values())
 
     async def _timed(self, query: str, parameters: dict[str, object], time_limit: float) -> list[Candidate]:
-        self._deadline = time.monotonic() + time_limit
+        """Run a search statement on a read connection of its own, so its time limit bounds this
+        statement only: overlapping searches, and this connection's other statements, never see it."""
+        reader = self._readers.pop() if self._readers else None
         try:
-            rows = await self._db.execute_fetchall(query, parameters)  # one trip to the thread
+            reader = reader or await asyncio.to_thread(TimedReader, self.path)
+            rows = await asyncio.to_thread(reader.fetch, query, parameters, time_limit)
         except sqlite3.OperationalError as error:
             if "interrupted" in str(error):
                 raise QueryTimeout(f"query stopped after {time_limit:.2f} s") from error
             raise
         finally:
-            self._deadline = math.inf
+            if reader is not None and self._closed:
+                reader.close()
+            elif reader is not None:
+                self._readers.append(reader)
         return [Candidate(*row) for row in rows]
-
-    def _past_deadline(self) -> bool:
-        """SQLite's progress handler: a true value interrupts the running statement."""
-        return time.monotonic() > self._deadline
 
     async def segment_anchors(self, segment_ids: list[int]) -> dict[int, tuple[str, str, int]]:
         """Where each segment sits, in terms a reindex keeps: source path, item key, position."""
@@ -618,6 +640,33 @@ class Store:
         """
         async with self._db.execute(query) as cursor:
             return [tuple(row) async for row in cursor]
+
+
+class TimedReader:
+    """A read-only connection whose progress handler stops the one statement it runs past its limit."""
+
+    def __init__(self, path: Path) -> None:
+        uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+        self._connection = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        self._connection.execute("PRAGMA busy_timeout = 5000")
+        self._connection.execute("PRAGMA cache_size = -32000")
+        self._deadline = math.inf
+        self._connection.set_progress_handler(self._past_deadline, 2000)
+
+    def fetch(self, query: str, parameters: dict[str, object], time_limit: float) -> list[tuple[object, ...]]:
+        """All rows of `query`, interrupted (sqlite3.OperationalError) after `time_limit` seconds."""
+        self._deadline = time.monotonic() + time_limit
+        try:
+            return self._connection.execute(query, parameters).fetchall()
+        finally:
+            self._deadline = math.inf
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._connection.close()
+
+    def _past_deadline(self) -> bool:
+        return time.monotonic() > self._deadline
 
 
 def read_vocabulary(path: Path) -> tuple[dict[str, int], int]:

@@ -39,6 +39,7 @@ CONFIDENT = 70.0  # a precise candidate scoring this well ends the search
 MIN_SCORE = 45.0  # candidates scoring below this are not shown
 NEAR_SECONDS = 20.0  # hits closer than this in one episode are one moment
 CHANGE_CHECK_SECONDS = 1.0
+RANDOM_TRIES = 4  # random points tried for a quotable line
 _NON_WORD = re.compile(r"[\W_]+")
 FILLER = frozenset(
     "yeah yes yep no okay ok right uh um hmm mhm so well thanks thank you sure cool great awesome totally "
@@ -168,16 +169,24 @@ class Searcher:
     async def random_quote(
         self, filters: SearchFilters | None = None, *, rng: random.Random | None = None
     ) -> Hit | None:
-        """A random line worth quoting: a full sentence, not filler, not a sponsor read."""
+        """A random line worth quoting: a full sentence, not filler, not a sponsor read. QueryError
+        when every try ran past its time limit (a busy machine)."""
         where = await self._segment_filter(filters or SearchFilters())
         if where is None:
             return None
         rng = rng or random.Random()
-        for _ in range(4):
-            found = await self.store.random_candidates(where, 200, rng.random())
+        timed_out = 0
+        for _ in range(RANDOM_TRIES):
+            try:
+                found = await self.store.random_candidates(where, 200, rng.random())
+            except QueryTimeout:
+                timed_out += 1
+                continue
             quotable = [c for c in found if is_quotable(c.text)]
             if quotable:
                 return _hit(rng.choice(quotable), 0.0, ())
+        if timed_out == RANDOM_TRIES:
+            raise QueryError("The archive is busy right now: try again in a moment.")
         return None
 
     async def _segment_filter(self, filters: SearchFilters) -> SegmentFilter | None:
