@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from bot.search.engine import is_quotable
 from bot.search.text import tokens
-from bot.summary import Moment
+from bot.summary import Moment, Summary
 from bot.summary.service import Summaries
 from storage import EpisodeRow, Store
 
@@ -151,6 +151,14 @@ def standalone(quotes: Sequence[Moment]) -> Moment | None:
     return Moment(f"…{first.text.rstrip('.,;: …')}…", first.start_seconds, first.speaker, first.url)
 
 
+def notes_highlight(summary: Summary) -> Moment | None:
+    """For an episode known only from its notes: a complete sentence of them after the one the post
+    already shows as its summary."""
+    if summary.source != "notes":
+        return None
+    return next((m for m in summary.gist[1:] if _COMPLETE.match(m.text) and is_quotable(m.text)), None)
+
+
 def one_line(text: str, limit: int = SUMMARY_CHARACTERS) -> str:
     """`text` cut to `limit` characters at a word boundary."""
     if len(text) <= limit:
@@ -176,7 +184,7 @@ async def build_post(
                 row.show,
                 day.year - published.year if published else 0,
                 one_line(summary.gist[0].text) if summary and summary.gist else None,
-                standalone(summary.quotes) if summary else None,
+                (standalone(summary.quotes) or notes_highlight(summary)) if summary else None,
             )
         )
     return DailyPost(day, chosen.kind, tuple(entries))

@@ -12,6 +12,7 @@ from bot.cli import main
 from bot.ingest.chapters import read_chapters
 from bot.ingest.indexer import index_paths
 from bot.ingest.model import ParseError
+from bot.onthisday import notes_highlight
 from bot.search.engine import Searcher
 from bot.summary import NOT_KEYWORDS, EpisodeText, summarize
 from bot.summary.gist import _at_least, cold_open, expected_counts, pick_gist
@@ -382,3 +383,54 @@ def test_sponsor_names_the_transcript_gives_stay_out_of_every_part_of_the_summar
 def summarize_rows(rows: list[tuple[float | None, float | None, str | None, str]], title: str):
     text = EpisodeText(1, title, "Test Cast", 1, None, None, None, (), None, rows)
     return summarize(text, lambda word: 1, 1000)
+
+
+def test_show_notes_are_the_gist_and_the_transcript_gives_the_rest() -> None:
+    notes = "Two bakers explain sourdough starters and why rye flour ferments faster. Links: example.com"
+    rows = [(i * 30.0, None, None, text) for i, text in enumerate([*BREAD * 6, *CLUSTERS * 6])]
+    text = EpisodeText(1, "Bread", "Test Cast", 1, None, None, None, (), notes, rows)
+    made = summarize(text, lambda word: 1, 1000)
+    assert made.source == "transcript"
+    assert made.gist[0].text.startswith("Two bakers explain sourdough starters") and made.gist[0].start_seconds is None
+    assert made.quotes and all(q.start_seconds is not None for q in made.quotes)
+    assert len(made.chapters) >= 2 and {"cluster", "sourdough starter"} & set(made.keywords)
+
+
+def test_a_notes_only_episode_gets_a_highlight_from_its_notes_in_the_daily_post() -> None:
+    notes = (
+        "Two beekeepers explain how pollinators help vegetable gardens grow. "
+        "Hives placed near flowering plants feed the bees all summer long. Subscribe to the show."
+    )
+    text = EpisodeText(1, "Bees", "Test Cast", 1, None, None, None, (), notes, [(None, None, None, notes)])
+    made = summarize(text, lambda word: 1, 1000)
+    assert made.source == "notes" and not made.quotes
+    highlight = notes_highlight(made)
+    assert highlight is not None
+    assert highlight.text == "Hives placed near flowering plants feed the bees all summer long."
+
+
+async def test_a_transcripts_own_section_headings_are_its_chapters(store: Store, tmp_path: Path) -> None:
+    turns = [
+        "---",
+        "title: Bread and clusters",
+        "---",
+        "## Introduction",
+        "",
+        "Ada Byron: 00:00:05",
+        "",
+        "Hello there.",
+    ]
+    turns += ["", "## Sourdough starters", ""]
+    turns += [f"Carl Dough: 00:{1 + i:02}:00\n\n{BREAD[i % 6]}\n" for i in range(12)]
+    turns += ["## Running Kubernetes", ""]
+    turns += [f"Ada Byron: 00:{20 + i:02}:30\n\n{CLUSTERS[i % 6]}\n" for i in range(12)]
+    write(tmp_path / "show", "bread.md", "\n".join(turns))
+    await index_paths(store, [tmp_path / "show"])
+    (episode,) = await store.list_episodes()
+    made = await Summaries(store, Searcher(store)).summary(episode.id)
+    assert [(c.start_seconds, c.title) for c in made.chapters] == [
+        (5.0, "Introduction"),
+        (60.0, "Sourdough starters"),
+        (1230.0, "Running Kubernetes"),
+    ]
+    assert not any(m.text.startswith("##") for m in (*made.gist, *made.quotes))

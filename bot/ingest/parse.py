@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.ingest import captions, jsonread, listings, shownotes, xmlread
+from bot.ingest import captions, headings, jsonread, listings, shownotes, xmlread
 from bot.ingest import lines as lines_grammar
 from bot.ingest.lines import clean_words
 from bot.ingest.metadata import find_number, metadata_from_path, metadata_from_text, parse_date, partial_date
@@ -66,6 +66,7 @@ def parse_document(text: str, path: Path) -> ParsedDocument:
     if topical or (chapters and not scan.looks_timed() and not scan.looks_like_dialogue()):
         notes = [Utterance(words) for line in shownotes.notes_text(body).split("\n") if (words := clean_words(line))]
         return _transcript("show-notes", notes, text, path, front, chapters=chapters or tuple(topics))
+    chapters = chapters or headings.timed_headings(body)  # a transcript's own `## Topic` sections
     if scan.looks_timed():
         return _transcript("timestamped-text", scan.utterances, text, path, front, chapters=chapters)
     if _share(content, captions.LONE_STAMP.match) >= 0.15 and not scan.labels:

@@ -21,6 +21,9 @@ NOT_KEYWORDS = frozenset(
 )
 
 
+NOTES_GIST_WORDS = 12  # shorter notes (a title again, a link) leave the gist to the transcript
+
+
 @dataclass(frozen=True, slots=True)
 class EpisodeText:
     """What a summary is made from."""
@@ -123,7 +126,7 @@ def summarize(episode: EpisodeText, documents: Callable[[str], int], total_segme
     banned = show_words(episode.show) | NOT_KEYWORDS | _speaker_words(episode.speakers) | _words_of(sponsors)
     weights = Weights.of(units, documents, total_segments, min_count=1 if source == "notes" else 2)
     if source == "notes":
-        gist = leading([u for u in units if not is_boilerplate(u, show_words(episode.show))] or units)
+        gist = _notes_gist(units, episode.show) or leading(units)
         return _summary(episode, _moments(gist, episode), keywords(units, weights, banned), (), (), source)
     candidates = gist_candidates(units, show_words(episode.show), sponsors)
     if episode.chapters:  # the show's own chapters beat topic segmentation
@@ -133,15 +136,23 @@ def summarize(episode: EpisodeText, documents: Callable[[str], int], total_segme
         found = sections(units, weights, banned)
         chapters = tuple(Chapter(units[c.first].start, c.title) for c in found)
         starts = [c.first for c in found]
-    expected = expected_counts(units, episode.title)
+    notes = _notes_gist(units_of([(None, None, None, episode.description or "")]), episode.show)
+    gist = notes or pick_gist(candidates, expected_counts(units, episode.title), starts, opening=_opening(units))
     return _summary(
         episode,
-        _moments(pick_gist(candidates, expected, starts, opening=_opening(units)), episode),
+        _moments(gist, episode),
         keywords(units, weights, banned),
         chapters,
         _moments(pick_quotes(candidates, weights, starts[1:]), episode),
         source,
     )
+
+
+def _notes_gist(notes: Sequence[Unit], show: str | None) -> list[Unit]:
+    """The show notes' own summary: their opening sentences, without housekeeping; none when the
+    notes are too short to say what the episode is about."""
+    kept = leading([u for u in notes if not is_boilerplate(u, show_words(show))])
+    return kept if sum(u.words for u in kept) >= NOTES_GIST_WORDS else []
 
 
 def _opening(units: Sequence[Unit]) -> list[Unit]:
