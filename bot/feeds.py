@@ -297,13 +297,14 @@ class FeedFollower:
 
     async def _poll(self, session: aiohttp.ClientSession, row: FeedRow, report: PollReport) -> None:
         source = Path(row.source_path)
+        cached = await asyncio.to_thread(_read_or_none, source)
+        # Without the kept copy (a cleaned-up cache folder) a 304 would leave nothing to index: ask afresh.
+        validators = {"etag": row.etag, "last_modified": row.last_modified} if cached is not None else {}
         try:
-            validators = {"etag": row.etag, "last_modified": row.last_modified}
             got = await fetch(session, row.url, max_bytes=MAX_FILE_BYTES, **validators)
         except FetchError as error:
             await self._failed(row, report, str(error))
             return
-        cached = await asyncio.to_thread(_read_or_none, source)
         if got.status == 304 or got.body == cached:
             report.status = "unchanged"
             await self.feeds.record_poll(row.url, status="unchanged", error=None, next_poll_at=_later(self.interval),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -340,3 +341,19 @@ async def test_a_failing_feed_waits_for_its_backoff_and_a_stalled_one_holds_up_n
     assert retried.url.endswith("/stall.vtt")
     (row,) = [r for r in await follower.feeds.feeds() if r.url == retried.url]
     assert row.failures == 2 and row.next_poll_at > row.last_polled_at
+
+
+async def test_a_cleaned_up_cache_is_fetched_again_not_trusted_to_a_304(
+    store: Store, tmp_path: Path, publisher: Publisher
+) -> None:
+    show_feed(publisher)
+    follower = follower_for(store, tmp_path)
+    await follower.add(f"{publisher.base}/feed.xml")
+    await follower.poll_all()
+    shutil.rmtree(tmp_path / "feeds")
+
+    (report,) = await follower.poll_all()
+
+    assert report.status == "ok" and publisher.not_modified["/feed.xml"] == 0
+    assert report.transcripts_fetched == 2
+    assert await Searcher(store).search("restored the old foghorn", limit=1)
