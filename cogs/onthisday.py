@@ -11,7 +11,7 @@ from discord.ext import commands, tasks
 from bot import render
 from bot.client import RewindBot
 from bot.onthisday import DailyPost, build_post, parse_day
-from bot.schedule import DailyPoster, local_date
+from bot.schedule import DailyPoster, DeliveryError, local_date
 from cogs.delivery import delivering
 from cogs.paging import NO_MENTIONS
 from cogs.replies import reply_privately
@@ -80,10 +80,23 @@ class OnThisDay(commands.Cog):
         await self.bot.wait_until_ready()
 
     async def deliver(self, channel_id: int, post: DailyPost) -> None:
-        """Send the post to a channel; say whether a failure is worth retrying today."""
-        async with delivering(self.bot, channel_id) as channel:
-            for content, embeds in post_messages(post):
-                await channel.send(content or None, embeds=embeds, allowed_mentions=NO_MENTIONS)
+        """Send the post to a channel; say whether a failure is worth retrying today.
+
+        A post that failed after its first message is in the channel counts as sent: trying again
+        would post the heading and the first episodes twice.
+        """
+        messages, sent = post_messages(post), 0
+        try:
+            async with delivering(self.bot, channel_id) as channel:
+                for content, embeds in messages:
+                    await channel.send(content or None, embeds=embeds, allowed_mentions=NO_MENTIONS)
+                    sent += 1
+        except DeliveryError as error:
+            if sent == 0:
+                raise
+            cause = error.__cause__ or error
+            message = f"only {sent} of {len(messages)} messages of the post went out ({cause}); the rest is skipped"
+            raise DeliveryError(message, permanent=True) from error
 
     @app_commands.command(name="onthisday")
     @app_commands.describe(date="Another day, as MM-DD or YYYY-MM-DD (default: today)")

@@ -62,6 +62,8 @@ class FakeDiscord:
     attachments: dict[str, bytes] = field(default_factory=dict)  # the CDN: files members attached, by id
     identified: asyncio.Event = field(default_factory=asyncio.Event)
     intents: int | None = None  # what the bot asked for when it identified
+    unavailable_for: set[int] = field(default_factory=set)  # channel posts (1 = the first) answered 503
+    _channel_posts: int = 0
     _socket: web.WebSocketResponse | None = None
     _sequence: itertools.count = field(default_factory=lambda: itertools.count(1))
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1200000000000000000))
@@ -118,6 +120,9 @@ class FakeDiscord:
         if path == f"/channels/{CHANNEL_ID}" and request.method == "GET":
             return _json(CHANNEL)
         if path == f"/channels/{CHANNEL_ID}/messages" and request.method == "POST":
+            self._channel_posts += 1
+            if self._channel_posts in self.unavailable_for:  # a passing outage, as Discord's 503
+                return _json({"message": "Service Unavailable", "code": 0}, status=503)
             message = self._message(body or {})
             self.channel_messages.append(message)
             return _json(message)

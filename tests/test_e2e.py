@@ -18,7 +18,7 @@ from discord.http import Route
 
 from bot.client import RewindBot, create_bot
 from bot.config import Settings
-from bot.schedule import Clock, utc_now
+from bot.schedule import Clock, DailyPoster, utc_now
 from storage import Store
 from tests.conftest import SAMPLE, needs_shared
 from tests.discord_schema import SPEC, limit_errors, request_errors
@@ -495,7 +495,7 @@ async def test_the_admin_server_may_run_bot_wide_actions(discord_server: FakeDis
 
 
 def write_episodes(folder: Path, titles: list[str], *, date: str = "2020-03-10", lines: int = 2) -> Path:
-    """One small front-matter transcript an episode, all of one long-named show and one date."""
+    """One small front-matter transcript an episode, all of one show and one date."""
     folder.mkdir(parents=True, exist_ok=True)
     for number, title in enumerate(titles, 1):
         body = "\n\n".join(
@@ -572,3 +572,26 @@ async def test_a_button_of_an_older_pager_shape_expires_politely(running_bot: Fa
     reply = await callback_of(running_bot, press)
     assert (reply.body["type"], reply.body["data"]["flags"]) == (4, 64)
     assert "expired" in reply.body["data"]["content"]
+
+
+async def test_a_daily_post_that_fails_midway_is_never_posted_twice(
+    discord_server: FakeDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Four episodes on March 10, two embeds a message (a long post splits the same way at 10).
+    monkeypatch.setattr("bot.render.EMBEDS_PER_MESSAGE", 2)
+    folder = write_episodes(tmp_path / "show", [f"Shipping story {n}" for n in range(1, 5)])
+    settings = dataclasses.replace(settings_for(tmp_path), transcript_dirs=(folder,))
+    discord_server.unavailable_for = {2}  # the second message of the post meets a passing outage
+    at_nine = dt.datetime(2026, 3, 10, 9, 0, 30, tzinfo=dt.UTC)
+    async with serving(discord_server, settings, clock=lambda: at_nine) as bot:
+        cog = bot.get_cog("OnThisDay")
+        cog.daily.cancel()  # this test ticks by itself: the first tick, then the next minute's
+        await bot.store.save_schedule(int(GUILD_ID), int(CHANNEL_ID), 9, "UTC", True)
+        poster = DailyPoster(bot.store, bot.summaries, cog.deliver, clock=lambda: at_nine)
+        await poster.tick()
+        await poster.tick()
+        schedule = await bot.store.schedule(int(GUILD_ID))
+    headings = [m for m in discord_server.channel_messages if (m["content"] or "").startswith("📅")]
+    assert len(headings) == 1
+    assert schedule.last_posted == "2026-03-10"
+    assert "1 of 2" in (schedule.last_error or "")
