@@ -308,7 +308,7 @@ class Store:
         rows = [(path,) for path in paths]
         await self._db.executemany(
             "INSERT INTO segments_fts(segments_fts, rowid, text)"
-            " SELECT 'delete', s.id, s.text FROM segments s JOIN episodes e ON e.id = s.episode_id"
+            " SELECT 'delete', s.id, s.text FROM segments_folded s JOIN episodes e ON e.id = s.episode_id"
             " WHERE e.source_path = ?",
             rows,
         )
@@ -339,7 +339,8 @@ class Store:
             [(episode_id, position, *row) for position, row in enumerate(episode.segments)],
         )
         await self._db.execute(
-            "INSERT INTO segments_fts(rowid, text) SELECT id, text FROM segments WHERE episode_id = ?", (episode_id,)
+            "INSERT INTO segments_fts(rowid, text) SELECT id, text FROM segments_folded WHERE episode_id = ?",
+            (episode_id,),
         )
         return len(episode.segments)
 

@@ -206,9 +206,9 @@ def test_vocabulary_corrects_one_edit_from_either_end() -> None:
 
 def test_parse_query_keeps_phrases_and_folds_accents() -> None:
     query = parse_query('Café "slot machine" don\'t')
-    assert query.words == ("cafe", "slot", "machine", "don", "t")
+    assert query.words == ("cafe", "slot", "machine", "dont")
     assert query.phrases == (("slot", "machine"),)
-    assert query.fts_expression() == '"slot machine" "cafe" "slot" "machine" "don" "t"'
+    assert query.fts_expression() == '"slot machine" "cafe" "slot" "machine" "dont"'
 
 
 def plan_for(text: str, counts: dict[str, int], segments: int = 1_000_000):
@@ -299,3 +299,47 @@ def test_a_question_around_the_quote_is_trimmed(typed: str, words: tuple[str, ..
 async def test_a_question_finds_the_moment_it_asks_about(searcher: Searcher) -> None:
     (hit, *_) = await searcher.search("who said that thing about the secret ingredient of every casino")
     assert hit.speaker == "Ben"
+
+
+ACCENTS_AND_CONTRACTIONS = """1
+00:00:01,000 --> 00:00:05,000
+ANA: That’s the thing, you don’t rewrite the café’s menu every Thursday.
+
+2
+00:00:06,000 --> 00:00:09,000
+BEN: Naïve résumé writers aren't reading the job description at all.
+"""
+
+
+@pytest.fixture
+async def contractions(store: Store, tmp_path: Path) -> Searcher:
+    write(tmp_path / "c", "ep-1-cafe.srt", ACCENTS_AND_CONTRACTIONS)
+    await index_paths(store, [tmp_path / "c"])
+    return Searcher(store)
+
+
+async def test_an_exact_accented_quote_scores_full_marks(contractions: Searcher) -> None:
+    hits = await contractions.search("Naïve résumé writers aren't reading the job description")
+    assert hits[0].text.startswith("Naïve résumé")
+    assert hits[0].score == pytest.approx(100, abs=0.5)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "thats the thing you dont rewrite the cafes menu",
+        "that's the thing you don't rewrite the cafe's menu",
+        "that’s the thing you don’t rewrite the café’s menu",
+        "dont rewrite the cafes menu every thursday",
+    ],
+)
+async def test_contractions_match_with_any_apostrophe_or_none(contractions: Searcher, typed: str) -> None:
+    hits = await contractions.search(typed)
+    assert hits[0].text.startswith("That’s")
+    assert hits[0].score >= 95
+    spans = [hits[0].text[start:end] for start, end in hits[0].highlights]
+    assert "don’t" in spans or "rewrite" in spans
+
+
+def test_tokens_treat_every_apostrophe_alike() -> None:
+    assert parse_query("Don't").words == parse_query("don’t").words == parse_query("dont").words == ("dont",)

@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import itertools
 import random
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,7 +39,6 @@ MIN_SCORE = 45.0  # candidates scoring below this are not shown
 NEAR_SECONDS = 20.0  # hits closer than this in one episode are one moment
 CHANGE_CHECK_SECONDS = 1.0
 RANDOM_TRIES = 4  # random points tried for a quotable line
-_NON_WORD = re.compile(r"[\W_]+")
 FILLER = frozenset(
     "yeah yes yep no okay ok right uh um hmm mhm so well thanks thank you sure cool great awesome totally "
     "exactly absolutely bye hi hello".split()
@@ -362,8 +360,9 @@ def _window_score(wanted: str, candidate: Candidate) -> float:
 
 
 def _normalise(text: str) -> str:
-    """Lower case, punctuation to spaces: close enough to the FTS tokens for fuzzy scoring."""
-    return " ".join(_NON_WORD.sub(" ", text.casefold()).split())
+    """The FTS tokens as one string: the query is folded the same way, so accents and apostrophes
+    never cost a candidate points."""
+    return " ".join(tokens(text))
 
 
 def _near(candidate: Candidate, hit: Hit) -> bool:
