@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -434,3 +435,15 @@ async def test_a_transcripts_own_section_headings_are_its_chapters(store: Store,
         (1230.0, "Running Kubernetes"),
     ]
     assert not any(m.text.startswith("##") for m in (*made.gist, *made.quotes))
+
+
+def test_chapter_labels_are_short_phrases_or_the_opening_question_and_differ_from_their_neighbours() -> None:
+    asked = "What does a Kubernetes deployment do for the pods?"
+    lines = [*BREAD * 10, asked, *CLUSTERS * 10]
+    rows = [(i * 30.0, None, "Ada" if text == asked else "Carl", text) for i, text in enumerate(lines)]
+    made = summarize_rows(rows, "Bread and clusters")
+    titles = [c.title for c in made.chapters]
+    assert len(titles) >= 2 and asked in titles, titles
+    assert all(len(t.split()) <= 3 or t.endswith("?") for t in titles), titles
+    for before, after in itertools.pairwise(titles):
+        assert not set(before.casefold().split()) & set(after.casefold().split()), titles

@@ -12,12 +12,15 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.search.text import tokens
 from bot.summary.method import Weights, keywords
-from bot.summary.units import Unit
+from bot.summary.units import Unit, stands_alone, stem, tidy
 
 MINUTES_PER_CHAPTER = 8.0
 CHAPTERS = (2, 10)
 LABEL_TERMS = 3
+OPENING_UNITS = 3  # a question this early in a chapter is what the chapter is about
+QUESTION_WORDS = (4, 14)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,23 +67,36 @@ def sections(units: Sequence[Unit], weights: Weights, banned: frozenset[str] = f
     starts = [0, *boundaries(units, chapter_count(units))]
     ends = [*starts[1:], len(units)]
     whole = Counter(s for u in units for s in u.stems)
-    found = []
+    found: list[Section] = []
     for first, end in zip(starts, ends, strict=True):
-        found.append(Section(first, _label(units[first:end], whole, weights, banned)))
+        before = found[-1].title if found else ""
+        found.append(Section(first, _label(units[first:end], whole, weights, banned, before)))
     return found
 
 
-def _label(part: Sequence[Unit], whole: Counter[str], weights: Weights, banned: frozenset[str]) -> str:
-    """The chapter's key terms, weighted towards those said mostly in this chapter."""
+def _label(part: Sequence[Unit], whole: Counter[str], weights: Weights, banned: frozenset[str], before: str) -> str:
+    """The question that opens the chapter, else its key phrase (said mostly in this chapter) that
+    shares no word with the label before it."""
+    opening = next((u for u in part[:OPENING_UNITS] if _is_opening_question(u, weights, banned)), None)
+    if opening is not None:
+        return tidy(opening.text)
     here = _bag(part)
     local = {
         term: weights.weight[term] * here[term] / whole[term]
         for term in here
         if term in weights.weight and here[term] >= 2
     }
-    words = keywords(part, Weights(local, weights.spelling, weights.common), banned, limit=LABEL_TERMS)
-    label = " · ".join(words)
+    phrases = keywords(part, Weights(local, weights.spelling, weights.common), banned, limit=LABEL_TERMS)
+    taken = {stem(w) for w in tokens(before)}
+    label = next((p for p in phrases if not {stem(w) for w in p.split()} & taken), None)
     return label[:1].upper() + label[1:] if label else "Conversation"
+
+
+def _is_opening_question(unit: Unit, weights: Weights, banned: frozenset[str]) -> bool:
+    """A short question about something the chapter's words weigh ("What is package relay?")."""
+    low, high = QUESTION_WORDS
+    weighty = [s for s in unit.stems if weights.weight.get(s, 0.0) > 0 and s not in banned]
+    return unit.is_question and low <= unit.words <= high and len(weighty) >= 2 and stands_alone(unit.text)
 
 
 def _bag(part: Sequence[Unit]) -> Counter[str]:

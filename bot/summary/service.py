@@ -13,7 +13,7 @@ from storage import Store
 log = logging.getLogger(__name__)
 
 # Bump when the method changes, so cached summaries are made again.
-METHOD_VERSION = 10
+METHOD_VERSION = 11
 
 
 async def episode_text(store: Store, episode_id: int) -> EpisodeText | None:
