@@ -163,4 +163,15 @@ MIGRATIONS: tuple[str, ...] = (
         INSERT INTO segments_fts(rowid, text) SELECT id, text FROM segments_folded WHERE id = new.id;
     END;
     """,
+    # 8: passages (runs of consecutive segments) and their sentence vectors, for search by meaning.
+    """
+    CREATE TABLE passages (
+        id INTEGER PRIMARY KEY,
+        episode_id INTEGER NOT NULL REFERENCES episodes(id) ON DELETE CASCADE,
+        first_segment INTEGER NOT NULL,     -- segments.id of its first and last segment
+        last_segment INTEGER NOT NULL,
+        vector BLOB NOT NULL                -- int8: the unit vector times 127
+    );
+    CREATE INDEX passages_episode ON passages(episode_id);
+    """,
 )

@@ -19,6 +19,7 @@ import aiosqlite
 
 from bot.ingest.linking import LinkedEpisode, link_episodes
 from bot.ingest.model import EpisodeFacts
+from storage import vectors
 from storage.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -176,6 +177,16 @@ RANDOM_QUERY = (
     ORDER BY s.position LIMIT :limit"""
 )
 RANDOM_SECONDS = 1.0
+
+SEGMENTS_QUERY = (
+    "SELECT"  # noqa: S608 (constant fragments; the ids are a bound JSON parameter)
+    + _CANDIDATE_COLUMNS.format(rank="0.0")
+    + "FROM segments s"
+    + _CANDIDATE_JOINS
+    + "WHERE s.id IN (SELECT value FROM json_each(:ids)) AND"
+    + _CANDIDATE_FILTERS
+)
+STAGE_LIMIT = 1.0
 
 SegmentRow = tuple[float | None, float | None, str | None, str]  # start, end, speaker, text
 
@@ -594,6 +605,31 @@ class Store:
         parameters = {"source": source, "item": item, "position": position, "radius": radius}
         rows = await self._db.execute_fetchall(query, parameters)
         return [tuple(row) for row in rows]
+
+    async def segment_candidates(self, segment_ids: Sequence[int], where: SegmentFilter) -> list[Candidate]:
+        """These segments as candidates, in the order given, less those `where` excludes."""
+        parameters = {"ids": json.dumps(list(segment_ids)), **where.parameters()}
+        found = {c.segment_id: c for c in await self._timed(SEGMENTS_QUERY, parameters, STAGE_LIMIT)}
+        return [found[i] for i in segment_ids if i in found]
+
+    async def unembedded_episodes(self, limit: int) -> list[int]:
+        """Episodes whose passages are not embedded yet (search by meaning)."""
+        return await vectors.unembedded_episodes(self._db, limit)
+
+    async def episode_segments(self, episode_id: int) -> vectors.PassageSegments:
+        """An episode's segment ids and texts, in order."""
+        return await vectors.episode_segments(self._db, episode_id)
+
+    async def save_passages(
+        self, episode_id: int, embedded_from: vectors.PassageSegments, rows: list[tuple[int, int, bytes]]
+    ) -> bool:
+        """Store an episode's passage vectors in one transaction, unless its text changed meanwhile."""
+        async with self._write():
+            return await vectors.save_passages(self._db, episode_id, embedded_from, rows)
+
+    async def vector_snapshot(self) -> vectors.VectorSnapshot:
+        """Every passage vector, read in a worker thread through a read-only connection of its own."""
+        return await asyncio.to_thread(vectors.read_vectors, self.path)
 
     async def vocabulary_snapshot(self) -> tuple[dict[str, int], int]:
         """Every indexed term with the number of segments that contain it, and the segment total,

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from storage import Store
+
+# The installed model is off unless a test passes it in (tests/test_semantic.py): embedding the
+# shared corpus would take half an hour on this machine.
+os.environ.setdefault("REWIND_SEMANTIC", "off")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -33,6 +33,8 @@ from bot.ingest.values import (
     printable,
     read_regular,
 )
+from bot.semantic.embedder import default_embedder
+from bot.semantic.passages import embed_pending
 from storage import EpisodeRecord, SourceRecord, Store
 
 log = logging.getLogger(__name__)
@@ -208,6 +210,7 @@ async def index_paths(
         await store.relink()
         await store.optimize()
         report.store_seconds += time.perf_counter() - writing
+    await embed_pending(store, default_embedder())  # search by meaning: the new passages' vectors
     report.seconds = time.perf_counter() - started
     return report
 

@@ -24,6 +24,8 @@ from bot.search.links import deep_link
 from bot.search.query import ParsedQuery, QueryError, SearchFilters, parse_query, quote_term
 from bot.search.text import token_spans, tokens
 from bot.search.vocabulary import Vocabulary
+from bot.semantic.embedder import DEFAULT, Default, Embedder, default_embedder
+from bot.semantic.hybrid import SAME_MOMENT_SECONDS, MeaningSearch, fuse, topic_subject
 from storage import Candidate, QueryTimeout, SegmentFilter, Store
 
 CANDIDATES = 60
@@ -65,6 +67,7 @@ class Hit:
     source: str
     score: float
     highlights: tuple[tuple[int, int], ...] = ()
+    match: str = "literal"  # or "meaning": found by a passage close in meaning (score: similarity x 100)
 
     def as_json(self) -> dict[str, object]:
         """The public JSON shape of `rewind search --json`."""
@@ -83,14 +86,23 @@ class Hit:
             "source": self.source,
             "score": round(self.score, 2),
             "highlights": [list(span) for span in self.highlights],
+            "match": self.match,
         }
 
 
 class Searcher:
     """Quote search over a store, with the vocabulary cached until the index changes."""
 
-    def __init__(self, store: Store, *, recheck_seconds: float = CHANGE_CHECK_SECONDS) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        recheck_seconds: float = CHANGE_CHECK_SECONDS,
+        embedder: Embedder | Default | None = DEFAULT,
+    ) -> None:
         self.store = store
+        embedder = default_embedder() if isinstance(embedder, Default) else embedder
+        self.meaning = MeaningSearch(store, embedder) if embedder is not None else None
         self.recheck_seconds = recheck_seconds
         self._vocabulary: Vocabulary | None = None
         self._marker: tuple[int, int] | None = None
@@ -123,6 +135,8 @@ class Searcher:
         try:
             counts, segments = await self.store.vocabulary_snapshot()
             self._vocabulary = await asyncio.to_thread(Vocabulary, counts, segments)
+            if self.meaning is not None:
+                await self.meaning.reload()
             self._marker = marker  # read before the snapshot: a later write is noticed again
         finally:
             self._refresh = None
@@ -140,13 +154,34 @@ class Searcher:
         return self._marker is not None and self._marker[0] == self.store.writes
 
     async def search(self, text: str, *, limit: int = 5, filters: SearchFilters | None = None) -> list[Hit]:
-        """The best `limit` moments for `text`; QueryError explains unusable input."""
+        """The best `limit` moments for `text`; QueryError explains unusable input. With search by
+        meaning on, a close literal match stands alone, else literal and meaning hits are fused; a
+        topic question ("the episode about X") lists episodes, each at its best moment."""
         query = parse_query(text, filters)
-        vocabulary = await self._fresh_for(query)
-        plan = candidate_plan(query, vocabulary)
         where = await self._segment_filter(query.filters)
         if where is None:
             return []
+        subject = topic_subject(text) if self.meaning is not None else None
+        if subject is not None:
+            query = parse_query(subject, query.filters)
+            subject = query.text
+        try:
+            hits = await self._literal(query, where, limit)
+        except QueryError:
+            if self.meaning is None or not self.meaning.ready:
+                raise
+            hits = []
+        if self.meaning is None or (subject is None and hits and hits[0].score >= CONFIDENT):
+            return hits
+        if subject is not None:
+            found = await self.meaning.topics(subject, where, limit)
+            return [_hit(c, 100 * similarity, (), "meaning") for c, similarity in found]
+        found = await self.meaning.moments(query.text, where, limit)
+        return fuse(hits, [_hit(c, 100 * similarity, (), "meaning") for c, similarity in found], _same_moment, limit)
+
+    async def _literal(self, query: ParsedQuery, where: SegmentFilter, limit: int) -> list[Hit]:
+        vocabulary = await self._fresh_for(query)
+        plan = candidate_plan(query, vocabulary)
         found: list[Candidate] = []
         with contextlib.suppress(QueryTimeout):  # a precise plan of common words may be too slow
             found = await self.store.candidates(plan.precise, where, CANDIDATES, time_limit=STAGE_SECONDS)
@@ -389,7 +424,15 @@ def is_quotable(text: str) -> bool:
     return len(substantive) >= 4 and words[0] not in FILLER
 
 
-def _hit(candidate: Candidate, score: float, highlights: tuple[tuple[int, int], ...]) -> Hit:
+def _same_moment(meaning: Hit, literal: Hit) -> bool:
+    if meaning.episode_id != literal.episode_id:
+        return False
+    if meaning.start_seconds is None or literal.start_seconds is None:
+        return abs(meaning.segment_id - literal.segment_id) <= 2
+    return abs(meaning.start_seconds - literal.start_seconds) < SAME_MOMENT_SECONDS
+
+
+def _hit(candidate: Candidate, score: float, highlights: tuple[tuple[int, int], ...], match: str = "literal") -> Hit:
     return Hit(
         episode_id=candidate.episode_id,
         segment_id=candidate.segment_id,
@@ -406,4 +449,5 @@ def _hit(candidate: Candidate, score: float, highlights: tuple[tuple[int, int], 
         source=candidate.source,
         score=score,
         highlights=highlights,
+        match=match,
     )

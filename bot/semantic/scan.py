@@ -1,0 +1,83 @@
+"""Nearest passages by brute force over vectors held in memory.
+
+Two stages: Hamming distance over the vectors' sign bits (48 bytes a passage) picks `RESCORE`
+candidates, then their int8 vectors are scored exactly. numpy has no fast int8 product, and a
+float32 copy of every vector would take 1.5 KB a passage; the sign bits keep the first stage
+to a few milliseconds at a million segments (see bench/semantic_eval.py --scale).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from storage.vectors import VectorSnapshot
+
+RESCORE = 1500
+EXACT_BELOW = 4 * RESCORE  # a small index is scored exactly
+TOPIC_PASSAGES = 3  # an episode's topic score: the mean of its best three passages
+
+
+@dataclass(frozen=True, slots=True)
+class Near:
+    """A passage close to the query: its episode, its segments and the cosine similarity."""
+
+    episode_id: int
+    first_segment: int
+    last_segment: int
+    similarity: float
+
+
+class VectorIndex:
+    """Every passage vector of a snapshot, ready to scan."""
+
+    def __init__(self, snapshot: VectorSnapshot, dimension: int = 384) -> None:
+        count = len(snapshot.passage_ids)
+        self.vectors = np.frombuffer(snapshot.vectors, dtype=np.int8).reshape(count, dimension)
+        self.signs = np.packbits(self.vectors > 0, axis=1).view(np.uint64)
+        self.episodes = np.asarray(snapshot.episode_ids, dtype=np.int64)
+        self.first = np.asarray(snapshot.first_segments, dtype=np.int64)
+        self.last = np.asarray(snapshot.last_segments, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.episodes)
+
+    def nearest(self, query: np.ndarray, limit: int, episodes: tuple[int, ...] | None = None) -> list[Near]:
+        """The `limit` passages most similar to the unit vector `query`, best first."""
+        rows = self._candidates(query, episodes)
+        if not len(rows):
+            return []
+        similarity = (self.vectors[rows].astype(np.float32) @ query.astype(np.float32)) / 127.0
+        order = np.argsort(-similarity)[:limit]
+        return [
+            Near(int(self.episodes[row]), int(self.first[row]), int(self.last[row]), float(similarity[i]))
+            for i, row in zip(order, rows[order], strict=True)
+        ]
+
+    def _candidates(self, query: np.ndarray, episodes: tuple[int, ...] | None) -> np.ndarray:
+        rows = np.arange(len(self)) if episodes is None else np.flatnonzero(np.isin(self.episodes, episodes))
+        if len(rows) <= EXACT_BELOW:
+            return rows
+        bits = np.packbits(query > 0).view(np.uint64)
+        distance = np.bitwise_count(self.signs[rows] ^ bits).sum(axis=1, dtype=np.uint16)
+        return rows[np.argpartition(distance, RESCORE)[:RESCORE]]
+
+    def topics(self, query: np.ndarray, limit: int) -> list[Near]:
+        """Episodes ranked by the mean similarity of their best passages, each as its best passage
+        (with that mean as its similarity)."""
+        best: dict[int, list[Near]] = defaultdict(list)
+        for near in self.nearest(query, RESCORE):
+            if len(best[near.episode_id]) < TOPIC_PASSAGES:
+                best[near.episode_id].append(near)
+        scored = [
+            Near(
+                episode,
+                found[0].first_segment,
+                found[0].last_segment,
+                sum(n.similarity for n in found) / TOPIC_PASSAGES,
+            )
+            for episode, found in best.items()
+        ]
+        return sorted(scored, key=lambda near: near.similarity, reverse=True)[:limit]

@@ -1,0 +1,80 @@
+"""The SQL of passages and their vectors (search by meaning); `Store` exposes it.
+
+Passages are derived data: they are made for episodes that have none, from the segments committed
+at the time, and saved only if those segments are still the same when the vectors are written.
+Deleting an episode (every reindex of its file does) deletes its passages in the same transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+
+PassageSegments = list[tuple[int, str]]  # (segment id, text) in order
+
+
+@dataclass(frozen=True, slots=True)
+class VectorSnapshot:
+    """Every passage vector, read in one go for the in-memory scan."""
+
+    passage_ids: list[int]
+    episode_ids: list[int]
+    first_segments: list[int]
+    last_segments: list[int]
+    vectors: bytes  # the int8 vectors back to back
+
+
+UNEMBEDDED_EPISODES = """
+    SELECT e.id FROM episodes e
+    WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE p.episode_id = e.id)
+      AND EXISTS (SELECT 1 FROM segments s WHERE s.episode_id = e.id)
+    ORDER BY e.id LIMIT :limit
+"""
+EPISODE_SEGMENTS = "SELECT id, text FROM segments WHERE episode_id = ? ORDER BY position"
+INSERT_PASSAGE = "INSERT INTO passages (episode_id, first_segment, last_segment, vector) VALUES (?, ?, ?, ?)"
+
+
+async def unembedded_episodes(db: aiosqlite.Connection, limit: int) -> list[int]:
+    """Episodes with segments but no passages yet."""
+    return [row[0] for row in await db.execute_fetchall(UNEMBEDDED_EPISODES, {"limit": limit})]
+
+
+async def episode_segments(db: aiosqlite.Connection, episode_id: int) -> PassageSegments:
+    return [(row[0], row[1]) for row in await db.execute_fetchall(EPISODE_SEGMENTS, (episode_id,))]
+
+
+async def save_passages(
+    db: aiosqlite.Connection, episode_id: int, embedded_from: PassageSegments, rows: list[tuple[int, int, bytes]]
+) -> bool:
+    """Insert an episode's passages (first segment, last segment, vector) if its segments are still
+    `embedded_from` and it has none yet; False when a reindex changed it meanwhile. Run inside a
+    write transaction."""
+    if await episode_segments(db, episode_id) != embedded_from:
+        return False
+    async with db.execute("SELECT 1 FROM passages WHERE episode_id = ? LIMIT 1", (episode_id,)) as cursor:
+        if await cursor.fetchone() is not None:
+            return False
+    await db.executemany(INSERT_PASSAGE, [(episode_id, first, last, vector) for first, last, vector in rows])
+    return True
+
+
+def read_vectors(path: Path) -> VectorSnapshot:
+    """Every passage's ids and vector, from one snapshot of the database at `path`."""
+    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True, isolation_level=None)) as connection:
+        connection.execute("PRAGMA busy_timeout = 5000")
+        rows = connection.execute(
+            "SELECT p.id, p.episode_id, p.first_segment, p.last_segment, p.vector FROM passages p"
+            " JOIN episodes e ON e.id = p.episode_id WHERE e.merged_into IS NULL ORDER BY p.id"
+        ).fetchall()
+    return VectorSnapshot(
+        passage_ids=[row[0] for row in rows],
+        episode_ids=[row[1] for row in rows],
+        first_segments=[row[2] for row in rows],
+        last_segments=[row[3] for row in rows],
+        vectors=b"".join(row[4] for row in rows),
+    )
