@@ -5,7 +5,7 @@
 Needs `pip install -e '.[bench]'` (rouge-score). Indexes ../shared/seeds and ../shared/corpus into a
 scratch database (or into DIR, which a later run with the same --keep reuses), with the
 bitcointranscripts files copied first with their front-matter `summary:` line and their `##`
-heading lines removed, so neither the gist nor the chapters can copy them.
+and `###` heading lines removed, so neither the gist nor the chapters can copy them.
 
 - Talk Python (../shared/eval/summaries): 120-word gists against the human show notes, "full" on the
   whole transcript, "body" with the first 10% and last 5% of cues cut (hosts read the notes aloud
@@ -187,8 +187,9 @@ def strip_file(text: str) -> tuple[str, str | None, list[tuple[float, str]]]:
         text = text.replace(found[0], "", 1)
     kept, headings, pending = [], [], []
     for line in text.split("\n"):
-        if line.startswith("## "):
-            pending.append(line[3:].strip())
+        if line.startswith(("## ", "### ")):  # `###` subheadings are removed too, but are not scored
+            if line.startswith("## "):
+                pending.append(line[3:].strip())
             continue
         if pending and (stamp := _STAMP.match(line.strip())):
             seconds = int(stamp[1]) * 3600 + int(stamp[2]) * 60 + int(stamp[3])

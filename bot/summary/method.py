@@ -109,7 +109,7 @@ def keywords(units: Sequence[Unit], weights: Weights, banned: frozenset[str], li
 def pick_quotes(candidates: Sequence[Unit], weights: Weights, sections: Sequence[int], count: int = 3) -> list[Unit]:
     """Standout sentences, at most one per chapter: dense in the episode's terms, not questions."""
     low, high = QUOTE_WORDS
-    fit = [u for u in candidates if low <= u.words <= high and not u.is_question and _ends_sentence(u.text)]
+    fit = [u for u in candidates if low <= u.words <= high and not u.is_question and _ends_sentence(u.text, cut=False)]
     ranked = sorted(fit, key=lambda u: -weights.unit_weight(u) / u.words**0.5)
     chosen: list[Unit] = []
     used_sections: set[int] = set()
@@ -137,8 +137,9 @@ def readable(units: Sequence[Unit], shortest: int = 8) -> list[tuple[Unit, str]]
     return [(block[0], _ended(" ".join(tidy(u.text) for u in block))) for block in blocks]
 
 
-def _ends_sentence(text: str) -> bool:
-    return text.rstrip("\"”')]").endswith((".", "!", "?", "…"))
+def _ends_sentence(text: str, cut: bool = True) -> bool:
+    """Whether `text` ends a sentence (`cut`: or stops with an ellipsis, as a caption trails off)."""
+    return text.rstrip("\"”')]").endswith((".", "!", "?", "…") if cut else (".", "!", "?"))
 
 
 def _ended(text: str) -> str:
