@@ -72,6 +72,19 @@ def test_search_cli_finds_a_sample_quote(tmp_path: Path, capsys) -> None:
     assert hit["url"] == "https://example.org/audio/rewind-radio-1.mp3#t=20"
 
 
+ONLY_COMMON_WORDS = 'Those words are too common to search: add a rarer word or two, or put the exact words in "quotes".'
+
+
+def test_a_query_of_only_common_words_is_explained_not_answered(tmp_path: Path, capsys) -> None:
+    db = tmp_path / "r.db"
+    main(["index", str(SAMPLE), "--db", str(db)])
+    capsys.readouterr()
+    assert main(["search", "and the of it is", "--db", str(db)]) == 2
+    assert capsys.readouterr().err.strip() == f"rewind: {ONLY_COMMON_WORDS}"
+    assert main(["search", '"it is because"', "--db", str(db)]) == 0  # quoted, the same words are a phrase
+    assert "Priya Raman" in capsys.readouterr().out
+
+
 def test_random_cli_prints_a_quotable_line(tmp_path: Path, capsys) -> None:
     db = tmp_path / "r.db"
     main(["index", str(SAMPLE), "--db", str(db)])

@@ -23,6 +23,7 @@ from storage import Store
 from tests.conftest import SAMPLE, needs_shared
 from tests.discord_schema import SPEC, limit_errors, request_errors
 from tests.fake_discord import APPLICATION_ID, CHANNEL, CHANNEL_ID, GUILD_ID, MANAGE_GUILD, MEMBER_ID, FakeDiscord
+from tests.test_cli import ONLY_COMMON_WORDS
 
 TOKEN = "MTAxMjM0NTY3ODkwMTIzNDU2Nzg5.GaBcDe.abcdefghijklmnopqrstuvwxyz0123"
 
@@ -595,3 +596,10 @@ async def test_a_daily_post_that_fails_midway_is_never_posted_twice(
     assert len(headings) == 1
     assert schedule.last_posted == "2026-03-10"
     assert "1 of 2" in (schedule.last_error or "")
+
+
+async def test_a_query_of_only_common_words_is_explained_as_the_cli_does(running_bot: FakeDiscord) -> None:
+    token = await running_bot.slash_command("quote", search_options("and the of it is"))
+    reply = await callback_of(running_bot, token)  # refused before anything is posted
+    assert reply.body["data"]["content"] == ONLY_COMMON_WORDS
+    assert running_bot.public(token) == []

@@ -16,6 +16,16 @@ _KEYS = {"ep": "episode", "since": "after", "until": "before"}
 _QUESTION_WORDS = frozenset("who what when where which whoever someone somebody remember".split())
 _SAYING = frozenset("said say says saying talked talk talking mentioned mention explained discussed".split())
 _FRAMING = frozenset("that the this a an something thing bit part quote line one about on like where how".split())
+# Words that say nothing about which line is meant. A query of these alone names no moment in any
+# index, so it is refused the same way everywhere, rather than answered with an arbitrary line in a
+# small index and refused as too common in a large one; quoted, they are searched as a phrase.
+_FUNCTION_WORDS = frozenset(
+    """a an the and or but if so of to in on at by for with from as into about than then that this these those
+    it its i me my we us our you your he him his she her they them their is are was were be been being am do does
+    did have has had not no yes s t d ll m re ve what which who whom when where why how there here all any some
+    just very too also can could will would shall should may might must""".split()
+)
+ONLY_COMMON = 'Those words are too common to search: add a rarer word or two, or put the exact words in "quotes".'
 
 
 class QueryError(ValueError):
@@ -73,6 +83,8 @@ def parse_query(text: str, filters: SearchFilters | None = None) -> ParsedQuery:
     words = strip_question(tuple(tokens(rest)))
     if not words:
         raise QueryError("Type a few words of the quote you remember.")
+    if not phrases and all(word in _FUNCTION_WORDS for word in words):
+        raise QueryError(ONLY_COMMON)
     if len(words) > MAX_TERMS:
         raise QueryError(f"That query has too many words: use at most {MAX_TERMS}.")
     return ParsedQuery(words, phrases, found.merged_over(filters or SearchFilters()))
