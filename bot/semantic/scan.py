@@ -57,12 +57,15 @@ class VectorIndex:
         ]
 
     def _candidates(self, query: np.ndarray, episodes: tuple[int, ...] | None) -> np.ndarray:
-        rows = np.arange(len(self)) if episodes is None else np.flatnonzero(np.isin(self.episodes, episodes))
-        if len(rows) <= EXACT_BELOW:
-            return rows
+        rows = None if episodes is None else np.flatnonzero(np.isin(self.episodes, episodes))
+        if len(self if rows is None else rows) <= EXACT_BELOW:
+            return np.arange(len(self)) if rows is None else rows
         bits = np.packbits(query > 0).view(np.uint64)
-        distance = np.bitwise_count(self.signs[rows] ^ bits).sum(axis=1, dtype=np.uint16)
-        return rows[np.argpartition(distance, RESCORE)[:RESCORE]]
+        counts = np.bitwise_count((self.signs if rows is None else self.signs[rows]) ^ bits)  # uint8, <= 64 each
+        first, second = counts[:, 0] + counts[:, 1] + counts[:, 2], counts[:, 3] + counts[:, 4] + counts[:, 5]
+        distance = first.astype(np.uint16) + second  # column by column: numpy's sum(axis=1) is 10x slower
+        best = np.argpartition(distance, RESCORE)[:RESCORE]
+        return best if rows is None else rows[best]
 
     def topics(self, query: np.ndarray, limit: int) -> list[Near]:
         """Episodes ranked by the mean similarity of their best passages, each as its best passage
