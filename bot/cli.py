@@ -26,8 +26,8 @@ from bot.search.query import QueryError, SearchFilters
 from bot.summary import Summary
 from bot.summary.service import Summaries
 from storage import EpisodeRow, Store, StoreError
+from storage.errors import database_problem
 from storage.feeds import FeedRow
-from storage.store import REBUILD_HINT
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +57,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as error:
         print(f"rewind: {error}", file=sys.stderr)
         return 1
-    except sqlite3.DatabaseError as error:  # damage found only once a query read the broken pages
-        print(f"rewind: the database is damaged ({error}): {REBUILD_HINT}", file=sys.stderr)
+    except QueryError as error:  # a query or an option value that cannot be used: one line, exit 2
+        print(f"rewind: {error}", file=sys.stderr)
+        return 2
+    except sqlite3.Error as error:  # locked by another writer, made read-only, or damage found by a query
+        print(f"rewind: {database_problem(getattr(args, 'db', None) or settings.database, error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -20,6 +20,7 @@ import aiosqlite
 from bot.ingest.linking import LinkedEpisode, link_episodes
 from bot.ingest.model import EpisodeFacts
 from storage import vectors
+from storage.errors import database_problem
 from storage.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -27,9 +28,6 @@ log = logging.getLogger(__name__)
 
 class StoreError(RuntimeError):
     """The database cannot be opened or used; the message says what to do."""
-
-
-REBUILD_HINT = "run `rewind rebuild` to set it aside and index the transcripts again"
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,9 +218,16 @@ class Store:
         """Open (creating if needed) and migrate the database at `path`; with `check`, also verify
         its pages (`PRAGMA quick_check`, ~0.15 s for 140k segments) so damage shows at start-up."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit mode: every write transaction below is an explicit BEGIN ... COMMIT.
-        connection = await aiosqlite.connect(path, isolation_level=None)
+        if path.is_dir():
+            raise StoreError(database_problem(path, sqlite3.OperationalError("a folder")))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Autocommit mode: every write transaction below is an explicit BEGIN ... COMMIT.
+            connection = await aiosqlite.connect(path, isolation_level=None)
+        except OSError as error:
+            raise StoreError(f"cannot create {path}: {error.strerror or error}") from error
+        except sqlite3.Error as error:
+            raise StoreError(database_problem(path, error)) from error
         try:
             await connection.execute("PRAGMA journal_mode = WAL")
             await connection.execute("PRAGMA synchronous = NORMAL")
@@ -234,10 +239,10 @@ class Store:
             if check:
                 problems = [row[0] for row in await connection.execute_fetchall("PRAGMA quick_check(5)")]
                 if problems != ["ok"]:
-                    raise sqlite3.DatabaseError("; ".join(problems))
+                    raise sqlite3.DatabaseError("quick_check: " + "; ".join(problems))
         except sqlite3.DatabaseError as error:
             await connection.close()
-            raise StoreError(f"{path} is damaged or not a Rewind database ({error}): {REBUILD_HINT}") from error
+            raise StoreError(database_problem(path, error)) from error
         return store
 
     async def close(self) -> None:

@@ -21,7 +21,16 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from bot.search.links import deep_link
-from bot.search.query import ParsedQuery, QueryError, SearchFilters, parse_query, quote_term
+from bot.search.query import (
+    ParsedQuery,
+    QueryError,
+    SearchFilters,
+    checked_filters,
+    checked_value,
+    episode_reference,
+    parse_query,
+    quote_term,
+)
 from bot.search.text import token_spans, tokens
 from bot.search.vocabulary import Vocabulary
 from bot.semantic.embedder import DEFAULT, Default, Embedder, default_embedder
@@ -204,7 +213,7 @@ class Searcher:
     ) -> Hit | None:
         """A random line worth quoting: a full sentence, not filler, not a sponsor read. QueryError
         when every try ran past its time limit (a busy machine)."""
-        where = await self._segment_filter(filters or SearchFilters())
+        where = await self._segment_filter(checked_filters(filters or SearchFilters()))
         if where is None:
             return None
         rng = rng or random.Random()
@@ -243,15 +252,16 @@ class Searcher:
         )
 
     async def resolve_episode(self, episode: str) -> tuple[int, ...]:
-        """Ids of the episodes `episode` names: an autocomplete `id:N`, a number, or a title."""
-        return await self._episode_ids(episode, None)
+        """Ids of the episodes `episode` names: an autocomplete `id:N`, a number, or a title.
+        QueryError for a value that cannot name one (invalid text, digits past 64 bits, `²`)."""
+        return await self._episode_ids(checked_value("episode", episode) or "", None)
 
     async def _episode_ids(self, episode: str, show_ids: tuple[int, ...] | None) -> tuple[int, ...]:
-        cleaned = episode.strip().lstrip("#")
-        if cleaned.startswith("id:") and cleaned[3:].isdigit():  # an autocomplete choice
-            return (int(cleaned[3:]),)
-        if cleaned.isdigit():
-            return tuple(await self.store.episode_ids(int(cleaned), show_ids))
+        reference = episode_reference(episode)
+        if reference is not None and reference[0] == "id":  # an autocomplete choice
+            return (reference[1],)
+        if reference is not None:
+            return tuple(await self.store.episode_ids(reference[1], show_ids))
         rows = [(row[0], row[1]) for row in await self.store.episode_titles()]
         return match_names(episode, rows)
 

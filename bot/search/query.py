@@ -10,6 +10,7 @@ from bot.search.text import tokens
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 40
+MAX_OPTION_CHARS = 200
 _FILTER = re.compile(r'\b(show|speaker|episode|ep|after|since|before|until):(?:"([^"]*)"?|(\S+))', re.IGNORECASE)
 _PHRASE = re.compile(r'"([^"]*)"?')
 _KEYS = {"ep": "episode", "since": "after", "until": "before"}
@@ -72,9 +73,12 @@ class ParsedQuery:
 
 
 def parse_query(text: str, filters: SearchFilters | None = None) -> ParsedQuery:
-    """Parse `text`; raise QueryError for blank, oversized or unusable queries."""
+    """Parse `text`; raise QueryError for blank, oversized or unusable queries or filters."""
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"That query is too long: keep it under {MAX_QUERY_CHARS} characters.")
+    checked_value("query", text)
+    if filters is not None:
+        checked_filters(filters)
     found = SearchFilters()
     for match in _FILTER.finditer(text):
         found = _with_filter(found, _KEYS.get(match[1].lower(), match[1].lower()), (match[2] or match[3] or "").strip())
@@ -87,7 +91,49 @@ def parse_query(text: str, filters: SearchFilters | None = None) -> ParsedQuery:
         raise QueryError(ONLY_COMMON)
     if len(words) > MAX_TERMS:
         raise QueryError(f"That query has too many words: use at most {MAX_TERMS}.")
-    return ParsedQuery(words, phrases, found.merged_over(filters or SearchFilters()))
+    return ParsedQuery(words, phrases, checked_filters(found.merged_over(filters or SearchFilters())))
+
+
+def checked_filters(filters: SearchFilters) -> SearchFilters:
+    """The filters when every value can be searched; QueryError names the one that cannot."""
+    for name in ("show", "episode", "speaker"):
+        checked_value(name, getattr(filters, name))
+    if filters.episode:
+        episode_reference(filters.episode)
+    return filters
+
+
+def checked_value(name: str, value: str | None) -> str | None:
+    """A typed value that is valid text (no undecodable bytes, no control characters) of a sane length."""
+    if value is None:
+        return None
+    if len(value) > MAX_OPTION_CHARS and name != "query":
+        raise QueryError(f"The {name} is too long: keep it under {MAX_OPTION_CHARS} characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise QueryError(f"The {name} is not valid UTF-8 text.") from None
+    if any((ord(c) < 32 and c not in "\t\n") or 0x7F <= ord(c) < 0xA0 for c in value):
+        raise QueryError(f"The {name} has control characters: type it as plain text.")
+    return value
+
+
+def episode_reference(text: str) -> tuple[str, int] | None:
+    """`id:7` as ("id", 7), `#12` or `12` as ("number", 12); None for a title. QueryError for digits
+    that are no episode number: `²`, `①`, `٣`, or a number past 64 bits."""
+    cleaned = text.strip().lstrip("#")
+    kind, digits = ("id", cleaned[3:].strip()) if cleaned.lower().startswith("id:") else ("number", cleaned)
+    if not digits or not any(c.isdigit() or c.isnumeric() for c in digits):
+        if kind == "id":
+            raise QueryError(f"`{text.strip()[:40]}` is not an episode id: use id:N with N a number.")
+        return None
+    if not (digits.isascii() and digits.isdigit()):
+        if kind == "number" and not all(c.isdigit() or c.isnumeric() for c in digits):
+            return None  # a title with a number in it, such as `Part ²`
+        raise QueryError(f"`{text.strip()[:40]}` is not an episode number: use the digits 0-9.")
+    if len(digits) > 18:
+        raise QueryError(f"`{text.strip()[:40]}` is not an episode number: it is far too large.")
+    return kind, int(digits)
 
 
 def strip_question(words: tuple[str, ...]) -> tuple[str, ...]:
