@@ -22,7 +22,7 @@ from bot.ingest.indexer import IndexReport, index_paths
 from bot.onthisday import DailyPost, build_post, parse_day
 from bot.render import daily_heading, timestamp
 from bot.search.engine import Hit, Searcher
-from bot.search.query import QueryError, SearchFilters
+from bot.search.query import QueryError, SearchFilters, checked_filters
 from bot.summary import Summary
 from bot.summary.service import Summaries
 from storage import EpisodeRow, Store, StoreError
@@ -232,9 +232,10 @@ async def _search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _random(args: argparse.Namespace, settings: Settings) -> int:
+    filters = checked_filters(_filters(args))  # a value that cannot be used: exit 2, as for search
     store = await _open(args, settings)
     try:
-        hit = await Searcher(store).random_quote(_filters(args))
+        hit = await Searcher(store).random_quote(filters)
     except QueryError as error:
         print(f"rewind: {error}", file=sys.stderr)
         return 1
