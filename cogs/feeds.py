@@ -17,6 +17,7 @@ from bot.feeds import FeedError, FeedFollower, PollReport
 from cogs.delivery import delivering
 from cogs.episodes import summary_embed
 from cogs.paging import NO_MENTIONS
+from cogs.replies import funnelled
 from storage.feeds import FeedStore
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class SummaryButton(discord.ui.DynamicItem[discord.ui.Button], template=r"rws:(?
     ) -> SummaryButton:
         return cls(int(match["item"]))
 
+    @funnelled
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: RewindBot = interaction.client  # type: ignore[assignment]
         await interaction.response.defer(thinking=True, ephemeral=True)  # a first summary takes a moment

@@ -16,6 +16,7 @@ import discord
 
 from bot import render
 from bot.search.engine import Hit
+from cogs.replies import funnelled
 
 if TYPE_CHECKING:
     from bot.client import RewindBot
@@ -124,14 +125,9 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=TEMPLATE):
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: Any) -> PageButton:
         return cls(int(match["pager"]), match["action"], int(match["index"]), match["wide"] == "1")
 
+    @funnelled
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: RewindBot = interaction.client  # type: ignore[assignment]
-        try:
-            await self._press(bot, interaction)
-        except Exception as error:  # a button's errors go through the commands' funnel
-            await bot.report_error(interaction, error)
-
-    async def _press(self, bot: RewindBot, interaction: discord.Interaction) -> None:
         stored = await bot.store.pager(self.pager)
         payload = json.loads(stored[2]) if stored is not None else None
         if stored is None or stored[1] not in PAGES or not _current(payload):

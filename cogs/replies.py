@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 import discord
+
+ButtonCallback = Callable[[Any, discord.Interaction], Awaitable[None]]
 
 
 async def reply_privately(interaction: discord.Interaction, content: str) -> None:
@@ -20,3 +26,19 @@ async def reply_privately(interaction: discord.Interaction, content: str) -> Non
         if original.flags.loading and not original.flags.ephemeral:
             await interaction.delete_original_response()
     await interaction.followup.send(content, ephemeral=True)
+
+
+def funnelled(callback: ButtonCallback) -> ButtonCallback:
+    """A button callback whose errors go through the commands' funnel (a private reply with an error id).
+
+    discord.py only logs a failing dynamic item, and the member would see "This interaction failed".
+    """
+
+    @functools.wraps(callback)
+    async def press(item: Any, interaction: discord.Interaction) -> None:
+        try:
+            await callback(item, interaction)
+        except Exception as error:
+            await interaction.client.report_error(interaction, error)  # type: ignore[attr-defined]
+
+    return press

@@ -466,6 +466,25 @@ async def test_a_failing_button_goes_through_the_error_funnel(
     assert any(incident in record.getMessage() and record.exc_info for record in caplog.records)
 
 
+async def test_a_failing_summary_button_goes_through_the_error_funnel(
+    running_bot: FakeDiscord, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = await running_bot.slash_command("quote", search_options("fix the bugs before the users find them"))
+    await followup_of(running_bot, token)
+    summary_button = {"type": 2, "style": 2, "label": "Summary", "custom_id": "rws:1"}
+    announcement = {**running_bot.messages[token], "components": [{"type": 1, "components": [summary_button]}]}
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk unplugged")
+
+    monkeypatch.setattr("storage.feeds.FeedStore.item_episode", broken)
+    press = await running_bot.click(announcement, "rws:1")
+    failed = await private_answer(running_bot, press, "error id")
+    incident = failed.body["content"].split("`")[1]
+    assert failed.body["flags"] & 64
+    assert any(incident in record.getMessage() and record.exc_info for record in caplog.records)
+
+
 async def test_the_bot_asks_discord_for_guild_events_only(running_bot: FakeDiscord) -> None:
     assert running_bot.intents == 1  # GUILDS: no messages, typing or presence of any server
 
