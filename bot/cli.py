@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import os
 import sqlite3
 import sys
 import tempfile
@@ -14,7 +15,9 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
-from dotenv import find_dotenv, load_dotenv
+from dotenv import dotenv_values, find_dotenv, load_dotenv
+from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from bot.config import Settings, SettingsError
 from bot.feeds import FeedError, FeedFollower, PollReport
@@ -39,15 +42,24 @@ No DISCORD_TOKEN is set, so the bot cannot connect to Discord yet. To get a toke
   4. Invite the bot with the link in README.md ("Invite the bot").
 Meanwhile, here is Rewind working on its bundled sample transcripts:"""
 SAMPLE_QUERY = "fix the bugs before the users find them"
+NEXT_STEPS = """
+Next:
+  rewind index ~/podcast/transcripts      index your own folder (or set TRANSCRIPT_DIRS in .env)
+  rewind search "a line you remember"     search it
+  put DISCORD_TOKEN=... in .env, then: rewind run   (README.md: "Invite the bot")"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `rewind` script."""
-    load_dotenv(find_dotenv(usecwd=True))  # the .env of the folder the operator runs from
+    dotenv = find_dotenv(usecwd=True)  # the .env of the folder the operator runs from, or above it
+    in_file = dotenv_values(dotenv) if dotenv else {}
+    # Paths set by the environment itself (not by this .env) are relative to the current folder.
+    from_cwd = frozenset(key for key, value in os.environ.items() if in_file.get(key) != value)
+    load_dotenv(dotenv)
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        settings = Settings.from_environment()
+        settings = Settings.from_environment(Path(dotenv) if dotenv else None, from_cwd)
     except SettingsError as error:
         print(f"rewind: {error}", file=sys.stderr)
         return 2
@@ -106,6 +118,7 @@ def _parser() -> argparse.ArgumentParser:
         "rebuild", help="set a damaged database aside and index the transcripts again into a new one"
     )
     rebuild.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="default: TRANSCRIPT_DIRS from .env")
+    rebuild.add_argument("--force", action="store_true", help="rebuild even a healthy database")
     _add_common(rebuild)
     rebuild.set_defaults(handler=_rebuild)
 
@@ -142,8 +155,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
 
 
-async def _open(args: argparse.Namespace, settings: Settings) -> Store:
-    return await Store.open(args.db or settings.database)
+async def _open(args: argparse.Namespace, settings: Settings, *, read_only: bool = False) -> Store:
+    """The existing index (read-only when the command only reads); never a new empty one."""
+    return await Store.open(args.db or settings.database, create=False, read_only=read_only)
 
 
 def _with_kept_folders(paths: Sequence[Path], settings: Settings) -> list[Path]:
@@ -153,44 +167,81 @@ def _with_kept_folders(paths: Sequence[Path], settings: Settings) -> list[Path]:
 
 
 async def _index(args: argparse.Namespace, settings: Settings) -> int:
-    store = await _open(args, settings)
+    store = await Store.open(args.db or settings.database)
     try:
-        report = await index_paths(
-            store,
-            _with_kept_folders(args.paths, settings),
-            workers=settings.index_workers,
-            progress=None if args.json else _print_progress,
-        )
+        paths = _with_kept_folders(args.paths, settings)
+        report, earlier = await _index_into(store, paths, settings, quiet=args.json)
     finally:
         await store.close()
-    if args.json:
-        print(json.dumps(report.as_json(), indent=2))
-    else:
-        print(_describe_report(report))
-    missing = [p for p in args.paths if not p.exists()]
-    return 1 if missing and len(missing) == len(args.paths) else 0
+    return _report(args, report, earlier, args.paths)
 
 
-def _print_progress(done: int, total: int, report: IndexReport) -> None:
-    if sys.stderr.isatty():
-        print(f"\rindexing {done}/{total} files, {len(report.rejects)} rejected", end="", file=sys.stderr)
-        if done == total:
-            print(file=sys.stderr)
+async def _index_into(
+    store: Store, paths: Sequence[Path], settings: Settings, *, quiet: bool
+) -> tuple[IndexReport, list[tuple[str, str]]]:
+    """Index `paths` showing progress; also return the files still rejected from earlier runs."""
+    display = ProgressDisplay(quiet=quiet)
+    with logging_redirect_tqdm():  # warnings print above the bar, not into it
+        try:
+            report = await index_paths(store, paths, workers=settings.index_workers, progress=display)
+        finally:
+            display.close()
+    shown = {r.path for r in report.rejects}
+    earlier = [(path, reason) for path, reason in await store.rejected_sources(limit=100) if path not in shown]
+    return report, earlier
 
 
-def _describe_report(report: IndexReport) -> str:
+def _report(
+    args: argparse.Namespace, report: IndexReport, earlier: Sequence[tuple[str, str]], paths: Sequence[Path]
+) -> int:
+    """Print an index run's outcome; 1 when a named path is missing (the others are indexed), else 0."""
+    print(json.dumps(report.as_json(), indent=2) if args.json else _describe_report(report, earlier))
+    missing = [path for path in paths if not path.exists()]
+    for path in missing:
+        print(f"rewind: {path} does not exist", file=sys.stderr)
+    return 1 if missing else 0
+
+
+class ProgressDisplay:
+    """An index run's progress: a tqdm bar on a terminal, a plain line per tenth of the way otherwise."""
+
+    def __init__(self, *, quiet: bool = False, label: str = "indexing") -> None:
+        self.quiet = quiet
+        self.label = label
+        self._bar: tqdm | None = None
+        self._tenths = -1
+
+    def __call__(self, done: int, total: int, report: IndexReport) -> None:
+        if self.quiet:
+            return
+        if sys.stderr.isatty():
+            if self._bar is None:
+                self._bar = tqdm(total=total, desc=self.label, unit="file", file=sys.stderr)
+            self._bar.set_postfix(rejected=len(report.rejects), refresh=False)
+            self._bar.update(done - self._bar.n)
+        elif (tenths := done * 10 // max(total, 1)) > self._tenths:
+            self._tenths = tenths
+            print(f"{self.label} {done}/{total} files, {len(report.rejects)} rejected", file=sys.stderr)
+
+    def close(self) -> None:
+        """End the bar."""
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _describe_report(report: IndexReport, earlier: Sequence[tuple[str, str]] = ()) -> str:
     lines = [
         f"{report.files} files: {report.indexed} indexed, {report.unchanged} unchanged, "
         f"{report.twins} duplicates of another format, {len(report.rejects)} rejected, {report.removed} removed",
         f"{report.episodes} episodes and {report.segments} segments written in {report.seconds:.1f} s",
     ]
     lines += [f"  rejected {r.path}: {r.reason}" for r in report.rejects]
-    lines += [f"  warning {w.path}: {w.reason}" for w in report.warnings]
+    lines += [f"  still rejected {path}: {reason}" for path, reason in earlier]
     return "\n".join(lines)
 
 
 async def _episodes(args: argparse.Namespace, settings: Settings) -> int:
-    store = await _open(args, settings)
+    store = await _open(args, settings, read_only=True)
     try:
         episodes = await store.list_episodes()
     finally:
@@ -216,7 +267,7 @@ def format_episode_table(episodes: Sequence[EpisodeRow]) -> str:
 
 
 async def _search(args: argparse.Namespace, settings: Settings) -> int:
-    store = await _open(args, settings)
+    store = await _open(args, settings, read_only=True)
     try:
         hits = await Searcher(store).search(args.query, limit=max(1, min(args.limit, 25)), filters=_filters(args))
     except QueryError as error:
@@ -233,7 +284,7 @@ async def _search(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _random(args: argparse.Namespace, settings: Settings) -> int:
     filters = checked_filters(_filters(args))  # a value that cannot be used: exit 2, as for search
-    store = await _open(args, settings)
+    store = await _open(args, settings, read_only=True)
     try:
         hit = await Searcher(store).random_quote(filters)
     except QueryError as error:
@@ -270,16 +321,33 @@ async def _rebuild(args: argparse.Namespace, settings: Settings) -> int:
         print("rewind: name the transcript folders, or set TRANSCRIPT_DIRS in .env", file=sys.stderr)
         return 2
     database = args.db or settings.database
+    readable = await _readable(database)
+    if readable and not args.force:
+        message = f"rewind: {database} is healthy: `rewind index` updates it; `rewind rebuild --force` starts over"
+        print(message, file=sys.stderr)
+        return 2
     kept = set_aside(database)
     if kept:
         print(f"The old database is kept as {kept}.", file=sys.stderr)
     store = await Store.open(database)
     try:
-        report = await index_paths(store, folders, workers=settings.index_workers)
+        if kept and readable:
+            copied = await store.keep_settings_of(kept)
+            print(f"Kept from the old database: {', '.join(copied) or 'nothing'}.", file=sys.stderr)
+        report, earlier = await _index_into(store, folders, settings, quiet=args.json)
     finally:
         await store.close()
-    print(json.dumps(report.as_json(), indent=2) if args.json else _describe_report(report))
-    return 0
+    return _report(args, report, earlier, args.paths or list(settings.transcript_dirs))
+
+
+async def _readable(database: Path) -> bool:
+    """Whether the database exists and passes its checks (migrated first, as any open does)."""
+    try:
+        store = await Store.open(database, check=True, create=False)
+    except (StoreError, sqlite3.DatabaseError):
+        return False
+    await store.close()
+    return True
 
 
 def set_aside(database: Path) -> Path | None:
@@ -374,7 +442,7 @@ def format_post(post: DailyPost) -> str:
 
 
 async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
-    store = await _open(args, settings)
+    store = await Store.open(args.db or settings.database)  # `feeds add` may be the first command
     try:
         follower = FeedFollower(
             store,
@@ -428,9 +496,13 @@ def format_polls(reports: Sequence[PollReport]) -> str:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.token is None and os.environ.get("INVOCATION_ID"):  # a systemd unit: fail it, say why
+        print("rewind: DISCORD_TOKEN is not set; put the bot token in .env (see README.md)", file=sys.stderr)
+        return 2
     if settings.token is None:
         print(TOKEN_HELP)
         await run_sample_demo()
+        print(NEXT_STEPS)
         return 0
     from bot.client import run_bot  # imported late: only this path needs discord.py loaded
 

@@ -37,8 +37,16 @@ class Settings:
     upload_dir: Path = Path("data/uploads")
 
     @classmethod
-    def from_mapping(cls, values: Mapping[str, str]) -> Settings:
-        """Build settings from environment-style strings; raise SettingsError on bad values."""
+    def from_mapping(
+        cls, values: Mapping[str, str], home: Path = Path(), from_cwd: frozenset[str] = frozenset()
+    ) -> Settings:
+        """Build settings from environment-style strings; raise SettingsError on bad values.
+        Relative paths (and the defaults) are taken from `home`, except the `from_cwd` keys'."""
+
+        def path(key: str, default: Path) -> Path:
+            raw = values.get(key, "").strip()
+            return (Path() if key in from_cwd else home) / raw if raw else default
+
         token = values.get("DISCORD_TOKEN", "").strip() or None
         if token is not None and not _TOKEN_SHAPE.match(token):
             raise SettingsError("DISCORD_TOKEN does not look like a bot token (three dot-separated parts)")
@@ -46,11 +54,15 @@ class Settings:
         if not isinstance(logging.getLevelName(level), int):
             raise SettingsError(f"LOG_LEVEL {level!r} is not one of DEBUG, INFO, WARNING, ERROR")
         folders = values.get("TRANSCRIPT_DIRS", "")
-        database = Path(values.get("REWIND_DB", "").strip() or "data/rewind.db")
+        database = path("REWIND_DB", home / "data/rewind.db")
         return cls(
             token=token,
             database=database,
-            transcript_dirs=tuple(Path(p.strip()) for p in re.split(r"[,:;]", folders) if p.strip()),
+            transcript_dirs=tuple(
+                (Path() if "TRANSCRIPT_DIRS" in from_cwd else home) / p.strip()
+                for p in re.split(r"[,:;]", folders)
+                if p.strip()
+            ),
             log_level=level,
             dev_guild_id=_optional_int(values, "DEV_GUILD_ID"),
             admin_guild_id=_optional_int(values, "ADMIN_GUILD_ID"),
@@ -59,8 +71,8 @@ class Settings:
             feeds=_feeds(values.get("FEEDS", "")),
             feed_poll_minutes=max(1, _optional_int(values, "FEED_POLL_MINUTES") or 60),
             # Beside the database by default (data/feeds, data/uploads), so one folder holds all state.
-            feed_cache_dir=Path(values.get("FEED_CACHE_DIR", "").strip() or database.parent / "feeds"),
-            upload_dir=Path(values.get("UPLOAD_DIR", "").strip() or database.parent / "uploads"),
+            feed_cache_dir=path("FEED_CACHE_DIR", database.parent / "feeds"),
+            upload_dir=path("UPLOAD_DIR", database.parent / "uploads"),
         )
 
     @property
@@ -70,9 +82,11 @@ class Settings:
         return (*self.transcript_dirs, self.upload_dir, self.feed_cache_dir)
 
     @classmethod
-    def from_environment(cls) -> Settings:
-        """Build settings from the process environment (load `.env` before calling)."""
-        return cls.from_mapping(os.environ)
+    def from_environment(cls, dotenv: Path | None = None, from_cwd: frozenset[str] = frozenset()) -> Settings:
+        """Build settings from the process environment (load `.env` before calling). Relative
+        paths are relative to the `dotenv` file's folder, but those of the `from_cwd` keys (set
+        in the environment itself) to the current folder."""
+        return cls.from_mapping(os.environ, dotenv.parent if dotenv else Path(), from_cwd)
 
 
 def default_workers() -> int:

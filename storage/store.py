@@ -186,6 +186,16 @@ SEGMENTS_QUERY = (
 )
 STAGE_LIMIT = 1.0
 
+# What `rewind rebuild` carries over: set by server admins, not derived from the transcripts.
+SETTINGS_TABLES = ("schedules", "feeds", "feed_items", "announce_channels", "announcements")
+SETTINGS_COPIES = {  # both databases are at the same schema: open() migrates the old one first
+    "schedules": "INSERT OR IGNORE INTO main.schedules SELECT * FROM old.schedules",
+    "feeds": "INSERT OR IGNORE INTO main.feeds SELECT * FROM old.feeds",
+    "feed_items": "INSERT OR IGNORE INTO main.feed_items SELECT * FROM old.feed_items",
+    "announce_channels": "INSERT OR IGNORE INTO main.announce_channels SELECT * FROM old.announce_channels",
+    "announcements": "INSERT OR IGNORE INTO main.announcements SELECT * FROM old.announcements",
+}
+
 SegmentRow = tuple[float | None, float | None, str | None, str]  # start, end, speaker, text
 
 
@@ -212,29 +222,39 @@ class Store:
         self._write_lock = asyncio.Lock()
         self._readers: list[TimedReader] = []  # idle search connections, each with its own time limit
         self._closed = False
+        self.read_only = False  # set by open(); a read-only store keeps no summary cache
 
     @classmethod
-    async def open(cls, path: Path | str, *, check: bool = False) -> Store:
-        """Open (creating if needed) and migrate the database at `path`; with `check`, also verify
-        its pages (`PRAGMA quick_check`, ~0.15 s for 140k segments) so damage shows at start-up."""
+    async def open(
+        cls, path: Path | str, *, check: bool = False, create: bool = True, read_only: bool = False
+    ) -> Store:
+        """Open and migrate the database at `path`, creating it (and its folder) unless `create` is
+        false or `read_only`; with `check`, also verify its pages (`PRAGMA quick_check`, ~0.15 s
+        for 140k segments) so damage shows at start-up. StoreError says what to do."""
         path = Path(path)
         if path.is_dir():
             raise StoreError(database_problem(path, sqlite3.OperationalError("a folder")))
+        if (read_only or not create) and not path.is_file():
+            raise StoreError(f"no index at {path}: run `rewind index FOLDER` first")
+        target = f"{path.resolve().as_uri()}?mode=ro" if read_only else path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if not read_only:
+                path.parent.mkdir(parents=True, exist_ok=True)
             # Autocommit mode: every write transaction below is an explicit BEGIN ... COMMIT.
-            connection = await aiosqlite.connect(path, isolation_level=None)
+            connection = await aiosqlite.connect(target, isolation_level=None, uri=read_only)
         except OSError as error:
             raise StoreError(f"cannot create {path}: {error.strerror or error}") from error
         except sqlite3.Error as error:
             raise StoreError(database_problem(path, error)) from error
         try:
-            await connection.execute("PRAGMA journal_mode = WAL")
+            if not read_only:
+                await connection.execute("PRAGMA journal_mode = WAL")
             await connection.execute("PRAGMA synchronous = NORMAL")
             await connection.execute("PRAGMA foreign_keys = ON")
             await connection.execute("PRAGMA busy_timeout = 5000")
             await connection.execute("PRAGMA cache_size = -32000")  # 32 MB: FTS merges touch many pages
             store = cls(connection, path)
+            store.read_only = read_only
             await store._migrate()
             if check:
                 problems = [row[0] for row in await connection.execute_fetchall("PRAGMA quick_check(5)")]
@@ -257,9 +277,12 @@ class Store:
             (version,) = await cursor.fetchone()
         if version > len(MIGRATIONS):
             raise StoreError(f"database schema {version} is newer than this Rewind ({len(MIGRATIONS)})")
+        if self.read_only and version < len(MIGRATIONS):
+            raise StoreError(f"{self.path} has schema {version}: run `rewind index` once to upgrade it")
+        level = logging.DEBUG if version == 0 else logging.INFO  # a new database is no news
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             await self._db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
-            log.info("database migrated to schema %d", number)
+            log.log(level, "database migrated to schema %d", number)
 
     async def schema_version(self) -> int:
         """The applied migration number."""
@@ -376,6 +399,21 @@ class Store:
                 parameters,
             )
 
+    async def keep_settings_of(self, old: Path) -> list[str]:
+        """Copy the servers' settings (schedules, feeds, announcement channels and what they showed)
+        from the database at `old` into this new one; return the tables copied."""
+        await self._db.execute("ATTACH DATABASE ? AS old", (str(old),))
+        try:
+            rows = await self._db.execute_fetchall("SELECT name FROM old.sqlite_master WHERE type = 'table'")
+            present = {name for (name,) in rows}
+            copied = [table for table in SETTINGS_TABLES if table in present]
+            async with self._write():
+                for table in copied:
+                    await self._db.execute(SETTINGS_COPIES[table])
+        finally:
+            await self._db.execute("DETACH DATABASE old")
+        return copied
+
     async def optimize(self) -> None:
         """Merge the FTS index's b-trees after a large change, and refresh planner statistics."""
         await self._db.execute("INSERT INTO segments_fts(segments_fts) VALUES ('optimize')")
@@ -441,6 +479,8 @@ class Store:
 
     async def save_summary(self, episode_id: int, method: int, document: str) -> None:
         """Keep an episode's summary until the index changes."""
+        if self.read_only:
+            return
         await self._db.execute(
             "INSERT OR REPLACE INTO summaries (episode_id, method, document)"
             " SELECT id, ?, ? FROM episodes WHERE id = ?",

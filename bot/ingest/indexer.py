@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import ctypes
 import hashlib
 import logging
 import multiprocessing
 import os
 import re
+import signal
 import sqlite3
 import stat
+import sys
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -39,6 +42,7 @@ from storage import EpisodeRecord, SourceRecord, Store
 
 log = logging.getLogger(__name__)
 
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 MAX_FILE_BYTES = 16 * 1024 * 1024  # four times the largest real file seen (a 4 MB feed); a 15 MB line peaks ~350 MB
 MAX_LINES = 500_000  # a three-hour caption file has ~25k; a million tiny cues would take ~600 MB to parse
 PARSE_AHEAD = 64  # groups handed to the workers ahead of the writer, so neither waits for the other
@@ -274,8 +278,7 @@ async def _parse_all(groups: list[FileGroup], workers: int) -> AsyncIterator[Gro
             yield await asyncio.to_thread(parse_group, group)
         return
     loop = asyncio.get_running_loop()
-    context = multiprocessing.get_context("spawn")
-    pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pool = parse_pool(workers)
     try:
         window = PARSE_AHEAD
         futures = [loop.run_in_executor(pool, parse_group, group) for group in groups[:window]]
@@ -286,6 +289,22 @@ async def _parse_all(groups: list[FileGroup], workers: int) -> AsyncIterator[Gro
             yield outcome
     finally:  # never wait for the workers on the event loop, even when the run is cancelled
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def parse_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    """Worker processes for parsing, which exit when the process that started them dies."""
+    context = multiprocessing.get_context("spawn")
+    return concurrent.futures.ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(),)
+    )
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this worker when its parent dies, even by SIGKILL (else it runs forever)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
 
 
 @dataclass(frozen=True, slots=True)
