@@ -250,7 +250,7 @@ async def test_the_cli_adds_polls_and_lists_feeds(tmp_path: Path, publisher: Pub
 
     publisher.feeds.clear()  # offline from here: the publisher answers 404 to everything
     publisher.files.clear()
-    code, out = await run("rebuild", "--json")  # no TRANSCRIPT_DIRS: the feed downloads are enough
+    code, out = await run("rebuild", "--force", "--json")  # no TRANSCRIPT_DIRS: the feed downloads are enough
     assert code == 0 and json.loads(out)["episodes"] >= 7
     rebuilt = json.loads((await run("episodes", "--json"))[1])
     assert any(e["title"] == "Foghorns" and e["segments"] == 2 for e in rebuilt)
