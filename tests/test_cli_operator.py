@@ -37,8 +37,9 @@ def test_episodes_opens_the_index_read_only(tmp_path: Path, capsys) -> None:
 
 
 def test_relative_paths_in_dotenv_are_relative_to_the_dotenv(tmp_path: Path, monkeypatch, capsys) -> None:
-    for key in ("REWIND_DB", "TRANSCRIPT_DIRS"):
-        monkeypatch.delenv(key, raising=False)
+    for key in ("REWIND_DB", "TRANSCRIPT_DIRS"):  # set, then removed: what the .env loads is undone after
+        monkeypatch.setenv(key, "")
+        monkeypatch.delenv(key)
     write(tmp_path, ".env", "REWIND_DB=state/rewind.db\nTRANSCRIPT_DIRS=casts\n")
     write(tmp_path / "casts", "ep-1-a.txt", "00:00:01 A line about relative paths and where they point to.\n")
     (tmp_path / "sub" / "deeper").mkdir(parents=True)
