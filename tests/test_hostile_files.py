@@ -313,3 +313,21 @@ def test_sidecar_values_never_raise(values: dict[str, str]) -> None:
     metadata, _ = indexer._sidecar_metadata(data or {})
     assert metadata.number is None or 0 <= metadata.number <= MAX_INT
     assert metadata.url is None or metadata.url.startswith(("http://", "https://"))
+
+
+async def test_a_feed_is_capped_in_items_and_says_what_was_cut(store: Store, tmp_path: Path, monkeypatch) -> None:
+    from bot.ingest import listings
+
+    monkeypatch.setattr(listings, "MOST_FEED_ITEMS", 3)
+    items = "".join(
+        f"<item><title>Episode {n}</title><guid>item-{n}</guid><description>Notes {n}.</description></item>"
+        for n in range(1, 8)
+    )
+    write(
+        tmp_path / "show",
+        "feed.xml",
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Cast</title>{items}</channel></rss>',
+    )
+    report = await index_paths(store, [tmp_path / "show"])
+    assert len(await store.list_episodes()) == 3
+    assert "4 feed items past the first 3 not indexed" in warnings(report)

@@ -40,7 +40,9 @@ def parse_document(text: str, path: Path) -> ParsedDocument:
         found = jsonread.parse_json_transcript(text)
         return _transcript(found.format, found.utterances, text, path, found.meta)
     if re.match(r"(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)?<(?:rss|feed|rdf:RDF)\b", head, re.DOTALL):
-        return ParsedDocument("rss", tuple(listings.parse_feed(text)))
+        cut = listings.capped_feed(text)[1]
+        warnings = (f"{cut:,} feed items past the first {listings.MOST_FEED_ITEMS:,} not indexed",) if cut else ()
+        return ParsedDocument("rss", tuple(listings.parse_feed(text)), warnings)
     if _XML_TRANSCRIPT.match(head):
         found = xmlread.parse_xml_transcript(text)
         return _transcript(found.format, found.utterances, text, path, found.meta, chapters=found.chapters)
