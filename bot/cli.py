@@ -370,7 +370,7 @@ async def _summary(args: argparse.Namespace, settings: Settings) -> int:
         ids = await searcher.resolve_episode(args.episode)
         if len(ids) > 1:
             named = [row for row in await store.list_episodes() if row.id in ids]
-            print(f"rewind: {args.episode!r} names {len(ids)} episodes; give one of their ids:", file=sys.stderr)
+            print(f"rewind: {args.episode!r} names {len(ids)} episodes; pick one as id:N:", file=sys.stderr)
             print(format_episode_table(named), file=sys.stderr)
             return 2
         made = await Summaries(store, searcher).summary(ids[0]) if ids else None

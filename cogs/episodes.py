@@ -46,7 +46,7 @@ class Episodes(commands.GroupCog, group_name="episode", group_description="Look 
         super().__init__()
 
     @app_commands.command(name="summary")
-    @app_commands.describe(episode="Episode number or title")
+    @app_commands.describe(episode="Episode number (12 or #12), id:N, or title")
     async def summary(self, interaction: discord.Interaction, episode: app_commands.Range[str, 1, 100]) -> None:
         """What an episode is about: gist, keywords, chapters and quotes."""
         ids = await self.bot.searcher.resolve_episode(episode)
@@ -61,7 +61,7 @@ class Episodes(commands.GroupCog, group_name="episode", group_description="Look 
         await interaction.followup.send(embed=summary_embed(made), allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="info")
-    @app_commands.describe(episode="Episode number or title")
+    @app_commands.describe(episode="Episode number (12 or #12), id:N, or title")
     async def info(self, interaction: discord.Interaction, episode: app_commands.Range[str, 1, 100]) -> None:
         """Details of one episode."""
         ids = await self.bot.searcher.resolve_episode(episode)

@@ -447,3 +447,18 @@ def test_chapter_labels_are_short_phrases_or_the_opening_question_and_differ_fro
     assert all(len(t.split()) <= 3 or t.endswith("?") for t in titles), titles
     for before, after in itertools.pairwise(titles):
         assert not set(before.casefold().split()) & set(after.casefold().split()), titles
+
+
+def test_a_number_names_the_episode_number_and_id_n_names_the_id(tmp_path: Path, capsys) -> None:
+    write(tmp_path / "one", "test-cast-5.txt", transcript())
+    write(tmp_path / "two", "other-cast-5.txt", transcript())
+    db = str(tmp_path / "r.db")
+    main(["index", str(tmp_path / "one"), str(tmp_path / "two"), "--db", db])
+    capsys.readouterr()
+    assert main(["summary", "#5", "--db", db]) == 2  # two shows have an episode 5
+    err = capsys.readouterr().err
+    assert "names 2 episodes; pick one as id:N" in err
+    assert main(["episodes", "--db", db, "--json"]) == 0
+    ids = [episode["id"] for episode in json.loads(capsys.readouterr().out)]
+    assert main(["summary", f"id:{ids[1]}", "--db", db, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["episode_id"] == ids[1]
