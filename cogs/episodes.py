@@ -9,6 +9,7 @@ from discord.ext import commands
 from bot import render
 from bot.client import RewindBot
 from bot.episodes import episode_line, filter_episodes
+from bot.search.links import deep_link
 from bot.summary import Summary
 from cogs.paging import NO_MENTIONS, episodes_payload, first_page, within_limits
 from cogs.quotes import as_choices
@@ -22,7 +23,7 @@ def summary_embed(summary: Summary) -> discord.Embed:
     embed = discord.Embed(
         title=render.titled(summary.show, summary.title),
         description=render.summary_description(summary),
-        url=summary.url,
+        url=deep_link(summary.url, None),  # a link stored by an older version is checked again
     )
     embed.add_field(name="Episode", value=render.summary_facts(summary), inline=True)
     if summary.speakers:
@@ -73,7 +74,7 @@ class Episodes(commands.GroupCog, group_name="episode", group_description="Look 
         embed = discord.Embed(
             title=render.titled(row.show, row.title),
             description=render.clip(render.escape(notes), 1000) if notes else None,
-            url=row.url,
+            url=deep_link(row.url, None),
         )
         embed.add_field(name="Episode", value=render.clip(episode_line(row), render.FIELD_VALUE_LIMIT))
         if row.speakers:

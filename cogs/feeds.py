@@ -14,6 +14,7 @@ from bot import render
 from bot.announce import Announcement, Announcer
 from bot.client import RewindBot
 from bot.feeds import FeedError, FeedFollower, PollReport
+from bot.search.links import deep_link
 from cogs.delivery import delivering
 from cogs.episodes import summary_embed
 from cogs.paging import NO_MENTIONS
@@ -59,7 +60,7 @@ def announcement_embed(post: Announcement) -> discord.Embed:
     embed = discord.Embed(
         title=render.clip(render.titled(post.show, post.title), 256),
         description=render.clip(render.escape(post.summary), 1000) if post.summary else None,
-        url=post.url,
+        url=deep_link(post.url, None),
     )
     if post.published:
         embed.add_field(name="Published", value=post.published)

@@ -54,3 +54,9 @@ async def test_a_second_reindex_while_one_runs_is_refused(tmp_path: Path) -> Non
     report = await first
     assert report.indexed == 3 and not reindexer.running
     assert (await reindexer.run()).unchanged == 3  # and afterwards it runs again
+
+
+@pytest.mark.parametrize("stored", ["javascript:alert(1)", "see the show notes", "file:///etc/passwd"])
+def test_a_stored_link_that_is_not_http_never_reaches_an_embed(stored: str) -> None:
+    summary = Summary(1, "Title", "Show", 7, None, None, stored, (), (), (), (), (), "none")
+    assert summary_embed(summary).url is None
