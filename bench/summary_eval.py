@@ -37,7 +37,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rouge_score import rouge_scorer
@@ -299,7 +299,7 @@ def chapter_hits(made: Summary, headings: tuple[tuple[float, str], ...], seed: i
 @dataclass
 class ReaderChecks:
     episodes: int = 0
-    sponsored: Counter = None  # type: ignore[assignment]
+    sponsored: Counter = field(default_factory=Counter)
     quotes: int = 0
     quotes_cut: int = 0
     quotes_back: int = 0
@@ -307,9 +307,6 @@ class ReaderChecks:
     label_words: int = 0
     labels_long: int = 0
     labels_overlap: int = 0
-
-    def __post_init__(self) -> None:
-        self.sponsored = Counter()
 
     def add(self, text: EpisodeText, made: Summary) -> None:
         self.episodes += 1

@@ -411,11 +411,16 @@ def _normalise(text: str) -> str:
 
 
 def _near(candidate: Candidate, hit: Hit) -> bool:
-    if candidate.episode_id != hit.episode_id:
+    return _close(candidate, hit, NEAR_SECONDS, segments=1)
+
+
+def _close(a: Candidate | Hit, b: Hit, seconds: float, *, segments: int) -> bool:
+    """Whether two moments of one episode lie within `seconds` (within `segments` rows when untimed)."""
+    if a.episode_id != b.episode_id:
         return False
-    if candidate.start_seconds is None or hit.start_seconds is None:
-        return abs(candidate.segment_id - hit.segment_id) <= 1
-    return abs(candidate.start_seconds - hit.start_seconds) < NEAR_SECONDS
+    if a.start_seconds is None or b.start_seconds is None:
+        return abs(a.segment_id - b.segment_id) <= segments
+    return abs(a.start_seconds - b.start_seconds) < seconds
 
 
 def highlight(text: str, words: set[str]) -> tuple[tuple[int, int], ...]:
@@ -435,11 +440,7 @@ def is_quotable(text: str) -> bool:
 
 
 def _same_moment(meaning: Hit, literal: Hit) -> bool:
-    if meaning.episode_id != literal.episode_id:
-        return False
-    if meaning.start_seconds is None or literal.start_seconds is None:
-        return abs(meaning.segment_id - literal.segment_id) <= 2
-    return abs(meaning.start_seconds - literal.start_seconds) < SAME_MOMENT_SECONDS
+    return _close(meaning, literal, SAME_MOMENT_SECONDS, segments=2)
 
 
 def _hit(candidate: Candidate, score: float, highlights: tuple[tuple[int, int], ...], match: str = "literal") -> Hit:
