@@ -23,9 +23,9 @@ from bot.search.choices import Suggester
 from bot.search.engine import Searcher
 from bot.search.query import QueryError
 from bot.summary.service import Summaries
-from cogs.paging import PageButton
-from cogs.replies import reply_privately
 from storage import Store
+from ui.paging import PageButton
+from ui.replies import reply_privately
 
 log = logging.getLogger(__name__)
 

@@ -26,10 +26,10 @@ from bot.ingest.indexer import IndexReport
 from bot.reindex import ReindexBusy
 from bot.schedule import checked_timezone, due_date
 from bot.search.choices import rank_choices
-from cogs.paging import NO_MENTIONS
-from cogs.quotes import as_choices
 from storage import ScheduleRow
 from storage.feeds import AnnounceRow, FeedStore
+from ui.choices import as_choices
+from ui.embeds import NO_MENTIONS
 
 log = logging.getLogger(__name__)
 

@@ -10,33 +10,12 @@ from bot import render
 from bot.client import RewindBot
 from bot.episodes import episode_line, filter_episodes
 from bot.search.links import deep_link
-from bot.summary import Summary
-from cogs.paging import NO_MENTIONS, episodes_payload, first_page, within_limits
-from cogs.quotes import as_choices
-from cogs.replies import reply_privately
+from ui.choices import as_choices
+from ui.embeds import NO_MENTIONS, summary_embed
+from ui.paging import episodes_payload, first_page
+from ui.replies import reply_privately
 
 UNKNOWN = "No episode by that name or number: pick one from the suggestions, or try `/episode list`."
-
-
-def summary_embed(summary: Summary) -> discord.Embed:
-    """A summary as an embed: gist, facts, keywords, chapters and quotes, within Discord's limits."""
-    embed = discord.Embed(
-        title=render.titled(summary.show, summary.title),
-        description=render.summary_description(summary),
-        url=deep_link(summary.url, None),  # a link stored by an older version is checked again
-    )
-    embed.add_field(name="Episode", value=render.summary_facts(summary), inline=True)
-    if summary.speakers:
-        names = ", ".join(render.escape(s) for s in summary.speakers)
-        embed.add_field(name="Speakers", value=render.clip(names, render.FIELD_VALUE_LIMIT), inline=True)
-    if summary.keywords:
-        words = ", ".join(render.escape(k) for k in summary.keywords)
-        embed.add_field(name="Keywords", value=render.clip(words, render.FIELD_VALUE_LIMIT), inline=False)
-    if summary.chapters:
-        embed.add_field(name="Chapters", value=render.chapter_lines(summary), inline=False)
-    if summary.quotes:
-        embed.add_field(name="Quotes", value=render.quote_lines(summary), inline=False)
-    return within_limits(embed)
 
 
 class Episodes(commands.GroupCog, group_name="episode", group_description="Look up episodes"):
@@ -102,7 +81,7 @@ class Episodes(commands.GroupCog, group_name="episode", group_description="Look 
             return
         title = " · ".join(str(part) for part in (show or "All shows", year) if part)
         payload = episodes_payload(title, [episode_line(row) for row in rows])
-        embed, view = await first_page(self.bot, interaction.user.id, "episodes", payload)
+        embed, view = await first_page(self.bot.store, interaction.user.id, "episodes", payload)
         await interaction.response.send_message(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
 
     @list_episodes.autocomplete("show")

@@ -15,11 +15,10 @@ from bot.announce import Announcement, Announcer
 from bot.client import RewindBot
 from bot.feeds import FeedError, FeedFollower, PollReport
 from bot.search.links import deep_link
-from cogs.delivery import delivering
-from cogs.episodes import summary_embed
-from cogs.paging import NO_MENTIONS
-from cogs.replies import funnelled
 from storage.feeds import FeedStore
+from ui.delivery import delivering
+from ui.embeds import NO_MENTIONS, summary_embed
+from ui.replies import funnelled
 
 log = logging.getLogger(__name__)
 

@@ -7,6 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import RewindBot
+from ui.embeds import NO_MENTIONS
 
 HELP = (
     "**/quote search** `query` — find the moment a quote was said, even remembered badly.\n"
@@ -36,7 +37,7 @@ class Meta(commands.Cog):
     @app_commands.command(name="help")
     async def help(self, interaction: discord.Interaction) -> None:
         """What each command does, with an example."""
-        await interaction.response.send_message(HELP, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+        await interaction.response.send_message(HELP, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 async def setup(bot: RewindBot) -> None:

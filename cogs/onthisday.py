@@ -12,9 +12,9 @@ from bot import render
 from bot.client import RewindBot
 from bot.onthisday import DailyPost, build_post, parse_day
 from bot.schedule import DailyPoster, DeliveryError, local_date
-from cogs.delivery import delivering
-from cogs.paging import NO_MENTIONS
-from cogs.replies import reply_privately
+from ui.delivery import delivering
+from ui.embeds import NO_MENTIONS
+from ui.replies import reply_privately
 
 log = logging.getLogger(__name__)
 

@@ -7,16 +7,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import RewindBot
-from bot.search.choices import Choice
 from bot.search.query import SearchFilters, parse_query
-from cogs.paging import NO_MENTIONS, first_page, hit_embed, hits_payload
-from cogs.replies import reply_privately
+from ui.choices import as_choices
+from ui.embeds import NO_MENTIONS, hit_embed
+from ui.paging import first_page, hits_payload
+from ui.replies import reply_privately
 
 PAGES = 10  # hits a search pages through
-
-
-def as_choices(choices: list[Choice]) -> list[app_commands.Choice[str]]:
-    return [app_commands.Choice(name=choice.name, value=choice.value) for choice in choices]
 
 
 class Quotes(commands.GroupCog, group_name="quote", group_description="Find what was said, and when"):
@@ -53,7 +50,7 @@ class Quotes(commands.GroupCog, group_name="quote", group_description="Find what
             await reply_privately(interaction, "No matching quote. Try fewer or different words.")
             return
         embed, view = await first_page(
-            self.bot, interaction.user.id, "hits", await hits_payload(self.bot.store, hits), private=private
+            self.bot.store, interaction.user.id, "hits", await hits_payload(self.bot.store, hits), private=private
         )
         await interaction.followup.send(embed=embed, view=view, ephemeral=private, allowed_mentions=NO_MENTIONS)
 

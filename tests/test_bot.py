@@ -12,7 +12,7 @@ from bot import render
 from bot.client import EXTENSIONS, create_bot
 from bot.config import Settings
 from bot.search.engine import Hit
-from cogs.paging import hit_embed
+from ui.embeds import hit_embed
 
 NAME = re.compile(r"^[-_\w]{1,32}$")
 

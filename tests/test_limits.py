@@ -11,9 +11,9 @@ import pytest
 from bot.onthisday import Anniversary, DailyPost
 from bot.reindex import ReindexBusy, Reindexer
 from bot.summary import Chapter, Moment, Summary
-from cogs.episodes import summary_embed
 from cogs.onthisday import post_messages
 from tests.conftest import SAMPLE
+from ui.embeds import summary_embed
 
 LONG = "word " * 3000 + "@everyone <@123456789012345678> **bold**"
 

@@ -9,12 +9,11 @@ from collections.abc import AsyncIterator
 import aiohttp
 import discord
 
-from bot.client import RewindBot
 from bot.schedule import DeliveryError
 
 
 @contextlib.asynccontextmanager
-async def delivering(bot: RewindBot, channel_id: int) -> AsyncIterator[discord.abc.Messageable]:
+async def delivering(bot: discord.Client, channel_id: int) -> AsyncIterator[discord.abc.Messageable]:
     """The channel to send to; what goes wrong while sending is raised as DeliveryError."""
     try:
         channel = bot.get_channel(channel_id) or await bot.fetch_channel(channel_id)

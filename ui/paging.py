@@ -16,34 +16,15 @@ import discord
 
 from bot import render
 from bot.search.engine import Hit
-from cogs.replies import funnelled
+from ui.embeds import NO_MENTIONS, hit_embed
+from ui.replies import funnelled
 
 if TYPE_CHECKING:
-    from bot.client import RewindBot
     from storage import Store
 
-NO_MENTIONS = discord.AllowedMentions.none()
 EXPIRED = "These buttons have expired; run the command again."
 PER_PAGE = 15  # episodes a page
 CONTEXT_RADIUS = 3
-
-
-def hit_embed(hit: Hit) -> discord.Embed:
-    """One hit as an embed, within Discord's limits, linking to the moment when it can."""
-    embed = discord.Embed(title=render.hit_title(hit), description=render.quote_description(hit), url=hit.url)
-    embed.add_field(name="Episode", value=render.episode_line(hit), inline=True)
-    if hit.url and hit.start_seconds is not None:
-        moment = f"[{render.timestamp(hit.start_seconds)}]({hit.url})"
-        embed.add_field(name="Listen", value=render.clip(moment, render.FIELD_VALUE_LIMIT), inline=True)
-    return embed
-
-
-def within_limits(embed: discord.Embed) -> discord.Embed:
-    """Trim the description so the whole embed stays within Discord's 6000 characters."""
-    excess = len(embed) - render.EMBED_TOTAL_LIMIT
-    if excess > 0 and embed.description:
-        embed.description = render.clip(embed.description, max(1, len(embed.description) - excess))
-    return embed
 
 
 async def hits_payload(store: Store, hits: list[Hit]) -> str:
@@ -64,18 +45,18 @@ def _stored_hit(data: dict[str, Any]) -> Hit:
     return Hit(**{**fields, "highlights": tuple(tuple(span) for span in fields.get("highlights", ()))})
 
 
-async def _hit_page(bot: RewindBot, payload: Any, index: int, wide: bool) -> tuple[discord.Embed, int]:
+async def _hit_page(store: Store, payload: Any, index: int, wide: bool) -> tuple[discord.Embed, int]:
     hits = payload["hits"]
     index = min(index, len(hits) - 1)
     hit, anchor = _stored_hit(hits[index]), hits[index]["anchor"]
     embed = hit_embed(hit)
-    lines = await bot.store.context_at(tuple(anchor), CONTEXT_RADIUS) if wide and anchor else []
+    lines = await store.context_at(tuple(anchor), CONTEXT_RADIUS) if wide and anchor else []
     if lines:  # the file may have changed or gone since: then the hit as it was stays shown
         embed.description = render.context_description(lines, anchor[2])
     return embed.set_footer(text=f"Hit {index + 1} of {len(hits)}"), len(hits)
 
 
-async def _episode_page(bot: RewindBot, payload: Any, index: int, wide: bool) -> tuple[discord.Embed, int]:
+async def _episode_page(store: Store, payload: Any, index: int, wide: bool) -> tuple[discord.Embed, int]:
     lines: list[str] = payload["lines"]
     count = max(1, -(-len(lines) // PER_PAGE))
     index = min(index, count - 1)
@@ -85,7 +66,7 @@ async def _episode_page(bot: RewindBot, payload: Any, index: int, wide: bool) ->
     return embed.set_footer(text=f"Page {index + 1} of {count} · {len(lines)} episodes"), count
 
 
-PAGES: dict[str, Callable[[RewindBot, Any, int, bool], Awaitable[tuple[discord.Embed, int]]]] = {
+PAGES: dict[str, Callable[[Store, Any, int, bool], Awaitable[tuple[discord.Embed, int]]]] = {
     "hits": _hit_page,
     "episodes": _episode_page,
 }
@@ -127,8 +108,8 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=TEMPLATE):
 
     @funnelled
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot: RewindBot = interaction.client  # type: ignore[assignment]
-        stored = await bot.store.pager(self.pager)
+        store: Store = interaction.client.store  # type: ignore[attr-defined]
+        stored = await store.pager(self.pager)
         payload = json.loads(stored[2]) if stored is not None else None
         if stored is None or stored[1] not in PAGES or not _current(payload):
             await interaction.response.send_message(EXPIRED, ephemeral=True)
@@ -139,7 +120,7 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=TEMPLATE):
                 "Only the member who asked can use these buttons; run the command yourself.", ephemeral=True
             )
             return
-        embed, count = await PAGES[kind](bot, payload, self.index, self.wide)
+        embed, count = await PAGES[kind](store, payload, self.index, self.wide)
         if self.action == "post":  # from a private answer to everyone in the channel
             await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
             return
@@ -170,9 +151,9 @@ def page_view(pager: int, kind: str, index: int, wide: bool, count: int, *, priv
 
 
 async def first_page(
-    bot: RewindBot, owner_id: int, kind: str, payload: str, *, private: bool = False
+    store: Store, owner_id: int, kind: str, payload: str, *, private: bool = False
 ) -> tuple[discord.Embed, discord.ui.View]:
     """Store a new pager and render its first page with its buttons."""
-    pager = await bot.store.save_pager(owner_id, kind, payload)
-    embed, count = await PAGES[kind](bot, json.loads(payload), 0, False)
+    pager = await store.save_pager(owner_id, kind, payload)
+    embed, count = await PAGES[kind](store, json.loads(payload), 0, False)
     return embed, page_view(pager, kind, 0, False, count, private=private)
