@@ -20,6 +20,7 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from bot.config import Settings, SettingsError
+from bot.errors import InvalidInput
 from bot.feeds import FeedError, FeedFollower, PollReport
 from bot.ingest.indexer import IndexReport, index_paths
 from bot.onthisday import DailyPost, build_post, parse_day
@@ -410,7 +411,7 @@ async def _onthisday(args: argparse.Namespace, settings: Settings) -> int:
     today = dt.date.today()  # noqa: DTZ011 - the operator's own calendar day
     try:
         day = parse_day(args.date, today) if args.date else today
-    except ValueError as error:
+    except InvalidInput as error:
         print(f"rewind: {error}", file=sys.stderr)
         return 2
     store = await _open(args, settings)

@@ -17,11 +17,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Settings
+from bot.errors import UserError
 from bot.reindex import Reindexer
 from bot.schedule import Clock, utc_now
 from bot.search.choices import Suggester
 from bot.search.engine import Searcher
-from bot.search.query import QueryError
 from bot.summary.service import Summaries
 from storage import Store
 from ui.paging import PageButton
@@ -139,7 +139,7 @@ class RewindBot(commands.Bot):
 def explain(error: Exception) -> str:
     """What a member is told about `error`; anything unexpected is logged under the id it shows."""
     original = getattr(error, "original", error)
-    if isinstance(original, QueryError | BotWideOnly):
+    if isinstance(original, UserError | BotWideOnly):
         return str(original)
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Slow down a little: try again in {error.retry_after:.0f} s."

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.errors import InvalidInput
 from bot.render import clip, escape, timestamp
 from storage import EpisodeRow
+
+
+class UnknownEpisode(InvalidInput):
+    """No episode goes by the name or number a member gave."""
+
+    def __init__(self) -> None:
+        super().__init__("No episode by that name or number: pick one from the suggestions, or try `/episode list`.")
 
 
 def filter_episodes(rows: Sequence[EpisodeRow], show: str | None = None, year: int | None = None) -> list[EpisodeRow]:

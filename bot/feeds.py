@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import yaml
 
+from bot.errors import InvalidInput
 from bot.ingest.chapters import CHAPTERS_SUFFIX
 from bot.ingest.chapters import MAX_BYTES as MAX_CHAPTER_BYTES
 from bot.ingest.decode import decode_text
@@ -56,7 +57,7 @@ _TRANSCRIPT_EXTENSIONS = tuple(sorted({ext for _, ext in TRANSCRIPT_TYPES.values
 Indexer = Callable[[Sequence[Path]], Awaitable[IndexReport]]
 
 
-class FeedError(ValueError):
+class FeedError(InvalidInput):
     """A feed cannot be added or removed; the message says why."""
 
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.errors import InvalidInput
 from bot.search.engine import is_quotable
 from bot.search.text import tokens
 from bot.summary import Moment, Summary
@@ -191,7 +192,7 @@ async def build_post(
 
 
 def parse_day(text: str, today: dt.date) -> dt.date:
-    """`MM-DD` (this year) or `YYYY-MM-DD`; ValueError with a plain message otherwise."""
+    """`MM-DD` (this year) or `YYYY-MM-DD`; InvalidInput with a plain message otherwise."""
     try:
         if re.fullmatch(r"\d{1,2}-\d{1,2}", text):
             month, day = map(int, text.split("-"))
@@ -200,4 +201,4 @@ def parse_day(text: str, today: dt.date) -> dt.date:
             return dt.date(today.year, month, day)
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not a date: use MM-DD or YYYY-MM-DD") from None
+        raise InvalidInput(f"{text!r} is not a date: use MM-DD or YYYY-MM-DD") from None

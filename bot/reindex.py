@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.errors import UserError
 from bot.ingest.indexer import IndexReport, Progress, index_paths
 from storage import Store
 
 log = logging.getLogger(__name__)
 
 
-class ReindexBusy(RuntimeError):
+class ReindexBusy(UserError, RuntimeError):
     """A reindex is already running; the message says since when."""
 
 

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.errors import InvalidInput
 from bot.onthisday import FALLBACKS, DailyPost, build_post
 from bot.summary.service import Summaries
 from storage import ScheduleRow, Store
@@ -38,12 +39,12 @@ def utc_now() -> dt.datetime:
 
 
 def checked_timezone(name: str) -> str:
-    """An IANA timezone name as given, or ValueError saying what is accepted."""
+    """An IANA timezone name as given, or InvalidInput saying what is accepted."""
     try:
         ZoneInfo(name.strip())
     except (ZoneInfoNotFoundError, ValueError):
         message = f"{name!r} is not a timezone: use an IANA name such as Europe/Berlin or America/New_York"
-        raise ValueError(message) from None
+        raise InvalidInput(message) from None
     return name.strip()
 
 

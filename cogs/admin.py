@@ -21,7 +21,7 @@ from discord.ext import commands
 from bot import render, uploads
 from bot.client import BotWideOnly, RewindBot
 from bot.episodes import episode_line
-from bot.feeds import FeedError, FeedFollower, PollReport
+from bot.feeds import FeedFollower, PollReport
 from bot.ingest.indexer import IndexReport
 from bot.reindex import ReindexBusy
 from bot.schedule import checked_timezone, due_date
@@ -99,10 +99,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
     async def reindex(self, interaction: discord.Interaction, full: bool = False) -> None:
         """Index the transcript folders again, showing progress; searches keep working."""
         if self.bot.reindexer.running:
-            await interaction.response.send_message(
-                "A reindex is already running; `/admin status` shows its progress.", ephemeral=True
-            )
-            return
+            raise ReindexBusy("A reindex is already running; `/admin status` shows its progress.")
         await interaction.response.defer(thinking=True, ephemeral=True)
         self.bot.background(self._reindex(interaction, full))
 
@@ -194,11 +191,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
         enabled: bool = True,
     ) -> None:
         """Choose the channel, hour and timezone of the daily "on this day" post."""
-        try:
-            zone = checked_timezone(timezone)
-        except ValueError as error:
-            await interaction.response.send_message(str(error), ephemeral=True)
-            return
+        zone = checked_timezone(timezone)
         assert interaction.guild_id is not None
         await self.bot.store.save_schedule(interaction.guild_id, channel.id, hour, zone, enabled)
         saved = await self.bot.store.schedule(interaction.guild_id)
@@ -231,12 +224,8 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
     async def feed_add(self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 500]) -> None:
         """Follow a podcast feed: its episodes, transcripts and chapters, polled every hour."""
         await interaction.response.defer(thinking=True, ephemeral=True)
-        try:
-            row = await self.follower.add(url)
-            report = await self.follower.poll_one(row.url)
-        except FeedError as error:
-            await interaction.followup.send(str(error), ephemeral=True)
-            return
+        row = await self.follower.add(url)
+        report = await self.follower.poll_one(row.url)
         await interaction.followup.send(_first_poll(report), ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @feed.command(name="remove")
@@ -245,11 +234,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
     async def feed_remove(self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 500]) -> None:
         """Stop following a feed; its episodes leave the index."""
         await interaction.response.defer(thinking=True, ephemeral=True)
-        try:
-            row = await self.follower.remove(url)
-        except FeedError as error:
-            await interaction.followup.send(str(error), ephemeral=True)
-            return
+        row = await self.follower.remove(url)
         await interaction.followup.send(f"No longer following <{row.url}>.", ephemeral=True)
 
     @feed_remove.autocomplete("url")

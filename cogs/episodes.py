@@ -8,14 +8,11 @@ from discord.ext import commands
 
 from bot import render
 from bot.client import RewindBot
-from bot.episodes import episode_line, filter_episodes
+from bot.episodes import UnknownEpisode, episode_line, filter_episodes
 from bot.search.links import deep_link
 from ui.choices import as_choices
 from ui.embeds import NO_MENTIONS, summary_embed
 from ui.paging import episodes_payload, first_page
-from ui.replies import reply_privately
-
-UNKNOWN = "No episode by that name or number: pick one from the suggestions, or try `/episode list`."
 
 
 class Episodes(commands.GroupCog, group_name="episode", group_description="Look up episodes"):
@@ -31,13 +28,11 @@ class Episodes(commands.GroupCog, group_name="episode", group_description="Look 
         """What an episode is about: gist, keywords, chapters and quotes."""
         ids = await self.bot.searcher.resolve_episode(episode)
         if not ids:
-            await interaction.response.send_message(UNKNOWN, ephemeral=True)
-            return
+            raise UnknownEpisode()
         await interaction.response.defer(thinking=True)  # the first summary of an episode takes a moment
         made = await self.bot.summaries.summary(ids[0])
         if made is None:
-            await reply_privately(interaction, UNKNOWN)
-            return
+            raise UnknownEpisode()
         await interaction.followup.send(embed=summary_embed(made), allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="info")
@@ -47,8 +42,7 @@ class Episodes(commands.GroupCog, group_name="episode", group_description="Look 
         ids = await self.bot.searcher.resolve_episode(episode)
         row = await self.bot.store.episode(ids[0]) if ids else None
         if row is None:
-            await interaction.response.send_message(UNKNOWN, ephemeral=True)
-            return
+            raise UnknownEpisode()
         notes = await self.bot.store.description(row.id)
         embed = discord.Embed(
             title=render.titled(row.show, row.title),

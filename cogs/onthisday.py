@@ -106,11 +106,7 @@ class OnThisDay(commands.Cog):
         """What came out on this day in earlier years (a preview of the daily post)."""
         schedule = await self.bot.store.schedule(interaction.guild_id) if interaction.guild_id else None
         today = local_date(self.bot.clock(), schedule.timezone if schedule else "UTC")
-        try:
-            day = parse_day(date, today) if date else today
-        except ValueError as error:
-            await interaction.response.send_message(str(error), ephemeral=True)
-            return
+        day = parse_day(date, today) if date else today
         await interaction.response.defer(thinking=True)
         post = await build_post(self.bot.store, self.bot.summaries, day, self.bot.settings.onthisday_fallbacks)
         if not post.episodes:

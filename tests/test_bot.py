@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import discord
 import pytest
 
 from bot import render
-from bot.client import EXTENSIONS, create_bot
+from bot.client import EXTENSIONS, create_bot, explain
 from bot.config import Settings
+from bot.episodes import UnknownEpisode
+from bot.errors import UserError
+from bot.onthisday import parse_day
+from bot.reindex import ReindexBusy
+from bot.schedule import checked_timezone
 from bot.search.engine import Hit
+from bot.search.query import parse_query
 from ui.embeds import hit_embed
 
 NAME = re.compile(r"^[-_\w]{1,32}$")
@@ -112,3 +120,28 @@ def test_clip_cuts_on_a_word_boundary(text: str, limit: int, expected: str) -> N
 def test_every_message_defaults_to_no_mentions(tmp_path: Path) -> None:
     bot = create_bot(Settings.from_mapping({"REWIND_DB": str(tmp_path / "r.db")}))
     assert bot.allowed_mentions.to_dict() == discord.AllowedMentions.none().to_dict()
+
+
+def _raise(error: Exception) -> None:
+    raise error
+
+
+@pytest.mark.parametrize(
+    "refuse",
+    [
+        lambda: parse_query("   "),
+        lambda: parse_day("13-45", dt.date(2026, 1, 1)),
+        lambda: checked_timezone("Mars/Olympus"),
+        lambda: _raise(UnknownEpisode()),
+        lambda: _raise(ReindexBusy("a reindex has been running since 10:00:00 UTC")),
+    ],
+)
+def test_a_refusal_reaches_the_member_in_its_own_words(refuse: Callable[[], object]) -> None:
+    with pytest.raises(UserError) as refused:
+        refuse()
+    assert explain(refused.value) == str(refused.value) != ""
+
+
+def test_an_unexpected_error_shows_an_id_not_its_text() -> None:
+    shown = explain(ValueError("/srv/secret/path is broken"))
+    assert "error id" in shown and "secret" not in shown

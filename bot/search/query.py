@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 
+from bot.errors import InvalidInput
 from bot.search.text import tokens
 
 MAX_QUERY_CHARS = 1000
@@ -29,7 +30,7 @@ _FUNCTION_WORDS = frozenset(
 ONLY_COMMON = 'Those words are too common to search: add a rarer word or two, or put the exact words in "quotes".'
 
 
-class QueryError(ValueError):
+class QueryError(InvalidInput):
     """The query cannot be searched; the message is safe to show a member."""
 
 
