@@ -28,7 +28,8 @@ from bot.ingest.indexer import index_paths  # noqa: E402
 from bot.search.engine import Searcher  # noqa: E402
 from bot.search.query import QueryError, parse_query  # noqa: E402
 from bot.search.text import tokens  # noqa: E402
-from storage import SegmentFilter, Store  # noqa: E402
+from models.search import SegmentFilter  # noqa: E402
+from storage import Store  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 Distortion = Callable[[list[str], random.Random], list[str]]

@@ -30,8 +30,8 @@ from bot.search.engine import Hit, Searcher  # noqa: E402
 from bot.search.query import QueryError  # noqa: E402
 from bot.semantic.embedder import MiniLM  # noqa: E402
 from bot.semantic.scan import VectorIndex  # noqa: E402
+from models.vectors import VectorSnapshot  # noqa: E402
 from storage import Store  # noqa: E402
-from storage.vectors import VectorSnapshot  # noqa: E402
 
 QUESTIONS = REPO / "bench" / "semantic_questions.json"
 

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from bot.ingest.segmenter import sentences
 from bot.schedule import DeliveryError
 from bot.summary.service import Summaries
+from models.state import PendingPost
 from storage import Store
-from storage.feeds import FeedStore, PendingPost
+from storage.feeds import FeedStore
 
 log = logging.getLogger(__name__)
 

@@ -26,12 +26,15 @@ from bot.ingest.indexer import IndexReport, index_paths
 from bot.onthisday import DailyPost, build_post, parse_day
 from bot.render import daily_heading, timestamp
 from bot.search.engine import Hit, Searcher
-from bot.search.query import QueryError, SearchFilters, checked_filters
+from bot.search.query import QueryError, checked_filters
 from bot.summary import Summary
 from bot.summary.service import Summaries
-from storage import EpisodeRow, Store, StoreError
+from models.episodes import EpisodeRow
+from models.errors import StoreError
+from models.search import SearchFilters
+from models.state import FeedRow
+from storage import Store
 from storage.errors import database_problem
-from storage.feeds import FeedRow
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ from discord.ext import commands
 from bot.config import Settings
 from bot.errors import UserError
 from bot.reindex import Reindexer
-from bot.schedule import Clock, utc_now
 from bot.search.choices import Suggester
 from bot.search.engine import Searcher
 from bot.summary.service import Summaries
+from models.clock import Clock, utc_now
 from storage import Store
 from ui.paging import PageButton
 from ui.replies import reply_privately

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from bot.errors import InvalidInput
 from bot.render import clip, escape, timestamp
-from storage import EpisodeRow
+from models.episodes import EpisodeRow
 
 
 class UnknownEpisode(InvalidInput):

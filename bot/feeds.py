@@ -32,8 +32,10 @@ from bot.ingest.indexer import MAX_FILE_BYTES, IndexReport
 from bot.ingest.model import Metadata, ParseError
 from bot.ingest.parse import parse_document
 from bot.web import FetchError, Limits, checked_url, fetch, open_session
+from models.clock import now_text
+from models.state import FeedRow
 from storage import Store
-from storage.feeds import FeedRow, FeedStore, now_text
+from storage.feeds import FeedStore
 
 log = logging.getLogger(__name__)
 

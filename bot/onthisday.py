@@ -18,7 +18,8 @@ from bot.search.engine import is_quotable
 from bot.search.text import tokens
 from bot.summary import Moment, Summary
 from bot.summary.service import Summaries
-from storage import EpisodeRow, Store
+from models.episodes import EpisodeRow
+from storage import Store
 
 FALLBACKS = ("week", "archive")  # what to show when nothing came out on the day itself
 WEEK_DAYS = 3  # "this week": up to three days either side

@@ -11,7 +11,7 @@ from bot.ingest.indexer import IndexReport
 from bot.onthisday import Anniversary, DailyPost
 from bot.search.engine import Hit
 from bot.summary import Summary
-from storage.feeds import FeedRow
+from models.state import FeedRow
 
 CONTENT_LIMIT = 2000
 EMBED_TITLE_LIMIT = 256

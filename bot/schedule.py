@@ -17,11 +17,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.errors import InvalidInput
 from bot.onthisday import FALLBACKS, DailyPost, build_post
 from bot.summary.service import Summaries
-from storage import ScheduleRow, Store
+from models.clock import Clock, utc_now
+from models.state import ScheduleRow
+from storage import Store
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], dt.datetime]
 Send = Callable[[int, DailyPost], Awaitable[None]]  # channel id, post
 
 
@@ -31,11 +32,6 @@ class DeliveryError(Exception):
     def __init__(self, message: str, *, permanent: bool) -> None:
         super().__init__(message)
         self.permanent = permanent
-
-
-def utc_now() -> dt.datetime:
-    """The real clock."""
-    return dt.datetime.now(dt.UTC)
 
 
 def checked_timezone(name: str) -> str:

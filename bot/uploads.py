@@ -27,7 +27,8 @@ from bot.ingest.indexer import (
     read_document,
 )
 from bot.ingest.model import ParseError
-from storage import EpisodeRow, Store
+from models.episodes import EpisodeRow
+from storage import Store
 
 DEFAULT_FOLDER = "transcripts"  # a generic name: the file's own words decide its show
 NAME_CHARACTERS = 120

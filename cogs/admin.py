@@ -26,8 +26,8 @@ from bot.ingest.indexer import IndexReport
 from bot.reindex import ReindexBusy
 from bot.schedule import checked_timezone, due_date
 from bot.search.choices import rank_choices
-from storage import ScheduleRow
-from storage.feeds import AnnounceRow, FeedStore
+from models.state import AnnounceRow, ScheduleRow
+from storage.feeds import FeedStore
 from ui.choices import as_choices
 from ui.embeds import NO_MENTIONS
 

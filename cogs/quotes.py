@@ -7,7 +7,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import RewindBot
-from bot.search.query import SearchFilters, parse_query
+from bot.search.query import parse_query
+from models.search import SearchFilters
 from ui.choices import as_choices
 from ui.embeds import NO_MENTIONS, hit_embed
 from ui.paging import first_page, hits_payload

@@ -1,25 +1,5 @@
 """Rewind's SQLite store: schema, migrations, indexing writes and queries. Nothing Discord."""
 
-from storage.store import (
-    Candidate,
-    EpisodeRecord,
-    EpisodeRow,
-    QueryTimeout,
-    ScheduleRow,
-    SegmentFilter,
-    SourceRecord,
-    Store,
-    StoreError,
-)
+from storage.store import Store
 
-__all__ = [
-    "Candidate",
-    "EpisodeRecord",
-    "EpisodeRow",
-    "QueryTimeout",
-    "ScheduleRow",
-    "SegmentFilter",
-    "SourceRecord",
-    "Store",
-    "StoreError",
-]
+__all__ = ["Store"]

@@ -2,70 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from models.clock import now_text
+from models.state import AnnounceRow, FeedRow, PendingPost
 from storage.store import Store
-
-
-def now_text() -> str:
-    """The current UTC time as the feed tables store it (sorts as text)."""
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-@dataclass(frozen=True, slots=True)
-class FeedRow:
-    """A followed feed and how its last poll went."""
-
-    url: str
-    source_path: str
-    added_at: str
-    etag: str | None
-    last_modified: str | None
-    status: str  # new | ok | unchanged | error
-    last_error: str | None
-    last_polled_at: str | None
-    failures: int
-    next_poll_at: str | None
-    items: int
-    failed_downloads: tuple[tuple[str, str], ...] = ()  # transcripts and chapters not fetched yet: url, reason
-
-    def as_json(self) -> dict[str, object]:
-        """The public JSON shape of `rewind feeds list --json`."""
-        return {
-            "url": self.url,
-            "status": self.status,
-            "items": self.items,
-            "last_polled_at": self.last_polled_at,
-            "last_error": self.last_error,
-            "failures": self.failures,
-            "next_poll_at": self.next_poll_at,
-            "failed_downloads": [{"url": url, "reason": reason} for url, reason in self.failed_downloads],
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class AnnounceRow:
-    """A server's new-episode channel."""
-
-    guild_id: int
-    channel_id: int
-    enabled: bool
-    since: str
-    last_error: str | None
-    last_error_at: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class PendingPost:
-    """An episode a server has not been told about yet."""
-
-    feed_url: str
-    item_key: str
-    item_id: int  # stays while the feed is followed (episode ids change when the feed is reindexed)
-    episode_id: int
-
 
 _FEEDS_QUERY = """
     SELECT url, source_path, added_at, etag, last_modified, status, last_error, last_polled_at, failures,

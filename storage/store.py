@@ -12,13 +12,16 @@ import math
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite
 
 from bot.ingest.linking import LinkedEpisode, link_episodes
-from bot.ingest.model import EpisodeFacts
+from models.episodes import Candidate, EpisodeFacts, EpisodeRecord, EpisodeRow, SegmentRow, SourceRecord
+from models.errors import QueryTimeout, StoreError
+from models.search import SegmentFilter
+from models.state import ScheduleRow
+from models.vectors import PassageSegments, VectorSnapshot
 from storage import vectors
 from storage.errors import database_problem
 from storage.migrations import MIGRATIONS
@@ -26,101 +29,15 @@ from storage.migrations import MIGRATIONS
 log = logging.getLogger(__name__)
 
 
-class StoreError(RuntimeError):
-    """The database cannot be opened or used; the message says what to do."""
-
-
-@dataclass(frozen=True, slots=True)
-class SourceRecord:
-    """One file's outcome in an index run."""
-
-    path: str
-    shown_path: str
-    content_hash: str
-    status: str  # indexed | twin | rejected
-    format: str | None = None
-    detail: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EpisodeRow:
-    """An episode as the CLI and the bot list it."""
-
-    id: int
-    show: str | None
-    number: int | None
-    title: str
-    published: str | None
-    duration_seconds: float | None
-    url: str | None
-    source: str
-    format: str
-    segments: int
-    speakers: list[str]
-
-    def as_json(self) -> dict[str, object]:
-        """The public JSON shape of `rewind episodes --json`."""
-        return dataclasses.asdict(self)
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A segment that matched a search, with its neighbours and its episode."""
-
-    segment_id: int
-    episode_id: int
-    position: int
-    start_seconds: float | None
-    speaker: str | None
-    text: str
-    rank: float
-    before: str | None
-    after: str | None
-    show: str | None
-    title: str
-    number: int | None
-    published: str | None
-    url: str | None
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
-class SegmentFilter:
-    """SQL-side narrowing of candidate segments; None means no restriction."""
-
-    show_ids: tuple[int, ...] | None = None
-    episode_ids: tuple[int, ...] | None = None
-    speaker: str | None = None
-    after: str | None = None  # YYYY-MM-DD, inclusive
-    before: str | None = None
-
-    def parameters(self) -> dict[str, object]:
-        """Named parameters for the candidate queries."""
-        return {
-            "show_ids": None if self.show_ids is None else json.dumps(self.show_ids),
-            "episode_ids": None if self.episode_ids is None else json.dumps(self.episode_ids),
-            "speaker": self.speaker,
-            "after": self.after,
-            "before": self.before,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class ScheduleRow:
-    """A server's daily post settings and what was last posted."""
-
-    guild_id: int
-    channel_id: int
-    hour: int
-    timezone: str
-    enabled: bool
-    last_posted: str | None = None  # local date, YYYY-MM-DD
-    last_error: str | None = None
-    last_error_at: str | None = None
-
-
-class QueryTimeout(RuntimeError):
-    """A query ran past its time limit and was interrupted."""
+def filter_parameters(where: SegmentFilter) -> dict[str, object]:
+    """Named parameters for the candidate queries."""
+    return {
+        "show_ids": None if where.show_ids is None else json.dumps(where.show_ids),
+        "episode_ids": None if where.episode_ids is None else json.dumps(where.episode_ids),
+        "speaker": where.speaker,
+        "after": where.after,
+        "before": where.before,
+    }
 
 
 _CANDIDATE_COLUMNS = """
@@ -195,21 +112,6 @@ SETTINGS_COPIES = {  # both databases are at the same schema: open() migrates th
     "announce_channels": "INSERT OR IGNORE INTO main.announce_channels SELECT * FROM old.announce_channels",
     "announcements": "INSERT OR IGNORE INTO main.announcements SELECT * FROM old.announcements",
 }
-
-SegmentRow = tuple[float | None, float | None, str | None, str]  # start, end, speaker, text
-
-
-@dataclass(frozen=True, slots=True)
-class EpisodeRecord:
-    """One episode to store. Segments are plain tuples: they cross a process boundary, and
-    pickling a million dataclass instances took longer than writing them (measured: 9.6 s)."""
-
-    source_path: str
-    item_key: str
-    format: str
-    facts: EpisodeFacts
-    speakers: tuple[str, ...]
-    segments: list[SegmentRow]
 
 
 class Store:
@@ -589,13 +491,13 @@ class Store:
         self, expression: str, where: SegmentFilter, limit: int, *, time_limit: float = 0.5
     ) -> list[Candidate]:
         """Segments matching an FTS5 expression (built by the search code), best bm25 first."""
-        parameters = {"expression": expression, "limit": limit, **where.parameters()}
+        parameters = {"expression": expression, "limit": limit, **filter_parameters(where)}
         return await self._timed(MATCH_QUERY, parameters, time_limit)
 
     async def random_candidates(self, where: SegmentFilter, limit: int, seed: float) -> list[Candidate]:
         """A run of up to `limit` segments from a random point (`seed` in [0, 1)) of a random
         episode that `where` allows; every such episode is equally likely."""
-        parameters = where.parameters()
+        parameters = filter_parameters(where)
         episodes = await self._db.execute_fetchall(RANDOM_EPISODES, parameters)
         if not episodes:
             return []
@@ -653,7 +555,7 @@ class Store:
 
     async def segment_candidates(self, segment_ids: Sequence[int], where: SegmentFilter) -> list[Candidate]:
         """These segments as candidates, in the order given, less those `where` excludes."""
-        parameters = {"ids": json.dumps(list(segment_ids)), **where.parameters()}
+        parameters = {"ids": json.dumps(list(segment_ids)), **filter_parameters(where)}
         found = {c.segment_id: c for c in await self._timed(SEGMENTS_QUERY, parameters, STAGE_LIMIT)}
         return [found[i] for i in segment_ids if i in found]
 
@@ -661,18 +563,18 @@ class Store:
         """Episodes whose passages are not embedded yet (search by meaning)."""
         return await vectors.unembedded_episodes(self._db, limit)
 
-    async def episode_segments(self, episode_id: int) -> vectors.PassageSegments:
+    async def episode_segments(self, episode_id: int) -> PassageSegments:
         """An episode's segment ids and texts, in order."""
         return await vectors.episode_segments(self._db, episode_id)
 
     async def save_passages(
-        self, episode_id: int, embedded_from: vectors.PassageSegments, rows: list[tuple[int, int, bytes]]
+        self, episode_id: int, embedded_from: PassageSegments, rows: list[tuple[int, int, bytes]]
     ) -> bool:
         """Store an episode's passage vectors in one transaction, unless its text changed meanwhile."""
         async with self._write():
             return await vectors.save_passages(self._db, episode_id, embedded_from, rows)
 
-    async def vector_snapshot(self) -> vectors.VectorSnapshot:
+    async def vector_snapshot(self) -> VectorSnapshot:
         """Every passage vector, read in a worker thread through a read-only connection of its own."""
         return await asyncio.to_thread(vectors.read_vectors, self.path)
 

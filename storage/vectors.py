@@ -9,24 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite
 
-PassageSegments = list[tuple[int, str]]  # (segment id, text) in order
-
-
-@dataclass(frozen=True, slots=True)
-class VectorSnapshot:
-    """Every passage vector, read in one go for the in-memory scan."""
-
-    passage_ids: list[int]
-    episode_ids: list[int]
-    first_segments: list[int]
-    last_segments: list[int]
-    vectors: bytes  # the int8 vectors back to back
-
+from models.vectors import PassageSegments, VectorSnapshot
 
 UNEMBEDDED_EPISODES = """
     SELECT e.id FROM episodes e

@@ -5,7 +5,7 @@ import pytest
 from bot.ingest.indexer import index_paths
 from bot.search.choices import MAX_CHOICE_LENGTH, MAX_CHOICES, Suggester, rank_choices
 from bot.search.engine import Searcher, match_names
-from bot.search.query import SearchFilters
+from models.search import SearchFilters
 from storage import Store
 from tests.conftest import SAMPLE, write
 

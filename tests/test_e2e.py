@@ -18,7 +18,8 @@ from discord.http import Route
 
 from bot.client import RewindBot, create_bot
 from bot.config import Settings
-from bot.schedule import Clock, DailyPoster, utc_now
+from bot.schedule import DailyPoster
+from models.clock import Clock, utc_now
 from storage import Store
 from tests.conftest import SAMPLE, needs_shared
 from tests.discord_schema import SPEC, limit_errors, request_errors

@@ -25,7 +25,8 @@ from bot.ingest.values import (
     printable,
 )
 from bot.search.links import deep_link
-from storage import SegmentFilter, Store
+from models.search import SegmentFilter
+from storage import Store
 from tests.conftest import write
 
 SRT = "1\n00:00:01,000 --> 00:00:03,000\nWe shipped the {word} release on Friday.\n\n"

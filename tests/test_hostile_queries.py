@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from bot.cli import main
 from bot.ingest.indexer import index_paths
 from bot.search.engine import Searcher
-from bot.search.query import QueryError, SearchFilters, episode_reference
+from bot.search.query import QueryError, episode_reference
+from models.search import SearchFilters
 from storage import Store
 from tests.conftest import SAMPLE
 

@@ -6,7 +6,8 @@ import pytest
 from bot.ingest import indexer
 from bot.ingest.indexer import index_paths
 from bot.ingest.model import ParseError
-from storage import SegmentFilter, Store
+from models.search import SegmentFilter
+from storage import Store
 from tests.conftest import SAMPLE, write
 
 SRT = "1\n00:00:01,000 --> 00:00:03,000\nWe shipped the {word} release on Friday.\n\n"

@@ -11,7 +11,7 @@ import pytest
 from bot.cli import main
 from bot.onthisday import choose, is_rebroadcast, parse_day, standalone
 from bot.summary import Moment
-from storage import EpisodeRow
+from models.episodes import EpisodeRow
 from tests.conftest import SAMPLE, SHARED, needs_shared
 
 

@@ -22,7 +22,8 @@ from bot.schedule import DailyPoster
 from bot.search.choices import Suggester
 from bot.search.engine import Searcher
 from bot.summary.service import Summaries
-from storage import Store, StoreError
+from models.errors import StoreError
+from storage import Store
 from tests.conftest import SAMPLE, write
 
 SRT = "1\n00:00:01,000 --> 00:00:04,000\nThe {word} was stuck in the machine again today.\n"

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 from bot.ingest.indexer import index_paths
 from bot.search.engine import Searcher, candidate_plan, is_quotable
 from bot.search.links import deep_link
-from bot.search.query import QueryError, SearchFilters, parse_query
+from bot.search.query import QueryError, parse_query
 from bot.search.vocabulary import Vocabulary
+from models.search import SearchFilters
 from storage import Store
 from tests.conftest import SAMPLE, write
 

@@ -192,7 +192,7 @@ async def test_filters_apply_to_meaning_hits(indexed) -> None:
     store, _, embedder = indexed
     hits = await Searcher(store, embedder=embedder).search("oscillator springs wobble", filters=None)
     assert hits
-    from bot.search.query import SearchFilters
+    from models.search import SearchFilters
 
     kitchen = await Searcher(store, embedder=embedder).search(
         "oscillator springs wobble", filters=SearchFilters(show="kitchen")

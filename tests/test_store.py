@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from storage import Store, StoreError
+from models.errors import StoreError
+from storage import Store
 from storage.migrations import MIGRATIONS
 
 

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 import storage.store
-from bot.ingest.model import EpisodeFacts
 from bot.search.engine import Searcher
-from bot.search.query import QueryError, SearchFilters
-from storage import EpisodeRecord, QueryTimeout, SegmentFilter, SourceRecord, Store
+from bot.search.query import QueryError
+from models.episodes import EpisodeFacts, EpisodeRecord, SourceRecord
+from models.errors import QueryTimeout
+from models.search import SearchFilters, SegmentFilter
+from storage import Store
 
 LINE = "Every segment of this generated show is a full sentence of some length and substance number {}."
 
@@ -42,9 +44,9 @@ def steps_of_random_pick(path: Path, where: SegmentFilter, seed: float) -> int:
 
     with contextlib.closing(sqlite3.connect(path)) as connection:
         connection.set_progress_handler(count, 100)
-        episodes = connection.execute(storage.store.RANDOM_EPISODES, where.parameters()).fetchall()
+        episodes = connection.execute(storage.store.RANDOM_EPISODES, storage.store.filter_parameters(where)).fetchall()
         episode_id, _last = episodes[int(seed * len(episodes))]
-        parameters = where.parameters() | {"episode": episode_id, "from_position": 0, "limit": 200}
+        parameters = storage.store.filter_parameters(where) | {"episode": episode_id, "from_position": 0, "limit": 200}
         connection.execute(storage.store.RANDOM_QUERY, parameters).fetchall()
     return steps
 

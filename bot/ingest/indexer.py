@@ -22,7 +22,7 @@ from pathlib import Path
 from bot.ingest.chapters import CHAPTERS_SUFFIX, read_chapters
 from bot.ingest.decode import decode_text
 from bot.ingest.metadata import folder_show_name, parse_date, parse_duration
-from bot.ingest.model import EpisodeFacts, Metadata, ParsedDocument, ParsedEpisode, ParseError
+from bot.ingest.model import Metadata, ParsedDocument, ParsedEpisode, ParseError
 from bot.ingest.parse import parse_document
 from bot.ingest.values import (
     checked_episode,
@@ -38,7 +38,8 @@ from bot.ingest.values import (
 )
 from bot.semantic.embedder import default_embedder
 from bot.semantic.passages import embed_pending
-from storage import EpisodeRecord, SourceRecord, Store
+from models.episodes import EpisodeFacts, EpisodeRecord, SourceRecord
+from storage import Store
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from bot.ingest.model import EpisodeFacts
+from models.episodes import EpisodeFacts
 
 _GUESSED = frozenset({"text", "folder"})
 

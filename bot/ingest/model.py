@@ -75,25 +75,3 @@ class ParsedDocument:
 
 class ParseError(ValueError):
     """A file could not be read as a transcript; the message says why, for the operator."""
-
-
-@dataclass(frozen=True, slots=True)
-class EpisodeFacts:
-    """What the store keeps of a document's own word on an episode, and where each fact came from."""
-
-    show: str | None
-    show_origin: str  # explicit | text | folder | listing
-    number: int | None
-    title: str | None
-    title_origin: str  # explicit | derived
-    published: str | None  # YYYY-MM-DD
-    duration: float | None
-    url: str | None
-    description: str | None
-    from_listing: bool
-    opening: str = ""  # the first words of the transcript, to recognise a show named in its intro
-    published_origin: str = "explicit"  # explicit | recorded (a recording date read from the intro)
-    folder: str = ""  # the transcript's folder: episodes in one folder belong to one show
-    folder_show: str | None = None  # that folder's own name as a show, unless it is a generic name
-    chapters: tuple[tuple[float, str], ...] = ()  # from a chapters file or the document's own topics: start, title
-    published_partial: str | None = None  # `2019`, `2020-03` when the document gives no full date

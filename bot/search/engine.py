@@ -24,7 +24,6 @@ from bot.search.links import deep_link
 from bot.search.query import (
     ParsedQuery,
     QueryError,
-    SearchFilters,
     checked_filters,
     checked_value,
     episode_reference,
@@ -35,7 +34,10 @@ from bot.search.text import token_spans, tokens
 from bot.search.vocabulary import Vocabulary
 from bot.semantic.embedder import DEFAULT, Default, Embedder, default_embedder
 from bot.semantic.hybrid import SAME_MOMENT_SECONDS, MeaningSearch, fuse, topic_subject
-from storage import Candidate, QueryTimeout, SegmentFilter, Store
+from models.episodes import Candidate
+from models.errors import QueryTimeout
+from models.search import SearchFilters, SegmentFilter
+from storage import Store
 
 CANDIDATES = 60
 MAX_AND_TERMS = 6

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.errors import InvalidInput
 from bot.search.text import tokens
+from models.search import SearchFilters
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 40
@@ -32,27 +33,6 @@ ONLY_COMMON = 'Those words are too common to search: add a rarer word or two, or
 
 class QueryError(InvalidInput):
     """The query cannot be searched; the message is safe to show a member."""
-
-
-@dataclass(frozen=True, slots=True)
-class SearchFilters:
-    """Narrow a search to a show, an episode, a speaker or a date range."""
-
-    show: str | None = None
-    episode: str | None = None  # an episode number, id or title
-    speaker: str | None = None
-    after: dt.date | None = None
-    before: dt.date | None = None
-
-    def merged_over(self, other: SearchFilters) -> SearchFilters:
-        """These filters, falling back to `other` where unset."""
-        return SearchFilters(
-            self.show or other.show,
-            self.episode or other.episode,
-            self.speaker or other.speaker,
-            self.after or other.after,
-            self.before or other.before,
-        )
 
 
 @dataclass(frozen=True, slots=True)

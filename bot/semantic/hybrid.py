@@ -18,7 +18,9 @@ from rapidfuzz import fuzz
 
 from bot.semantic.embedder import Embedder
 from bot.semantic.scan import Near, VectorIndex
-from storage import Candidate, SegmentFilter, Store
+from models.episodes import Candidate
+from models.search import SegmentFilter
+from storage import Store
 
 RRF_K = 60  # reciprocal-rank fusion's damping constant (the value of the original paper)
 T = TypeVar("T")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from storage.vectors import VectorSnapshot
+from models.vectors import VectorSnapshot
 
 RESCORE = 1500
 EXACT_BELOW = 4 * RESCORE  # a small index is scored exactly

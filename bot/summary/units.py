@@ -15,7 +15,7 @@ import snowballstemmer
 
 from bot.ingest.segmenter import sentences
 from bot.search.text import tokens
-from storage.store import SegmentRow
+from models.episodes import SegmentRow
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are aren as at be because been before being below
