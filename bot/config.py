@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.onthisday import FALLBACKS
-from bot.web import checked_url
+from bot.urls import required_url
 
+FALLBACKS = ("week", "archive")  # what the daily post shows when nothing came out on the day itself
 _TOKEN_SHAPE = re.compile(r"^[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}$")
 
 
@@ -106,7 +106,7 @@ def _optional_int(values: Mapping[str, str], key: str) -> int | None:
 
 def _feeds(raw: str) -> tuple[str, ...]:
     try:
-        return tuple(checked_url(url) for url in raw.split(",") if url.strip())
+        return tuple(required_url(url) for url in raw.split(",") if url.strip())
     except ValueError as error:
         raise SettingsError(f"FEEDS: {error}") from error
 

@@ -31,7 +31,8 @@ from bot.ingest.decode import decode_text
 from bot.ingest.indexer import MAX_FILE_BYTES, IndexReport
 from bot.ingest.model import Metadata, ParseError
 from bot.ingest.parse import parse_document
-from bot.web import FetchError, Limits, checked_url, fetch, open_session
+from bot.urls import required_url
+from bot.web import FetchError, Limits, fetch, open_session
 from models.clock import now_text
 from models.state import FeedRow
 from storage import Store
@@ -242,7 +243,7 @@ class FeedFollower:
     async def add(self, url: str) -> FeedRow:
         """Follow a feed (polled at the next round); FeedError for a bad or already followed URL."""
         try:
-            url = checked_url(url)
+            url = required_url(url)
         except ValueError as error:
             raise FeedError(str(error)) from error
         source = (feed_folder(self.cache_dir, url) / FEED_FILE).resolve()

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.config import FALLBACKS
 from bot.errors import InvalidInput
 from bot.search.engine import is_quotable
 from bot.search.text import tokens
@@ -21,7 +22,6 @@ from bot.summary.service import Summaries
 from models.episodes import EpisodeRow
 from storage import Store
 
-FALLBACKS = ("week", "archive")  # what to show when nothing came out on the day itself
 WEEK_DAYS = 3  # "this week": up to three days either side
 MOST_EPISODES = 10
 SUMMARY_CHARACTERS = 200

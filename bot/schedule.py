@@ -14,8 +14,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.config import FALLBACKS
 from bot.errors import InvalidInput
-from bot.onthisday import FALLBACKS, DailyPost, build_post
+from bot.onthisday import DailyPost, build_post
 from bot.summary.service import Summaries
 from models.clock import Clock, utc_now
 from models.state import ScheduleRow

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import aiohttp
+
+from bot.urls import required_url
 
 MAX_REDIRECTS = 5
 USER_AGENT = "Rewind/0.1 (podcast transcript search bot)"
@@ -34,15 +35,6 @@ class Fetched:
     last_modified: str | None
 
 
-def checked_url(url: str) -> str:
-    """The URL without surrounding space; ValueError unless it is an http(s) address with a host."""
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{url[:200]!r} is not an http:// or https:// address")
-    return url
-
-
 def open_session(limits: Limits = Limits()) -> aiohttp.ClientSession:
     """A client session with Rewind's timeouts."""
     timeout = aiohttp.ClientTimeout(total=limits.total, sock_connect=limits.connect, sock_read=limits.read)
@@ -66,7 +58,7 @@ async def fetch(
         headers["If-Modified-Since"] = last_modified
     try:
         # aiohttp counts the redirect that would be one too many: allowing 5 takes max_redirects=6.
-        async with session.get(checked_url(url), headers=headers, max_redirects=MAX_REDIRECTS + 1) as response:
+        async with session.get(required_url(url), headers=headers, max_redirects=MAX_REDIRECTS + 1) as response:
             if response.status == 304:
                 return Fetched(304, b"", etag, last_modified)
             if response.status != 200:

@@ -12,19 +12,17 @@ import json
 import math
 import os
 import stat
-import unicodedata
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import yaml
 
 from bot.ingest.model import ParsedEpisode, ParseError, Segment
+from bot.urls import checked_url
 
 MAX_INT = 2**63 - 1  # SQLite's INTEGER
 MAX_SECONDS = 10_000_000.0  # about 115 days: no recording is longer, and a float this size stays exact to 1 ms
 MAX_JSON_DEPTH = 64  # real transcripts nest 3-6 levels
-MAX_URL_CHARS = 2000
 _CONTROLS = dict.fromkeys(
     [c for c in range(0x20) if chr(c) not in "\n\t"] + list(range(0x7F, 0xA0)) + [0x2028, 0x2029], " "
 )
@@ -179,22 +177,6 @@ def checked_span(start: object, end: object) -> tuple[float | None, float | None
     if first is not None and last is not None and last < first:
         last = first
     return first, last
-
-
-def checked_url(value: object) -> str | None:
-    """An http(s) link with a host that parses, without spaces or controls; else None."""
-    if not isinstance(value, str):
-        return None
-    url = value.strip()
-    if not url or len(url) > MAX_URL_CHARS or any(c.isspace() or unicodedata.category(c)[0] == "C" for c in url):
-        return None
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError for a port that is no number
-    except ValueError:
-        return None
-    return url if parts.scheme.lower() in ("http", "https") and host else None
 
 
 def checked_text(value: str | None, limit: int | None = None) -> str | None:
