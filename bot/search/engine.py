@@ -2,10 +2,11 @@
 
 Misspelt words are replaced by their closest spellings in the index's own vocabulary. A precise
 FTS5 query (the rarest words ANDed, or the quote as a phrase) gathers candidates by bm25; when none
-of them is close enough, a broad one (all but one or two of the rarest words) adds more. Both are
-bounded up front by the vocabulary's counts. rapidfuzz then scores each candidate, alone and joined
-with its neighbour, against the whole query, so a quote with a word missing, two words swapped, a
-typo, or one that spans two captions still finds its moment.
+of them is close enough, a broad one (all but one or two of the rarest words) adds more, and as a
+last resort the quote without its rarest word (the likeliest to be misremembered) or the words in
+no transcript. All are bounded up front by the vocabulary's counts. rapidfuzz then scores each
+candidate, alone and joined with its neighbour, against the whole query, so a quote with a word
+missing, two words swapped, a typo, or one that spans two captions still finds its moment.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ BROAD_BUDGET = 10_000  # postings the broad plan's AND groups may walk, summed
 STOPWORD_SHARE = 0.1  # words in more segments than this never join a precise AND
 CONFIDENT = 70.0  # a precise candidate scoring this well ends the search
 MIN_SCORE = 45.0  # candidates scoring below this are not shown
+PARTIAL_FLOOR = 75.0  # a partial match (the quote less a word) must score this to be shown
 NEAR_SECONDS = 20.0  # hits closer than this in one episode are one moment
 CHANGE_CHECK_SECONDS = 1.0
 RANDOM_TRIES = 4  # random points tried for a quotable line
@@ -199,16 +201,30 @@ class Searcher:
         hits = rank(query, found, vocabulary, limit)
         if hits and hits[0].score >= CONFIDENT:
             return hits
-        if plan.broad is None:
+        if plan.broad is not None:
+            try:
+                found += await self._more(plan.broad, where, found)
+            except QueryTimeout as error:
+                if hits:
+                    return hits
+                raise QueryError("Those words are too common to search: add a rarer word or two.") from error
+            hits = rank(query, found, vocabulary, limit)
+        if plan.partial is None or (hits and hits[0].score >= CONFIDENT):
             return hits
         try:
-            more = await self.store.candidates(plan.broad, where, CANDIDATES, time_limit=STAGE_SECONDS)
-        except QueryTimeout as error:
-            if hits:
-                return hits
-            raise QueryError("Those words are too common to search: add a rarer word or two.") from error
+            partial = await self._more(plan.partial, where, found)
+        except QueryTimeout:
+            return hits
+        wanted = _normalise(query.text)
+        return rank(
+            query, [*found, *(c for c in partial if _window_score(wanted, c) >= PARTIAL_FLOOR)], vocabulary, limit
+        )
+
+    async def _more(self, expression: str, where: SegmentFilter, found: list[Candidate]) -> list[Candidate]:
+        """Candidates for `expression` that are not in `found` already."""
         seen = {c.segment_id for c in found}
-        return rank(query, [*found, *(c for c in more if c.segment_id not in seen)], vocabulary, limit)
+        more = await self.store.candidates(expression, where, CANDIDATES, time_limit=STAGE_SECONDS)
+        return [c for c in more if c.segment_id not in seen]
 
     async def random_quote(
         self, filters: SearchFilters | None = None, *, rng: random.Random | None = None
@@ -298,10 +314,12 @@ def _words_found(wanted: Sequence[str], name: Sequence[str]) -> float:
 
 @dataclass(frozen=True, slots=True)
 class CandidatePlan:
-    """Two bounded FTS5 expressions: a precise one tried first, a broad one if it falls short."""
+    """Bounded FTS5 expressions: a precise one tried first, a broad one if it falls short, and a
+    partial one (the quote less the word likeliest to be wrong) if nothing is close yet."""
 
     precise: str
     broad: str | None
+    partial: str | None = None
 
 
 def candidate_plan(query: ParsedQuery, vocabulary: Vocabulary) -> CandidatePlan:
@@ -312,8 +330,10 @@ def candidate_plan(query: ParsedQuery, vocabulary: Vocabulary) -> CandidatePlan:
     rarest term (FTS5 skips through the others), and bm25 then scores every matching row, so:
     precise is the rarest terms ANDed (a quote typed right is in their intersection), or the
     quote as a phrase when that intersection could be large; broad, for quotes misremembered
-    past correction, is the segments holding all but one or two of the rarest uncommon terms.
-    Quoted phrases are required by both.
+    past correction, is the segments holding all but one or two of the rarest uncommon terms;
+    partial is precise again without the words in no transcript or, failing those, the rarest
+    word (in a quote of common words and one rare one, broad is that word alone). Quoted
+    phrases are required by all three.
     """
     groups = sorted(
         {group for word in dict.fromkeys(query.words) if (group := term_group(word, vocabulary))},
@@ -322,16 +342,42 @@ def candidate_plan(query: ParsedQuery, vocabulary: Vocabulary) -> CandidatePlan:
     if not groups:
         raise QueryError("None of those words are in any transcript: check the spelling.")
     rare = [g for g in groups if not any(vocabulary.is_common(term) for term in g)]
-    matches = _documents(groups[0], vocabulary)
-    if matches > PRECISE_BUDGET:
+    if _documents(groups[0], vocabulary) > PRECISE_BUDGET:
         raise QueryError("Those words are too common to search: add a rarer word or two.")
     phrases = [" ".join(p) for p in query.phrases if all(w in vocabulary for w in p)]
-    if matches > RANK_BUDGET and len(query.words) >= 3:
-        precise = _all_of([(query.text,)], phrases)
-    else:  # the commonest words would make bm25 load long position lists for every match
-        narrowing = [g for g in groups if _documents(g, vocabulary) <= STOPWORD_SHARE * vocabulary.segments]
-        precise = _all_of((narrowing or groups)[:MAX_AND_TERMS], phrases)
-    return CandidatePlan(precise, _broad_expression(rare[:BROAD_TERMS], phrases, vocabulary))
+    precise = _precise_expression([query.words], groups, phrases, vocabulary)
+    assert precise is not None  # one run of every word, the rarest within budget
+    partial = _partial_expression(query.words, groups, phrases, vocabulary)
+    broad = _broad_expression(rare[:BROAD_TERMS], phrases, vocabulary)
+    return CandidatePlan(precise, broad, partial if partial != precise else None)
+
+
+def _precise_expression(
+    runs: Sequence[Sequence[str]], groups: list[tuple[str, ...]], phrases: list[str], vocabulary: Vocabulary
+) -> str | None:
+    """The rarest `groups` ANDed or, when even the rarest is in many rows, the `runs` of words as
+    phrases; None when nothing fits PRECISE_BUDGET."""
+    matches = _documents(groups[0], vocabulary) if groups else PRECISE_BUDGET + 1
+    if matches > PRECISE_BUDGET:
+        return None
+    if matches > RANK_BUDGET and sum(map(len, runs)) >= 3:
+        long_runs = [(" ".join(run),) for run in runs if len(run) > 1]
+        return _all_of(long_runs, phrases) if long_runs else None
+    # the commonest words would make bm25 load long position lists for every match
+    narrowing = [g for g in groups if _documents(g, vocabulary) <= STOPWORD_SHARE * vocabulary.segments]
+    return _all_of((narrowing or groups)[:MAX_AND_TERMS], phrases)
+
+
+def _partial_expression(
+    words: Sequence[str], groups: list[tuple[str, ...]], phrases: list[str], vocabulary: Vocabulary
+) -> str | None:
+    """The precise expression for `words` less those in no transcript or, if every word is in
+    one, less the rarest."""
+    unknown = {w for w in words if not term_group(w, vocabulary)}
+    dropped = unknown or {w for w in words if term_group(w, vocabulary) == groups[0]}
+    kept = groups if unknown else groups[1:]
+    runs = [list(run) for left_out, run in itertools.groupby(words, key=dropped.__contains__) if not left_out]
+    return _precise_expression(runs, kept, phrases, vocabulary)
 
 
 def _broad_expression(rarest: list[tuple[str, ...]], phrases: list[str], vocabulary: Vocabulary) -> str | None:

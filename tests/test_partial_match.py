@@ -1,0 +1,54 @@
+"""A misremembered quote whose one rare word is wrong still finds its line (literal search)."""
+
+import random
+from pathlib import Path
+
+import pytest
+
+from bot.ingest.indexer import index_paths
+from bot.search.engine import Searcher, candidate_plan
+from bot.search.query import parse_query
+from bot.search.vocabulary import Vocabulary
+from storage import Store
+from tests.conftest import write
+
+COMMON = "why people keep pulling the rope every day because nobody ever told them to stop and so".split()
+LINE = "Why people keep pulling the lever is a mystery."
+
+
+@pytest.fixture
+async def searcher(store: Store, tmp_path: Path) -> Searcher:
+    """300 lines in which every word of LINE but `lever` is common (in 50+ lines), `handle` rare."""
+    rng = random.Random(3)
+    lines = [" ".join(rng.sample(COMMON, 9)).capitalize() + "." for _ in range(300)]
+    lines[40] = "The handle of the door was broken."
+    lines[150] = LINE
+    text = "\n".join(f"00:{i // 30:02}:{i * 2 % 60:02} {line}" for i, line in enumerate(lines))
+    write(tmp_path / "casts", "ep-1-rope.txt", text)
+    await index_paths(store, [tmp_path / "casts"])
+    return Searcher(store, embedder=None)
+
+
+async def test_a_quote_whose_only_rare_word_is_wrong_finds_the_line_without_it(searcher: Searcher) -> None:
+    hits = await searcher.search("why people keep pulling the handle")
+    # the line first; the rare word's own line after it; lines holding the same common words in
+    # another order (scoring 68-70) are under the partial match's floor and not shown
+    assert [hit.text for hit in hits] == [LINE, "The handle of the door was broken."]
+
+
+def test_the_partial_plan_leaves_out_words_in_no_transcript_and_keeps_the_rest_as_phrases() -> None:
+    counts = {"people": 20_000, "really": 28_000, "think": 25_000, "this": 29_000, "through": 15_000}
+    plan = candidate_plan(parse_query("people really think qzxv this through"), Vocabulary(counts, 1_000_000))
+    assert plan.precise == '"people really think qzxv this through"'  # a phrase no line can hold
+    assert plan.partial == '"people really think" AND "this through"'
+
+
+def test_the_partial_plan_leaves_out_the_rarest_word_when_every_word_is_known() -> None:
+    counts = {"the": 700_000, "people": 2_000, "keep": 3_000, "pulling": 1_000, "handle": 40}
+    plan = candidate_plan(parse_query("people keep pulling the handle"), Vocabulary(counts, 1_000_000))
+    assert plan.partial == '"pulling" AND "people" AND "keep"'
+
+
+def test_the_partial_plan_keeps_to_the_precise_budget() -> None:
+    counts = {"the": 700_000, "of": 400_000, "handle": 40}
+    assert candidate_plan(parse_query("the handle of the"), Vocabulary(counts, 1_000_000)).partial is None
