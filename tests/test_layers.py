@@ -117,3 +117,9 @@ def test_the_settings_load_no_other_project_module() -> None:
     code = f"import sys, bot.config; print(sorted(m for m in sys.modules if m.split('.')[0] in {PACKAGES!r}))"
     loaded = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert ast.literal_eval(loaded.stdout) == ["bot", "bot.config", "bot.urls"]
+
+
+def test_the_ui_imports_no_cog_nor_the_bot_object() -> None:
+    ui = [name for name in modules() if name.split(".")[0] == "ui"]
+    above = {name: sorted(t for t in imports_of(name) if t.split(".")[0] == "cogs" or t == "bot.client") for name in ui}
+    assert {name: targets for name, targets in above.items() if targets} == {}
