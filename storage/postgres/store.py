@@ -1,0 +1,603 @@
+"""Rewind's store on PostgreSQL: one database shared by several bot processes and the indexer.
+
+The calls and the rows they return are those of the SQLite `Store`, so the indexer, the search
+engine and the daily post run on either. Search is a `tsvector` column with a GIN index over
+Rewind's own tokens; the time limit is the server's `statement_timeout`, set per statement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import datetime as dt
+import json
+import logging
+import re
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot.search.text import tokens
+from storage.postgres.migrations import MIGRATIONS
+from storage.store import (
+    Candidate,
+    EpisodeRecord,
+    EpisodeRow,
+    QueryTimeout,
+    ScheduleRow,
+    SegmentFilter,
+    SegmentRow,
+    SourceRecord,
+    StoreError,
+    _relinked,
+)
+
+try:
+    import asyncpg
+except ImportError:  # the optional extra: `pip install 'rewind[postgres]'`
+    asyncpg = None
+
+log = logging.getLogger(__name__)
+
+MIGRATION_LOCK = 0x5265_7769_6E64_0001  # pg_advisory_xact_lock key: one process migrates at a time
+POOL_SIZE = 8
+RANDOM_SECONDS = 1.0
+STAGE_LIMIT = 1.0
+MAX_LEXEME_BYTES = 2046  # PostgreSQL's limit; a longer "word" (a run of digits in a log) is not searchable
+MAX_POSITION = 16383  # tsvector positions stop here; later words keep the last position
+
+_CANDIDATE_COLUMNS = """
+    s.id, s.episode_id, s.position, s.start_seconds, s.speaker, s.text, {rank},
+    p.text, n.text, sh.title, e.title, e.number, e.published, e.url, so.shown_path
+"""
+_CANDIDATE_JOINS = """
+    JOIN episodes e ON e.id = s.episode_id
+    JOIN sources so ON so.path = e.source_path
+    LEFT JOIN shows sh ON sh.id = e.show_id
+    LEFT JOIN segments p ON p.episode_id = s.episode_id AND p.position = s.position - 1
+    LEFT JOIN segments n ON n.episode_id = s.episode_id AND n.position = s.position + 1
+"""
+# $1-$5 in every filtered query: SegmentFilter's show ids, episode ids, after, before, speaker.
+_EPISODE_FILTERS = """
+    e.merged_into IS NULL
+    AND ($1::bigint[] IS NULL OR e.show_id = ANY($1::bigint[]))
+    AND ($2::bigint[] IS NULL OR e.id = ANY($2::bigint[]))
+    AND ($3::text IS NULL OR e.published >= $3::text)
+    AND ($4::text IS NULL OR e.published <= $4::text)
+"""
+_SPEAKER = "AND ($5::text IS NULL OR lower(s.speaker) = lower($5::text))\n"
+MATCH_QUERY = (
+    "SELECT"
+    + _CANDIDATE_COLUMNS.format(rank="-ts_rank(s.tsv, $6::tsquery, 1)")
+    + "FROM segments s"
+    + _CANDIDATE_JOINS
+    + "WHERE s.tsv @@ $6::tsquery AND"
+    + _EPISODE_FILTERS
+    + _SPEAKER
+    + "ORDER BY 7, s.id LIMIT $7"
+)
+RANDOM_EPISODES = (
+    "SELECT e.id, (SELECT max(position) FROM segments WHERE episode_id = e.id) AS last FROM episodes e WHERE"  # noqa: S608
+    + _EPISODE_FILTERS
+    + "AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM unnest(e.speakers) v WHERE lower(v) = lower($5::text)))"
+    + " AND EXISTS (SELECT 1 FROM segments WHERE episode_id = e.id) ORDER BY e.id"
+)
+RANDOM_QUERY = (
+    "SELECT"
+    + _CANDIDATE_COLUMNS.format(rank="0.0::float8")
+    + "FROM segments s"
+    + _CANDIDATE_JOINS
+    + """WHERE s.episode_id = $1 AND s.position >= $2 AND length(s.text) BETWEEN 40 AND 400
+    AND ($3::text IS NULL OR lower(s.speaker) = lower($3::text))
+    ORDER BY s.position LIMIT $4"""
+)
+SEGMENTS_QUERY = (
+    "SELECT"
+    + _CANDIDATE_COLUMNS.format(rank="0.0::float8")
+    + "FROM segments s"
+    + _CANDIDATE_JOINS
+    + "WHERE s.id = ANY($6::bigint[]) AND"
+    + _EPISODE_FILTERS
+    + _SPEAKER
+)
+_STAGED_SEGMENTS = """
+    CREATE TEMP TABLE IF NOT EXISTS segment_load (
+        episode_id bigint, position integer, start_seconds double precision, end_seconds double precision,
+        speaker text, text text, lexemes text
+    ) ON COMMIT DELETE ROWS
+"""
+_FTS_PART = re.compile(r'\s*(?:"((?:[^"]|"")*)"|(\()|(\))|(AND|OR)\b)')
+
+
+class PostgresStore:
+    """Rewind's shared database. Open with `await PostgresStore.open(url)`; close with `close()`."""
+
+    def __init__(self, pool: Any, url: str) -> None:
+        self._pool = pool
+        self.url = url
+        self.writes = 0  # bumped on every committed index write by this process
+        self.read_only = False
+
+    @classmethod
+    async def open(cls, url: str, *, read_only: bool = False, **_: object) -> PostgresStore:
+        """Connect to the database at `url` and migrate it (under an advisory lock, so processes
+        starting together never race); StoreError says what to do."""
+        if asyncpg is None:
+            raise StoreError("REWIND_DB is a PostgreSQL URL: install the driver with `pip install 'rewind[postgres]'`")
+        try:
+            pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            raise StoreError(f"cannot connect to the database at {shown_url(url)}: {error}") from error
+        store = cls(pool, url)
+        store.read_only = read_only
+        try:
+            await store._migrate()
+        except BaseException:
+            await pool.close()
+            raise
+        return store
+
+    async def close(self) -> None:
+        """Close every connection."""
+        await self._pool.close()
+
+    async def _migrate(self) -> None:
+        async with self._pool.acquire() as connection, connection.transaction():
+            await connection.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+            await connection.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations"
+                " (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            version = await connection.fetchval("SELECT coalesce(max(version), 0) FROM schema_migrations")
+            if version > len(MIGRATIONS):
+                raise StoreError(f"database schema {version} is newer than this Rewind ({len(MIGRATIONS)})")
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                await connection.execute(script)
+                await connection.execute("INSERT INTO schema_migrations (version) VALUES ($1)", number)
+                log.info("database migrated to schema %d", number)
+
+    async def schema_version(self) -> int:
+        """The applied migration number."""
+        return int(await self._pool.fetchval("SELECT coalesce(max(version), 0) FROM schema_migrations"))
+
+    # --- indexing -------------------------------------------------------------------------
+
+    async def source_hashes(self) -> dict[str, str]:
+        """Map every known file path to the content hash it was indexed with."""
+        return dict(await self._pool.fetch("SELECT path, content_hash FROM sources"))
+
+    async def indexed_paths(self) -> set[str]:
+        """Files whose episodes are in the index now."""
+        return {row[0] for row in await self._pool.fetch("SELECT path FROM sources WHERE status = 'indexed'")}
+
+    async def replace_sources(self, groups: Sequence[tuple[Sequence[SourceRecord], Sequence[EpisodeRecord]]]) -> int:
+        """Replace these files' rows and episodes in one transaction; return segments written."""
+        written = 0
+        async with self._write() as connection:
+            now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            for records, episodes in groups:
+                await _delete_sources(connection, [record.path for record in records])
+                await connection.executemany(
+                    "INSERT INTO sources (path, shown_path, content_hash, format, status, detail, indexed_at)"
+                    " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    [(r.path, r.shown_path, r.content_hash, r.format, r.status, r.detail, now) for r in records],
+                )
+                staged = [row for episode in episodes for row in await _insert_episode(connection, episode)]
+                written += await _load_segments(connection, staged)
+        return written
+
+    @contextlib.asynccontextmanager
+    async def _write(self) -> AsyncIterator[Any]:
+        """One index write transaction, which bumps the shared index version every process polls."""
+        async with self._pool.acquire() as connection, connection.transaction():
+            yield connection
+            await connection.execute("UPDATE index_state SET version = version + 1")
+        self.writes += 1
+
+    async def remove_sources(self, paths: Sequence[str]) -> None:
+        """Forget files that are gone, with their episodes, in one transaction."""
+        if not paths:
+            return
+        async with self._write() as connection:
+            await _delete_sources(connection, paths)
+
+    async def relink(self) -> None:
+        """Recompute every episode's shown facts from the documents, joining feeds to transcripts."""
+        documents = await self._pool.fetch("SELECT id, document::text FROM episodes ORDER BY id")
+        parameters = await asyncio.to_thread(_relinked, [tuple(row) for row in documents])
+        async with self._write() as connection:
+            await connection.execute("DELETE FROM summaries")
+            await connection.execute("UPDATE episodes SET show_id = NULL, merged_into = NULL")
+            await connection.execute("DELETE FROM shows")
+            shows = sorted({row[0] for row in parameters if row[0]}, key=str.casefold)
+            await connection.executemany(
+                "INSERT INTO shows (title) VALUES ($1) ON CONFLICT DO NOTHING", [(s,) for s in shows]
+            )
+            await connection.executemany(
+                "UPDATE episodes SET show_id = (SELECT id FROM shows WHERE lower(title) = lower($1)), number = $2,"
+                " title = $3, published = $4, duration_seconds = $5, url = $6, description = $7, merged_into = $8"
+                " WHERE id = $9",
+                parameters,
+            )
+
+    async def optimize(self) -> None:
+        """Refresh the planner's statistics after a large change."""
+        await self._pool.execute("ANALYZE segments, episodes, terms")
+
+    # --- reading ---------------------------------------------------------------------------
+
+    async def list_episodes(self) -> list[EpisodeRow]:
+        """Every visible episode, by show, then date and number."""
+        return await self._episode_rows(None)
+
+    async def episode(self, episode_id: int) -> EpisodeRow | None:
+        """One visible episode, or None."""
+        rows = await self._episode_rows(episode_id)
+        return rows[0] if rows else None
+
+    async def _episode_rows(self, episode_id: int | None) -> list[EpisodeRow]:
+        query = """
+            SELECT e.id, sh.title, e.number, e.title, e.published, e.duration_seconds, e.url,
+                   so.shown_path, e.format,
+                   (SELECT count(*) FROM segments s WHERE s.episode_id = e.id), e.speakers
+            FROM episodes e
+            JOIN sources so ON so.path = e.source_path
+            LEFT JOIN shows sh ON sh.id = e.show_id
+            WHERE e.merged_into IS NULL AND ($1::bigint IS NULL OR e.id = $1::bigint)
+            ORDER BY lower(sh.title) NULLS FIRST, e.published NULLS FIRST, e.number NULLS FIRST, e.id
+        """
+        return [EpisodeRow(*row[:10], list(row[10])) for row in await self._pool.fetch(query, episode_id)]
+
+    async def description(self, episode_id: int) -> str | None:
+        """An episode's show notes or description, if any."""
+        return await self._pool.fetchval("SELECT description FROM episodes WHERE id = $1", episode_id)
+
+    async def chapters_of(self, episode_id: int) -> list[tuple[float, str]]:
+        """An episode's chapters from its chapters file (start seconds, title); empty when it has none."""
+        found = await self._pool.fetchval("SELECT document->>'chapters' FROM episodes WHERE id = $1", episode_id)
+        return [(float(start), str(title)) for start, title in json.loads(found or "[]")]
+
+    async def segments_of(self, episode_id: int) -> list[SegmentRow]:
+        """An episode's segments in order: start, end, speaker, text."""
+        rows = await self._pool.fetch(
+            "SELECT start_seconds, end_seconds, speaker, text FROM segments WHERE episode_id = $1 ORDER BY position",
+            episode_id,
+        )
+        return [tuple(row) for row in rows]
+
+    async def rejected_sources(self, limit: int = 10) -> list[tuple[str, str]]:
+        """Files the last runs could not read: path as given and the reason, newest first."""
+        rows = await self._pool.fetch(
+            "SELECT shown_path, coalesce(detail, 'unreadable') FROM sources WHERE status = 'rejected'"
+            ' ORDER BY indexed_at DESC, shown_path COLLATE "C" LIMIT $1',
+            limit,
+        )
+        return [tuple(row) for row in rows]
+
+    async def counts(self) -> dict[str, int]:
+        """How many shows, episodes, segments and rejected files the index holds."""
+        row = await self._pool.fetchrow(
+            """SELECT (SELECT count(*) FROM shows), (SELECT count(*) FROM episodes WHERE merged_into IS NULL),
+                      (SELECT segments FROM index_state), (SELECT count(*) FROM sources WHERE status = 'rejected')"""
+        )
+        return dict(zip(("shows", "episodes", "segments", "rejected"), row, strict=True))
+
+    async def speaker_names(self) -> list[str]:
+        """The real speakers of all visible episodes, by name."""
+        rows = await self._pool.fetch(
+            "SELECT name FROM (SELECT DISTINCT unnest(speakers) AS name FROM episodes WHERE merged_into IS NULL) n"
+            ' ORDER BY lower(name), name COLLATE "C"'
+        )
+        return [row[0] for row in rows]
+
+    async def show_titles(self) -> list[tuple[int, str]]:
+        """Every show's id and title."""
+        return [tuple(row) for row in await self._pool.fetch('SELECT id, title FROM shows ORDER BY title COLLATE "C"')]
+
+    async def episode_ids(self, number: int | None, show_ids: Sequence[int] | None) -> list[int]:
+        """Visible episodes with this number (or id when no episode has it), in these shows."""
+        query = """
+            SELECT id FROM episodes
+            WHERE merged_into IS NULL AND (number = $1 OR (id = $1 AND NOT EXISTS (
+                SELECT 1 FROM episodes WHERE number = $1 AND merged_into IS NULL)))
+              AND ($2::bigint[] IS NULL OR show_id = ANY($2::bigint[]))
+            ORDER BY id
+        """
+        shows = None if show_ids is None else list(show_ids)
+        return [row[0] for row in await self._pool.fetch(query, number, shows)]
+
+    async def episode_titles(self) -> list[tuple[int, str, int | None, str | None]]:
+        """Id, title, number and show of every visible episode, for matching by name."""
+        query = """
+            SELECT e.id, e.title, e.number, sh.title FROM episodes e LEFT JOIN shows sh ON sh.id = e.show_id
+            WHERE e.merged_into IS NULL ORDER BY e.id
+        """
+        return [tuple(row) for row in await self._pool.fetch(query)]
+
+    # --- search ----------------------------------------------------------------------------
+
+    async def candidates(
+        self, expression: str, where: SegmentFilter, limit: int, *, time_limit: float = 0.5
+    ) -> list[Candidate]:
+        """Segments matching a search plan's expression, best ts_rank first."""
+        return await self._timed(MATCH_QUERY, [*_filters(where), tsquery(expression), limit], time_limit)
+
+    async def random_candidates(self, where: SegmentFilter, limit: int, seed: float) -> list[Candidate]:
+        """A run of up to `limit` segments from a random point (`seed` in [0, 1)) of a random
+        episode that `where` allows; every such episode is equally likely."""
+        episodes = await self._pool.fetch(RANDOM_EPISODES, *_filters(where))
+        if not episodes:
+            return []
+        pick, within = divmod(seed * len(episodes), 1.0)
+        episode, last = episodes[int(pick)]
+        start = int(within * (last + 1))
+        found = await self._timed(RANDOM_QUERY, [episode, start, where.speaker, limit], RANDOM_SECONDS)
+        if len(found) < limit and start > 0:  # wrap to the episode's start
+            found += await self._timed(RANDOM_QUERY, [episode, 0, where.speaker, limit], RANDOM_SECONDS)
+        return list({c.segment_id: c for c in found}.values())
+
+    async def segment_candidates(self, segment_ids: Sequence[int], where: SegmentFilter) -> list[Candidate]:
+        """These segments as candidates, in the order given, less those `where` excludes."""
+        rows = await self._timed(SEGMENTS_QUERY, [*_filters(where), list(segment_ids)], STAGE_LIMIT)
+        found = {c.segment_id: c for c in rows}
+        return [found[i] for i in segment_ids if i in found]
+
+    async def _timed(self, query: str, arguments: list[object], time_limit: float) -> list[Candidate]:
+        """Run a search statement under a server-side `statement_timeout` that bounds it alone."""
+        async with self._pool.acquire() as connection, connection.transaction(readonly=True):
+            await connection.execute(
+                "SELECT set_config('statement_timeout', $1, true)", f"{max(1, round(time_limit * 1000))}ms"
+            )
+            try:
+                rows = await connection.fetch(query, *arguments)
+            except asyncpg.QueryCanceledError as error:
+                raise QueryTimeout(f"query stopped after {time_limit:.2f} s") from error
+        return [Candidate(*row) for row in rows]
+
+    async def segment_anchors(self, segment_ids: list[int]) -> dict[int, tuple[str, str, int]]:
+        """Where each segment sits, in terms a reindex keeps: source path, item key, position."""
+        rows = await self._pool.fetch(
+            "SELECT s.id, e.source_path, e.item_key, s.position FROM segments s JOIN episodes e ON e.id = s.episode_id"
+            " WHERE s.id = ANY($1::bigint[])",
+            segment_ids,
+        )
+        return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
+    async def context_at(
+        self, anchor: tuple[str, str, int], radius: int
+    ) -> list[tuple[int, float | None, str | None, str]]:
+        """The segment at `anchor` and up to `radius` neighbours each side: position, start, speaker, text."""
+        query = """
+            SELECT s.position, s.start_seconds, s.speaker, s.text
+            FROM episodes e JOIN segments s ON s.episode_id = e.id
+            WHERE e.source_path = $1 AND e.item_key = $2 AND s.position BETWEEN $3 - $4 AND $3 + $4
+            ORDER BY s.position
+        """
+        return [tuple(row) for row in await self._pool.fetch(query, *anchor, radius)]
+
+    async def vocabulary_snapshot(self) -> tuple[dict[str, int], int]:
+        """Every indexed term with the number of segments that contain it, and the segment total,
+        from one snapshot (the `terms` table the index writes keep current)."""
+        async with self._pool.acquire() as connection, connection.transaction(isolation="repeatable_read"):
+            counts = dict(await connection.fetch("SELECT term, doc FROM terms"))
+            segments = await connection.fetchval("SELECT segments FROM index_state")
+        return counts, int(segments)
+
+    async def change_marker(self) -> tuple[int, int]:
+        """Changes whenever the index changes, through this process or another."""
+        return self.writes, int(await self._pool.fetchval("SELECT version FROM index_state"))
+
+    # --- state -----------------------------------------------------------------------------
+
+    async def cached_summary(self, episode_id: int, method: int) -> str | None:
+        """The stored summary JSON of an episode, if one was made by this method version."""
+        return await self._pool.fetchval(
+            "SELECT document FROM summaries WHERE episode_id = $1 AND method = $2", episode_id, method
+        )
+
+    async def save_summary(self, episode_id: int, method: int, document: str) -> None:
+        """Keep an episode's summary until the index changes."""
+        if self.read_only:
+            return
+        await self._pool.execute(
+            "INSERT INTO summaries (episode_id, method, document) SELECT id, $2, $3 FROM episodes WHERE id = $1"
+            " ON CONFLICT (episode_id) DO UPDATE SET method = excluded.method, document = excluded.document",
+            episode_id,
+            method,
+            document,
+        )
+
+    async def schedules(self) -> list[ScheduleRow]:
+        """Every server's daily post settings."""
+        return await self._schedule_rows(None)
+
+    async def schedule(self, guild_id: int) -> ScheduleRow | None:
+        """One server's daily post settings, or None."""
+        rows = await self._schedule_rows(guild_id)
+        return rows[0] if rows else None
+
+    async def _schedule_rows(self, guild_id: int | None) -> list[ScheduleRow]:
+        query = """
+            SELECT guild_id, channel_id, hour, timezone, enabled, last_posted, last_error, last_error_at
+            FROM schedules WHERE $1::bigint IS NULL OR guild_id = $1::bigint ORDER BY guild_id
+        """
+        return [ScheduleRow(*row) for row in await self._pool.fetch(query, guild_id)]
+
+    async def save_schedule(self, guild_id: int, channel_id: int, hour: int, timezone: str, enabled: bool) -> None:
+        """Set a server's channel, hour, timezone and on/off; what was posted when is kept."""
+        await self._pool.execute(
+            "INSERT INTO schedules (guild_id, channel_id, hour, timezone, enabled) VALUES ($1, $2, $3, $4, $5)"
+            " ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, hour = excluded.hour,"
+            " timezone = excluded.timezone, enabled = excluded.enabled, last_error = NULL, last_error_at = NULL",
+            guild_id,
+            channel_id,
+            hour,
+            timezone,
+            enabled,
+        )
+
+    async def claim_post(self, guild_id: int, local_date: str) -> bool:
+        """Mark `local_date` posted for this server unless it already is; True when this call claimed it.
+
+        One UPDATE decides: a second process's UPDATE waits on the row lock, then re-reads the row
+        and finds the date taken, so two processes never both post.
+        """
+        status = await self._pool.execute(
+            "UPDATE schedules SET last_posted = $2 WHERE guild_id = $1 AND (last_posted IS NULL OR last_posted < $2)",
+            guild_id,
+            local_date,
+        )
+        return status == "UPDATE 1"
+
+    async def release_post(self, guild_id: int, local_date: str, previous: str | None) -> None:
+        """Undo a claim after a passing failure, so the next tick tries again."""
+        await self._pool.execute(
+            "UPDATE schedules SET last_posted = $3 WHERE guild_id = $1 AND last_posted = $2",
+            guild_id,
+            local_date,
+            previous,
+        )
+
+    async def record_post_result(self, guild_id: int, error: str | None) -> None:
+        """Keep the last attempt's failure (or clear it after a success) for /admin status."""
+        at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds") if error else None
+        await self._pool.execute(
+            "UPDATE schedules SET last_error = $2, last_error_at = $3 WHERE guild_id = $1", guild_id, error, at
+        )
+
+    async def save_pager(self, owner_id: int, kind: str, payload: str, *, keep_days: int = 30) -> int:
+        """Keep what a message's paging buttons show; forget pagers older than `keep_days`. The
+        ids come from one sequence, so they are unique across processes."""
+        now = dt.datetime.now(dt.UTC)
+        oldest = (now - dt.timedelta(days=keep_days)).isoformat(timespec="seconds")
+        async with self._pool.acquire() as connection, connection.transaction():
+            await connection.execute("DELETE FROM pagers WHERE created_at < $1", oldest)
+            return await connection.fetchval(
+                "INSERT INTO pagers (owner_id, kind, payload, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                owner_id,
+                kind,
+                payload,
+                now.isoformat(timespec="seconds"),
+            )
+
+    async def pager(self, pager_id: int) -> tuple[int, str, str] | None:
+        """A pager's owner, kind and payload, or None once forgotten."""
+        row = await self._pool.fetchrow("SELECT owner_id, kind, payload FROM pagers WHERE id = $1", pager_id)
+        return tuple(row) if row else None
+
+    async def fact(self, key: str) -> str | None:
+        """A stored bot fact (such as the hash of the last synced commands)."""
+        return await self._pool.fetchval("SELECT value FROM facts WHERE key = $1", key)
+
+    async def set_fact(self, key: str, value: str) -> None:
+        """Store a bot fact."""
+        await self._pool.execute(
+            "INSERT INTO facts (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            key,
+            value,
+        )
+
+
+def shown_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return parts._replace(netloc=f"{parts.username}:***@{host}").geturl()
+
+
+def lexemes(text: str) -> str:
+    """A segment's tsvector, as text: each of Rewind's tokens with its positions."""
+    positions: dict[str, list[int]] = defaultdict(list)
+    for position, token in enumerate(tokens(text), start=1):
+        if len(token.encode()) <= MAX_LEXEME_BYTES:
+            positions[token].append(min(position, MAX_POSITION))
+    return " ".join(f"{_quoted(token)}:{','.join(map(str, places))}" for token, places in positions.items())
+
+
+def tsquery(expression: str) -> str:
+    """The FTS5 expression a search plan makes (quoted terms and phrases, AND, OR, brackets) as a
+    tsquery whose every lexeme is quoted: nothing a member typed is read as an operator."""
+    parts, at = [], 0
+    while at < len(expression.rstrip()):
+        match = _FTS_PART.match(expression, at)
+        if match is None:
+            raise ValueError(f"not a search plan expression: {expression!r}")
+        phrase, opening, closing, operator = match.groups()
+        if phrase is not None:
+            words = tokens(phrase.replace('""', '"')) or [""]
+            parts.append("(" + " <-> ".join(_quoted(word) for word in words) + ")")
+        else:
+            parts.append(opening or closing or {"AND": "&", "OR": "|"}[operator])
+        at = match.end()
+    return " ".join(parts)
+
+
+def _quoted(term: str) -> str:
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _filters(where: SegmentFilter) -> list[object]:
+    """$1-$5 of the filtered queries."""
+    shows = None if where.show_ids is None else list(where.show_ids)
+    episodes = None if where.episode_ids is None else list(where.episode_ids)
+    return [shows, episodes, where.after, where.before, where.speaker]
+
+
+async def _delete_sources(connection: Any, paths: Iterable[str]) -> None:
+    """Forget these files' episodes and segments, taking their words out of the vocabulary."""
+    paths = list(paths)
+    gone = await connection.fetchval(
+        """WITH gone AS (
+               SELECT s.tsv FROM segments s JOIN episodes e ON e.id = s.episode_id WHERE e.source_path = ANY($1::text[])
+           ), words AS (
+               SELECT word, count(*) AS n FROM gone, unnest(tsvector_to_array(gone.tsv)) AS word GROUP BY word
+           ), counted AS (
+               UPDATE terms SET doc = terms.doc - words.n FROM words WHERE terms.term = words.word
+           )
+           SELECT count(*) FROM gone""",
+        paths,
+    )
+    await connection.execute("DELETE FROM terms WHERE doc = 0")
+    await connection.execute("DELETE FROM sources WHERE path = ANY($1::text[])", paths)  # episodes, segments cascade
+    await connection.execute("UPDATE index_state SET segments = segments - $1", gone)
+
+
+async def _insert_episode(connection: Any, episode: EpisodeRecord) -> list[tuple[object, ...]]:
+    """Insert the episode's row; return its segments as rows to load."""
+    episode_id = await connection.fetchval(
+        "INSERT INTO episodes (source_path, item_key, title, format, speakers, from_listing, document)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id",
+        episode.source_path,
+        episode.item_key,
+        episode.facts.title or "",
+        episode.format,
+        list(episode.speakers),
+        episode.facts.from_listing,
+        json.dumps(dataclasses.asdict(episode.facts)),
+    )
+    return [(episode_id, position, *row, lexemes(row[3])) for position, row in enumerate(episode.segments)]
+
+
+async def _load_segments(connection: Any, rows: list[tuple[object, ...]]) -> int:
+    """Write segments through a COPY into a staging table (COPY cannot encode a tsvector), and add
+    their words to the vocabulary."""
+    if not rows:
+        return 0
+    await connection.execute(_STAGED_SEGMENTS)
+    await connection.copy_records_to_table("segment_load", records=rows)
+    await connection.execute(
+        "INSERT INTO segments (episode_id, position, start_seconds, end_seconds, speaker, text, tsv)"
+        " SELECT episode_id, position, start_seconds, end_seconds, speaker, text, lexemes::tsvector FROM segment_load"
+    )
+    await connection.execute(
+        """INSERT INTO terms (term, doc)
+           SELECT word, count(*) FROM segment_load, unnest(tsvector_to_array(lexemes::tsvector)) AS word GROUP BY word
+           ON CONFLICT (term) DO UPDATE SET doc = terms.doc + excluded.doc"""
+    )
+    await connection.execute("TRUNCATE segment_load")
+    await connection.execute("UPDATE index_state SET segments = segments + $1", len(rows))
+    return len(rows)

@@ -1,0 +1,96 @@
+"""The PostgreSQL store's own concerns: migrations under an advisory lock, connection errors, the
+tsquery it renders, and choosing the backend from REWIND_DB."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from storage import Store, StoreError
+from storage.opening import is_postgres_url, open_store
+from storage.postgres import PostgresStore, shown_url
+from storage.postgres.migrations import MIGRATIONS
+from storage.postgres.store import lexemes, tsquery
+
+
+async def applied(url: str) -> list[int]:
+    connection = await asyncpg.connect(url)
+    try:
+        return [row[0] for row in await connection.fetch("SELECT version FROM schema_migrations ORDER BY version")]
+    finally:
+        await connection.close()
+
+
+async def test_a_new_database_is_migrated_once(postgres_url: str) -> None:
+    store = await PostgresStore.open(postgres_url)
+    assert await store.schema_version() == len(MIGRATIONS)
+    await store.close()
+    again = await PostgresStore.open(postgres_url)
+    await again.close()
+    assert await applied(postgres_url) == list(range(1, len(MIGRATIONS) + 1))
+
+
+async def test_processes_starting_together_never_race_to_migrate(postgres_url: str) -> None:
+    # Each open is its own connection pool, as separate processes are; without the advisory lock
+    # the second CREATE TABLE fails on the first one's catalogue row.
+    stores = await asyncio.gather(*(PostgresStore.open(postgres_url) for _ in range(6)))
+    assert [await store.schema_version() for store in stores] == [len(MIGRATIONS)] * 6
+    await asyncio.gather(*(store.close() for store in stores))
+    assert await applied(postgres_url) == list(range(1, len(MIGRATIONS) + 1))
+
+
+async def test_a_newer_schema_is_refused_with_a_clear_error(postgres_url: str) -> None:
+    store = await PostgresStore.open(postgres_url)
+    connection = await asyncpg.connect(postgres_url)
+    await connection.execute("INSERT INTO schema_migrations (version) VALUES ($1)", len(MIGRATIONS) + 1)
+    await connection.close()
+    await store.close()
+    with pytest.raises(StoreError, match="newer than this Rewind"):
+        await PostgresStore.open(postgres_url)
+
+
+async def test_a_database_that_does_not_exist_is_one_clear_line(postgres: str, tmp_path: Path) -> None:
+    missing = postgres.replace("/postgres?", "/no_such_rewind_db?")
+    with pytest.raises(StoreError, match=r"cannot connect to the database at .*no_such_rewind_db"):
+        await PostgresStore.open(missing)
+
+
+def test_passwords_are_not_shown() -> None:
+    assert shown_url("postgresql://bot:s3cret@db.example:5432/rewind") == "postgresql://bot:***@db.example:5432/rewind"
+    assert shown_url("postgresql://bot@/rewind?host=/run/pg") == "postgresql://bot@/rewind?host=/run/pg"
+
+
+@pytest.mark.parametrize(
+    ("expression", "rendered"),
+    [
+        ('"dopamine"', "('dopamine')"),
+        ('"slot machine" AND "lever"', "('slot' <-> 'machine') & ('lever')"),
+        ('("a" OR "b") AND "c"', "( ('a') | ('b') ) & ('c')"),
+        ('"say ""hi"""', "('say' <-> 'hi')"),
+        ('"don\'t"', "('dont')"),
+    ],
+)
+def test_plan_expressions_become_quoted_tsqueries(expression: str, rendered: str) -> None:
+    assert tsquery(expression) == rendered
+
+
+@pytest.mark.parametrize("raw", ["dopamine", '"a" NOT "b"', "NEAR(a b)", "'; DROP TABLE x;--"])
+def test_anything_but_a_plan_expression_is_refused(raw: str) -> None:
+    with pytest.raises(ValueError, match="not a search plan expression"):
+        tsquery(raw)
+
+
+def test_segments_are_stored_as_rewinds_own_tokens_with_positions() -> None:
+    assert lexemes("Don’t stop; don't STOP the café") == "'dont':1,3 'stop':2,4 'the':5 'cafe':6"
+
+
+async def test_rewind_db_picks_the_backend(tmp_path: Path, postgres_url: str) -> None:
+    assert is_postgres_url(postgres_url) and not is_postgres_url(tmp_path / "rewind.db")
+    sqlite = await open_store(tmp_path / "rewind.db")
+    postgresql = await open_store(postgres_url)
+    assert (type(sqlite), type(postgresql)) == (Store, PostgresStore)
+    await sqlite.close()
+    await postgresql.close()

@@ -1,0 +1,182 @@
+"""The store contract, run over both backends: the same files indexed into SQLite and PostgreSQL
+give the same episodes, the same vocabulary and the same search hits, and the shared state
+(claims, pagers, facts, summaries) behaves alike when two processes use one database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bot.ingest.indexer import index_paths
+from bot.search.engine import Searcher
+from bot.search.query import SearchFilters
+from bot.search.text import tokens
+from storage import Store
+from storage.postgres import PostgresStore
+from tests.conftest import SAMPLE, write
+from tests.test_search import SHOW_A
+
+AnyStore = Store | PostgresStore
+
+ALPHA = SHOW_A.rstrip().removesuffix("cache.") + "café’s cache. Don't guess.\n"
+BETA = """1
+00:00:02,000 --> 00:00:06,000
+CARA: Nobody reads the terms of service, and the lawyers know it.
+
+2
+00:00:07,000 --> 00:00:12,000
+DEV: A slot machine in every pocket, that's the business model now.
+"""
+QUERIES = [
+    ("what keeps people pulling the lever", None, 1.0),  # exact
+    ("dopamine loop slot machine keeps pulling lever", None, 1.0),  # dropped words
+    ("dopamnie lop of a slot machnie", None, 1.0),  # misspelt
+    ('"slot machine in every pocket"', None, 7.0),  # a quoted phrase
+    ("cafe cache latency dont guess", None, 40.0),  # accents and apostrophes folded
+    ("slot machine", SearchFilters(show="Beta Talk"), 7.0),
+    ("slot machine", SearchFilters(speaker="ana"), 1.0),
+    ("lawyers know it terms of service", SearchFilters(before=None, after=None, episode="1"), None),
+]
+
+
+def reopened(store: AnyStore) -> object:
+    """Another process's view of the same database."""
+    return PostgresStore.open(store.url) if isinstance(store, PostgresStore) else Store.open(store.path)
+
+
+async def indexed(store: AnyStore, folder: Path) -> AnyStore:
+    write(folder / "alpha", "ep-1-slots.srt", ALPHA)
+    write(folder / "alpha", "ep-1-slots.meta.yaml", "show: Alpha Cast\npublished: 2020-02-15\n")
+    write(folder / "beta", "ep-1-terms.srt", BETA)
+    write(folder / "beta", "ep-1-terms.meta.yaml", "show: Beta Talk\npublished: 2021-06-01\n")
+    await index_paths(store, [folder])
+    return store
+
+
+async def expected_vocabulary(store: AnyStore) -> Counter[str]:
+    """Each token with the number of segments holding it, counted from the stored text."""
+    counts: Counter[str] = Counter()
+    for row in await store.list_episodes():
+        for *_, text in await store.segments_of(row.id):
+            counts.update(set(tokens(text)))
+    return counts
+
+
+async def test_indexing_lists_the_same_episodes(any_store: AnyStore, tmp_path: Path) -> None:
+    await indexed(any_store, tmp_path / "casts")
+    rows = await any_store.list_episodes()
+    assert [(r.show, r.number, r.published, r.segments) for r in rows] == [
+        ("Alpha Cast", 1, "2020-02-15", 4),
+        ("Beta Talk", 1, "2021-06-01", 2),
+    ]
+    assert rows[0].speakers == ["Ana", "Ben"]
+    assert await any_store.counts() == {"shows": 2, "episodes": 2, "segments": 6, "rejected": 0}
+    assert await any_store.show_titles() == [(1, "Alpha Cast"), (2, "Beta Talk")]
+    assert await any_store.speaker_names() == ["Ana", "Ben", "Cara", "Dev"]
+
+
+async def test_feed_items_join_their_transcripts_alike(any_store: AnyStore) -> None:
+    await index_paths(any_store, [SAMPLE])
+    rows = await any_store.list_episodes()
+    assert [(r.show, r.number, r.title, r.published, r.format) for r in rows] == [
+        ("Rewind Radio", 1, "Shipping software", "2021-02-24", "srt"),
+        ("Rewind Radio", 2, "Property-based testing", "2021-03-10", "timestamped-text"),
+    ]
+    assert await any_store.description(rows[0].id)
+
+
+async def test_the_vocabulary_follows_reindexes_and_removals(any_store: AnyStore, tmp_path: Path) -> None:
+    folder = tmp_path / "casts"
+    await indexed(any_store, folder)
+    counts, segments = await any_store.vocabulary_snapshot()
+    assert (counts, segments) == (await expected_vocabulary(any_store), 6)
+    assert counts["slot"] == 2 and counts["cafes"] == 1 and counts["dont"] == 1
+    write(folder / "alpha", "ep-1-slots.srt", ALPHA.replace("slot machine", "pinball table"))
+    (folder / "beta" / "ep-1-terms.srt").unlink()
+    (folder / "beta" / "ep-1-terms.meta.yaml").unlink()
+    await index_paths(any_store, [folder])
+    counts, segments = await any_store.vocabulary_snapshot()
+    assert (counts, segments) == (await expected_vocabulary(any_store), 4)
+    assert "slot" not in counts and counts["pinball"] == 1 and "lawyers" not in counts
+
+
+@pytest.mark.parametrize(("typed", "filters", "start"), QUERIES)
+async def test_searches_find_the_moment(
+    any_store: AnyStore, tmp_path: Path, typed: str, filters: SearchFilters | None, start: float | None
+) -> None:
+    searcher = Searcher(await indexed(any_store, tmp_path / "casts"), embedder=None)
+    hits = await searcher.search(typed, filters=filters)
+    if start is None:  # episode 1 of every show: Beta Talk's is the one that says it
+        assert hits[0].show == "Beta Talk"
+    else:
+        assert hits[0].start_seconds == start
+
+
+async def test_both_backends_give_the_same_hits(tmp_path: Path, postgres_url: str) -> None:
+    found = []
+    for store in (await Store.open(tmp_path / "rewind.db"), await PostgresStore.open(postgres_url)):
+        searcher = Searcher(await indexed(store, tmp_path / "casts"), embedder=None)
+        found.append([[hit.as_json() for hit in await searcher.search(q, filters=f, limit=5)] for q, f, _ in QUERIES])
+        await store.close()
+    sqlite, postgresql = found
+    assert sqlite == postgresql
+
+
+async def test_another_processs_index_write_changes_the_marker(any_store: AnyStore, tmp_path: Path) -> None:
+    other = await reopened(any_store)
+    try:
+        before = await any_store.change_marker()
+        await indexed(other, tmp_path / "casts")
+        assert await any_store.change_marker() != before
+        assert (await any_store.vocabulary_snapshot())[1] == 6
+    finally:
+        await other.close()
+
+
+async def test_two_processes_claiming_one_post_post_it_once(any_store: AnyStore) -> None:
+    other = await reopened(any_store)
+    try:
+        for guild in range(1, 41):
+            await any_store.save_schedule(guild, 100 + guild, 9, "Europe/Paris", True)
+        claims = await asyncio.gather(
+            *(store.claim_post(guild, "2024-05-01") for guild in range(1, 41) for store in (any_store, other))
+        )
+        assert sum(claims) == 40
+        assert {row.last_posted for row in await other.schedules()} == {"2024-05-01"}
+        assert not await other.claim_post(1, "2024-05-01")
+        assert await other.claim_post(1, "2024-05-02")
+        await other.release_post(1, "2024-05-02", "2024-05-01")
+        assert (await any_store.schedule(1)).last_posted == "2024-05-01"
+    finally:
+        await other.close()
+
+
+async def test_pager_ids_are_unique_across_processes_and_old_ones_go(any_store: AnyStore) -> None:
+    other = await reopened(any_store)
+    try:
+        ids = await asyncio.gather(*(s.save_pager(7, "hits", f"[{i}]") for i in range(10) for s in (any_store, other)))
+        assert len(set(ids)) == 20
+        assert await other.pager(ids[0]) == (7, "hits", "[0]")
+        newest = await any_store.save_pager(7, "hits", "[]", keep_days=-1)  # all before now is too old
+        assert [await other.pager(i) for i in ids if i != newest] == [None] * len(set(ids) - {newest})
+    finally:
+        await other.close()
+
+
+async def test_facts_and_summaries_are_kept(any_store: AnyStore, tmp_path: Path) -> None:
+    await indexed(any_store, tmp_path / "casts")
+    await any_store.set_fact("commands", "abc")
+    await any_store.set_fact("commands", "def")
+    assert await any_store.fact("commands") == "def"
+    assert await any_store.fact("missing") is None
+    await any_store.save_summary(1, 3, '{"gist": "x"}')
+    await any_store.save_summary(99, 3, "{}")  # no such episode: nothing kept
+    assert await any_store.cached_summary(1, 3) == '{"gist": "x"}'
+    assert await any_store.cached_summary(1, 4) is None
+    assert await any_store.cached_summary(99, 3) is None
+    write(tmp_path / "casts" / "beta", "ep-1-terms.srt", BETA.replace("lawyers", "judges"))
+    await index_paths(any_store, [tmp_path / "casts"])  # a change to the index drops the summaries
+    assert await any_store.cached_summary(1, 3) is None
