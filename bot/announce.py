@@ -11,7 +11,7 @@ from bot.schedule import DeliveryError
 from bot.summary.service import Summaries
 from models.state import PendingPost
 from storage import Store
-from storage.feeds import FeedStore
+from storage.opening import feeds_of
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class Announcer:
     """Posts what the feeds brought to every server's announcement channel, exactly once."""
 
     def __init__(self, store: Store, summaries: Summaries, send: Send) -> None:
-        self.store, self.feeds, self.summaries, self.send = store, FeedStore(store), summaries, send
+        self.store, self.feeds, self.summaries, self.send = store, feeds_of(store), summaries, send
 
     async def tick(self) -> int:
         """Post every pending episode; a server whose channel fails is skipped until the next tick

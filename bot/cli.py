@@ -19,7 +19,7 @@ from dotenv import dotenv_values, find_dotenv, load_dotenv
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from bot.config import Settings, SettingsError
+from bot.config import Settings, SettingsError, database_target
 from bot.errors import InvalidInput
 from bot.feeds import FeedError, FeedFollower, PollReport
 from bot.ingest.indexer import IndexReport, index_paths
@@ -35,6 +35,7 @@ from models.search import SearchFilters
 from models.state import FeedRow
 from storage import Store
 from storage.errors import database_problem
+from storage.opening import open_store
 
 log = logging.getLogger(__name__)
 
@@ -155,13 +156,15 @@ def _filters(args: argparse.Namespace) -> SearchFilters:
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", type=Path, help="database file (default: REWIND_DB from .env)")
+    parser.add_argument(
+        "--db", type=database_target, help="database file or postgresql:// URL (default: REWIND_DB from .env)"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
 
 
 async def _open(args: argparse.Namespace, settings: Settings, *, read_only: bool = False) -> Store:
     """The existing index (read-only when the command only reads); never a new empty one."""
-    return await Store.open(args.db or settings.database, create=False, read_only=read_only)
+    return await open_store(args.db or settings.database, create=False, read_only=read_only)
 
 
 def _with_kept_folders(paths: Sequence[Path], settings: Settings) -> list[Path]:
@@ -171,7 +174,7 @@ def _with_kept_folders(paths: Sequence[Path], settings: Settings) -> list[Path]:
 
 
 async def _index(args: argparse.Namespace, settings: Settings) -> int:
-    store = await Store.open(args.db or settings.database)
+    store = await open_store(args.db or settings.database)
     try:
         paths = _with_kept_folders(args.paths, settings)
         report, earlier = await _index_into(store, paths, settings, quiet=args.json)
@@ -325,6 +328,9 @@ async def _rebuild(args: argparse.Namespace, settings: Settings) -> int:
         print("rewind: name the transcript folders, or set TRANSCRIPT_DIRS in .env", file=sys.stderr)
         return 2
     database = args.db or settings.database
+    if isinstance(database, str):
+        print("rewind: rebuild sets a damaged SQLite file aside; REWIND_DB is a PostgreSQL database", file=sys.stderr)
+        return 2
     readable = await _readable(database)
     if readable and not args.force:
         message = f"rewind: {database} is healthy: `rewind index` updates it; `rewind rebuild --force` starts over"

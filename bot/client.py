@@ -24,6 +24,8 @@ from bot.search.engine import Searcher
 from bot.summary.service import Summaries
 from models.clock import Clock, utc_now
 from storage import Store
+from storage.opening import open_store
+from storage.postgres import PostgresStore
 from ui.paging import PageButton
 from ui.replies import reply_privately
 
@@ -45,7 +47,7 @@ class BotWideOnly(app_commands.CheckFailure):
 class RewindBot(commands.Bot):
     """Rewind's bot: owns the store, searcher, summaries and reindexer the cogs use."""
 
-    store: Store
+    store: Store | PostgresStore
     searcher: Searcher
     suggester: Suggester
     summaries: Summaries
@@ -66,7 +68,7 @@ class RewindBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         """Open the database, load the cogs, index the configured folders, sync commands if changed."""
-        self.store = await Store.open(self.settings.database, check=True)  # damage shows now, not mid-chat
+        self.store = await open_store(self.settings.database, check=True)  # damage shows now, not mid-chat
         self.searcher = Searcher(self.store)
         self.suggester = Suggester(self.store)
         self.summaries = Summaries(self.store, self.searcher)
@@ -165,7 +167,7 @@ async def run_bot(settings: Settings) -> None:
     """Connect to Discord and serve until stopped."""
     if settings.token is None:
         raise ValueError("run_bot needs a token")
-    checked = await Store.open(settings.database, check=True)  # a damaged database stops us before login
+    checked = await open_store(settings.database, check=True)  # a damaged database stops us before login
     await checked.close()
     bot = create_bot(settings)
     try:

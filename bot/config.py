@@ -12,6 +12,7 @@ from pathlib import Path
 from bot.urls import required_url
 
 FALLBACKS = ("week", "archive")  # what the daily post shows when nothing came out on the day itself
+DATABASE_URL_SCHEMES = ("postgresql://", "postgres://")
 _TOKEN_SHAPE = re.compile(r"^[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}$")
 
 
@@ -24,7 +25,7 @@ class Settings:
     """Everything Rewind can be configured with; see `.env.example`."""
 
     token: str | None = None
-    database: Path = Path("data/rewind.db")
+    database: Path | str = Path("data/rewind.db")  # a SQLite file, or a postgresql:// URL (a str)
     transcript_dirs: tuple[Path, ...] = ()
     log_level: str = "INFO"
     dev_guild_id: int | None = None
@@ -54,7 +55,9 @@ class Settings:
         if not isinstance(logging.getLevelName(level), int):
             raise SettingsError(f"LOG_LEVEL {level!r} is not one of DEBUG, INFO, WARNING, ERROR")
         folders = values.get("TRANSCRIPT_DIRS", "")
-        database = path("REWIND_DB", home / "data/rewind.db")
+        raw_database = values.get("REWIND_DB", "").strip()
+        database = raw_database if is_database_url(raw_database) else path("REWIND_DB", home / "data/rewind.db")
+        state = home / "data" if isinstance(database, str) else database.parent
         return cls(
             token=token,
             database=database,
@@ -71,8 +74,8 @@ class Settings:
             feeds=_feeds(values.get("FEEDS", "")),
             feed_poll_minutes=max(1, _optional_int(values, "FEED_POLL_MINUTES") or 60),
             # Beside the database by default (data/feeds, data/uploads), so one folder holds all state.
-            feed_cache_dir=path("FEED_CACHE_DIR", database.parent / "feeds"),
-            upload_dir=path("UPLOAD_DIR", database.parent / "uploads"),
+            feed_cache_dir=path("FEED_CACHE_DIR", state / "feeds"),
+            upload_dir=path("UPLOAD_DIR", state / "uploads"),
         )
 
     @property
@@ -87,6 +90,16 @@ class Settings:
         paths are relative to the `dotenv` file's folder, but those of the `from_cwd` keys (set
         in the environment itself) to the current folder."""
         return cls.from_mapping(os.environ, dotenv.parent if dotenv else Path(), from_cwd)
+
+
+def is_database_url(value: str) -> bool:
+    """Whether REWIND_DB (or --db) names a PostgreSQL database rather than a SQLite file."""
+    return value.startswith(DATABASE_URL_SCHEMES)
+
+
+def database_target(raw: str) -> Path | str:
+    """A --db value: a `postgresql://` URL as given, else a SQLite file path."""
+    return raw if is_database_url(raw) else Path(raw)
 
 
 def default_workers() -> int:

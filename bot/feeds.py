@@ -36,7 +36,7 @@ from bot.web import FetchError, Limits, fetch, open_session
 from models.clock import now_text
 from models.state import FeedRow
 from storage import Store
-from storage.feeds import FeedStore
+from storage.opening import feeds_of
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +234,7 @@ class FeedFollower:
         poll_minutes: int = 60,
         limits: Limits | None = None,
     ) -> None:
-        self.feeds = FeedStore(store)
+        self.feeds = feeds_of(store)
         self.store, self.cache_dir, self.index = store, Path(cache_dir), index
         self.interval = dt.timedelta(minutes=poll_minutes)
         self.limits = limits or Limits()

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.errors import UserError
 from bot.ingest.indexer import IndexReport, Progress, index_paths
-from storage import Store
+from storage.opening import open_store
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class Reindexer:
     """Indexes `folders` into the database through a connection of its own: searches keep reading
     the last committed index (WAL) meanwhile, and never run inside the indexer's transactions."""
 
-    def __init__(self, database: Path, folders: Sequence[Path], workers: int) -> None:
+    def __init__(self, database: Path | str, folders: Sequence[Path], workers: int) -> None:
         self.database, self.folders, self.workers = database, tuple(folders), workers
         self.state: RunState | None = None
         self._lock = asyncio.Lock()  # runs, feed downloads and uploads write one at a time
@@ -87,7 +87,7 @@ class Reindexer:
             return await self._index(paths, 0)
 
     async def _index(self, paths: Sequence[Path], workers: int, **options: Any) -> IndexReport:
-        writer = await Store.open(self.database)
+        writer = await open_store(self.database)
         try:
             return await index_paths(writer, paths, workers=workers, **options)
         finally:

@@ -1,10 +1,12 @@
-"""Pick the store for a REWIND_DB value: a file path is SQLite, a `postgresql://` URL is PostgreSQL."""
+"""Open the store a REWIND_DB value names: a file path is SQLite, a `postgresql://` URL PostgreSQL."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from storage.feeds import FeedStore
 from storage.postgres import PostgresStore
+from storage.postgres.feeds import PostgresFeedStore
 from storage.store import Store
 
 URL_SCHEMES = ("postgresql://", "postgres://")
@@ -18,5 +20,10 @@ def is_postgres_url(target: Path | str) -> bool:
 async def open_store(target: Path | str, **options: bool) -> Store | PostgresStore:
     """Open (and migrate) the store `target` names, with Store.open's options."""
     if is_postgres_url(target):
-        return await PostgresStore.open(str(target), read_only=options.get("read_only", False))
+        return await PostgresStore.open(str(target), **options)
     return await Store.open(target, **options)
+
+
+def feeds_of(store: Store | PostgresStore) -> FeedStore | PostgresFeedStore:
+    """The feed tables of this store, on its backend."""
+    return PostgresFeedStore(store) if isinstance(store, PostgresStore) else FeedStore(store)

@@ -4,16 +4,19 @@ tsquery it renders, and choosing the backend from REWIND_DB."""
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import asyncpg
 import pytest
 
+from bot.cli import main
 from storage import Store, StoreError
 from storage.opening import is_postgres_url, open_store
 from storage.postgres import PostgresStore, shown_url
 from storage.postgres.migrations import MIGRATIONS
 from storage.postgres.store import lexemes, tsquery
+from tests.conftest import SAMPLE
 
 
 async def applied(url: str) -> list[int]:
@@ -94,3 +97,27 @@ async def test_rewind_db_picks_the_backend(tmp_path: Path, postgres_url: str) ->
     assert (type(sqlite), type(postgresql)) == (Store, PostgresStore)
     await sqlite.close()
     await postgresql.close()
+
+
+def test_the_cli_gives_the_same_answers_from_either_database(
+    tmp_path: Path, postgres_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = []
+    for db in (str(tmp_path / "rewind.db"), postgres_url):
+        assert main(["index", str(SAMPLE), "--db", db, "--json"]) == 0
+        capsys.readouterr()
+        for command in (
+            ["episodes"],
+            ["search", "fix the bugs before the users find them"],
+            ["onthisday", "--date", "03-10"],
+        ):
+            assert main([*command, "--db", db, "--json"]) == 0
+            answers.append((command[0], json.loads(capsys.readouterr().out)))
+    sqlite, postgresql = answers[:3], answers[3:]
+    assert sqlite == postgresql
+    assert postgresql[1][1][0]["title"] == "Shipping software"
+
+
+def test_rebuild_is_refused_for_a_postgresql_database(postgres_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rebuild", str(SAMPLE), "--db", postgres_url]) == 2
+    assert "SQLite file" in capsys.readouterr().err

@@ -14,10 +14,12 @@ from bot.ingest.indexer import index_paths
 from bot.search.engine import Searcher
 from bot.search.query import SearchFilters
 from bot.search.text import tokens
+from bot.semantic.passages import embed_pending
 from storage import Store
 from storage.postgres import PostgresStore
 from tests.conftest import SAMPLE, write
 from tests.test_search import SHOW_A
+from tests.test_semantic import BAKING, ML, ConceptEmbedder
 
 AnyStore = Store | PostgresStore
 
@@ -180,3 +182,16 @@ async def test_facts_and_summaries_are_kept(any_store: AnyStore, tmp_path: Path)
     write(tmp_path / "casts" / "beta", "ep-1-terms.srt", BETA.replace("lawyers", "judges"))
     await index_paths(any_store, [tmp_path / "casts"])  # a change to the index drops the summaries
     assert await any_store.cached_summary(1, 3) is None
+
+
+async def test_search_by_meaning_finds_a_paraphrase(any_store: AnyStore, tmp_path: Path) -> None:
+    folder = tmp_path / "casts"
+    write(folder / "science", "ep-1-momentum.srt", ML)
+    write(folder / "kitchen", "ep-2-bread.srt", BAKING)
+    await index_paths(any_store, [folder])
+    embedder = ConceptEmbedder()
+    assert await embed_pending(any_store, embedder) > 0  # passages stored
+    assert await embed_pending(any_store, embedder) == 0
+    hits = await Searcher(any_store, embedder=embedder).search("harmonic oscillator")
+    assert hits and hits[0].match == "meaning"
+    assert "damped spring" in hits[0].text + (hits[0].context_after or "")

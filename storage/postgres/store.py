@@ -33,6 +33,7 @@ from storage.store import (
     StoreError,
     _relinked,
 )
+from storage.vectors import PassageSegments, VectorSnapshot
 
 try:
     import asyncpg
@@ -121,9 +122,12 @@ class PostgresStore:
         self.read_only = False
 
     @classmethod
-    async def open(cls, url: str, *, read_only: bool = False, **_: object) -> PostgresStore:
+    async def open(
+        cls, url: str, *, read_only: bool = False, check: bool = False, create: bool = True
+    ) -> PostgresStore:
         """Connect to the database at `url` and migrate it (under an advisory lock, so processes
-        starting together never race); StoreError says what to do."""
+        starting together never race); StoreError says what to do. `check` and `create` are
+        Store.open's: the server checks its own pages, and a database is created by its admin."""
         if asyncpg is None:
             raise StoreError("REWIND_DB is a PostgreSQL URL: install the driver with `pip install 'rewind[postgres]'`")
         try:
@@ -389,6 +393,52 @@ class PostgresStore:
         """Changes whenever the index changes, through this process or another."""
         return self.writes, int(await self._pool.fetchval("SELECT version FROM index_state"))
 
+    # --- passages and their vectors (search by meaning) --------------------------------------
+
+    async def unembedded_episodes(self, limit: int) -> list[int]:
+        """Episodes whose passages are not embedded yet (search by meaning)."""
+        rows = await self._pool.fetch(
+            "SELECT e.id FROM episodes e WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE p.episode_id = e.id)"
+            " AND EXISTS (SELECT 1 FROM segments s WHERE s.episode_id = e.id) ORDER BY e.id LIMIT $1",
+            limit,
+        )
+        return [row[0] for row in rows]
+
+    async def episode_segments(self, episode_id: int) -> PassageSegments:
+        """An episode's segment ids and texts, in order."""
+        return await _episode_segments(self._pool, episode_id)
+
+    async def save_passages(
+        self, episode_id: int, embedded_from: PassageSegments, rows: list[tuple[int, int, bytes]]
+    ) -> bool:
+        """Store an episode's passage vectors in one transaction, unless its text changed meanwhile
+        or another process saved them first."""
+        async with self._write() as connection:
+            await connection.execute("SELECT 1 FROM episodes WHERE id = $1 FOR UPDATE", episode_id)
+            if await _episode_segments(connection, episode_id) != embedded_from:
+                return False
+            if await connection.fetchval("SELECT EXISTS (SELECT 1 FROM passages WHERE episode_id = $1)", episode_id):
+                return False
+            await connection.executemany(
+                "INSERT INTO passages (episode_id, first_segment, last_segment, vector) VALUES ($1, $2, $3, $4)",
+                [(episode_id, first, last, vector) for first, last, vector in rows],
+            )
+            return True
+
+    async def vector_snapshot(self) -> VectorSnapshot:
+        """Every visible passage's ids and vector."""
+        rows = await self._pool.fetch(
+            "SELECT p.id, p.episode_id, p.first_segment, p.last_segment, p.vector FROM passages p"
+            " JOIN episodes e ON e.id = p.episode_id WHERE e.merged_into IS NULL ORDER BY p.id"
+        )
+        return VectorSnapshot(
+            passage_ids=[row[0] for row in rows],
+            episode_ids=[row[1] for row in rows],
+            first_segments=[row[2] for row in rows],
+            last_segments=[row[3] for row in rows],
+            vectors=b"".join(row[4] for row in rows),
+        )
+
     # --- state -----------------------------------------------------------------------------
 
     async def cached_summary(self, episode_id: int, method: int) -> str | None:
@@ -538,6 +588,11 @@ def tsquery(expression: str) -> str:
 
 def _quoted(term: str) -> str:
     return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+async def _episode_segments(connection: Any, episode_id: int) -> PassageSegments:
+    rows = await connection.fetch("SELECT id, text FROM segments WHERE episode_id = $1 ORDER BY position", episode_id)
+    return [(row[0], row[1]) for row in rows]
 
 
 def _filters(where: SegmentFilter) -> list[object]:
