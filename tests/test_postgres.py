@@ -11,7 +11,8 @@ import asyncpg
 import pytest
 
 from bot.cli import main
-from storage import Store, StoreError
+from models.errors import StoreError
+from storage import Store
 from storage.opening import is_postgres_url, open_store
 from storage.postgres import PostgresStore, shown_url
 from storage.postgres.migrations import MIGRATIONS

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from storage.feeds import AnnounceRow, FeedRow, PendingPost, now_text
+from models.clock import now_text
+from models.state import AnnounceRow, FeedRow, PendingPost
 from storage.postgres.store import PostgresStore
 
 _FEEDS_QUERY = """

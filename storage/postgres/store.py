@@ -20,20 +20,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.search.text import tokens
+from models.episodes import Candidate, EpisodeRecord, EpisodeRow, SegmentRow, SourceRecord
+from models.errors import QueryTimeout, StoreError
+from models.search import SegmentFilter
+from models.state import ScheduleRow
+from models.vectors import PassageSegments, VectorSnapshot
 from storage.postgres.migrations import MIGRATIONS
-from storage.store import (
-    Candidate,
-    EpisodeRecord,
-    EpisodeRow,
-    QueryTimeout,
-    ScheduleRow,
-    SegmentFilter,
-    SegmentRow,
-    SourceRecord,
-    StoreError,
-    _relinked,
-)
-from storage.vectors import PassageSegments, VectorSnapshot
+from storage.store import _relinked
 
 try:
     import asyncpg
