@@ -217,23 +217,37 @@ class ProgressDisplay:
         self.label = label
         self._bar: tqdm | None = None
         self._tenths = -1
+        self._embedding: ProgressDisplay | None = None
 
     def __call__(self, done: int, total: int, report: IndexReport) -> None:
         if self.quiet:
             return
+        if report.embedding is not None:
+            self._embedding = self._embedding or ProgressDisplay(label="embedding")
+            self._embedding.show(report.embedding.done, report.embedding.total, "episode")
+            return
+        self.show(done, total, "file", rejected=len(report.rejects))
+
+    def show(self, done: int, total: int, unit: str, *, rejected: int | None = None) -> None:
+        """Move the bar, or print a line when another tenth is done."""
         if sys.stderr.isatty():
             if self._bar is None:
-                self._bar = tqdm(total=total, desc=self.label, unit="file", file=sys.stderr)
-            self._bar.set_postfix(rejected=len(report.rejects), refresh=False)
+                self._bar = tqdm(total=total, desc=self.label, unit=unit, file=sys.stderr)
+            if rejected is not None:
+                self._bar.set_postfix(rejected=rejected, refresh=False)
+            self._bar.total = max(self._bar.total, total)
             self._bar.update(done - self._bar.n)
         elif (tenths := done * 10 // max(total, 1)) > self._tenths:
             self._tenths = tenths
-            print(f"{self.label} {done}/{total} files, {len(report.rejects)} rejected", file=sys.stderr)
+            extra = "" if rejected is None else f", {rejected} rejected"
+            print(f"{self.label} {done}/{total} {unit}s{extra}", file=sys.stderr)
 
     def close(self) -> None:
-        """End the bar."""
+        """End the bars."""
         if self._bar is not None:
             self._bar.close()
+        if self._embedding is not None:
+            self._embedding.close()
 
 
 def _describe_report(report: IndexReport, earlier: Sequence[tuple[str, str]] = ()) -> str:

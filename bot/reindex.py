@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import UserError
-from bot.ingest.indexer import IndexReport, Progress, index_paths
+from bot.ingest.indexer import Embedding, IndexReport, Progress, index_paths
 from storage.opening import open_store
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ class RunState:
     finished: dt.datetime | None = None
     report: IndexReport | None = None
     error: str | None = None
+    embedding: Embedding | None = None  # the last phase: passages embedded for search by meaning
 
 
 class Reindexer:
@@ -57,7 +58,7 @@ class Reindexer:
 
         def track(done: int, total: int, report: IndexReport) -> None:
             assert self.state is not None
-            self.state = RunState(self.state.started, done, total, len(report.rejects))
+            self.state = RunState(self.state.started, done, total, len(report.rejects), embedding=report.embedding)
             if progress is not None:
                 progress(done, total, report)
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from tqdm import tqdm
 
-from bot.ingest.indexer import IndexReport
+from bot.ingest.indexer import Embedding, IndexReport
 from bot.onthisday import Anniversary, DailyPost
 from bot.search.engine import Hit
 from bot.summary import Summary
@@ -169,21 +169,26 @@ def anniversary_description(entry: Anniversary) -> str:
     return clip("\n\n".join(lines), 2000)
 
 
-def reindex_progress(done: int, total: int, rejected: int, elapsed: float) -> str:
-    """`███▋     37% · 37/100 files · 00:12 elapsed, ~00:20 left · 1 rejected`."""
+def reindex_progress(done: int, total: int, rejected: int, elapsed: float, embedding: Embedding | None = None) -> str:
+    """`███▋     37% · 37/100 files · 00:12 elapsed, ~00:20 left · 1 rejected`; then, while the
+    passages are embedded for search by meaning, the same meter of episodes."""
     if total == 0:
         return "Looking for files…"
-    meter = tqdm.format_meter(
-        done,
-        total,
-        elapsed,
-        ncols=len(PROGRESS_FORMAT) + 12,
-        bar_format=PROGRESS_FORMAT,
-    )
-    return f"Reindexing: `{meter}`" + (f" · {rejected} rejected" if rejected else "")
+    tail = f" · {rejected} rejected" if rejected else ""
+    if embedding is not None:
+        meter = _meter(embedding.done, embedding.total, embedding.seconds, "episodes")
+        return f"Embedding for search by meaning: `{meter}`{tail}"
+    return f"Reindexing: `{_meter(done, total, elapsed, 'files')}`{tail}"
 
 
-PROGRESS_FORMAT = "{bar} {percentage:3.0f}% · {n_fmt}/{total_fmt} files · {elapsed} elapsed, ~{remaining} left"
+def _meter(done: int, total: int, elapsed: float, unit: str) -> str:
+    bar_format = PROGRESS_FORMAT.format(unit=unit)
+    return tqdm.format_meter(done, max(total, done), elapsed, ncols=len(bar_format) + 12, bar_format=bar_format)
+
+
+PROGRESS_FORMAT = (
+    "{{bar}} {{percentage:3.0f}}% · {{n_fmt}}/{{total_fmt}} {unit} · {{elapsed}} elapsed, ~{{remaining}} left"
+)
 
 
 def reindex_report(report: IndexReport) -> str:

@@ -108,7 +108,8 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
         message = ProgressMessage(interaction, "Looking for files…")
 
         def progress(done: int, total: int, report: IndexReport) -> None:  # called between batches
-            message.latest = render.reindex_progress(done, total, len(report.rejects), time.monotonic() - started)
+            elapsed = time.monotonic() - started
+            message.latest = render.reindex_progress(done, total, len(report.rejects), elapsed, report.embedding)
 
         try:
             async with message:
@@ -155,7 +156,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
             return "No reindex since the bot started."
         if state.finished is None:
             elapsed = (self.bot.clock() - state.started).total_seconds()
-            return render.reindex_progress(state.done, state.total, state.rejected, elapsed)
+            return render.reindex_progress(state.done, state.total, state.rejected, elapsed, state.embedding)
         if state.error:
             return render.clip(f"❌ Failed at {state.finished:%Y-%m-%d %H:%M} UTC: {state.error}", 1000)
         report = state.report

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 PassageSegments = list[tuple[int, str]]  # (segment id, text) in order
+PassageRow = tuple[int, int, bytes, bytes]  # first and last segment id, vector, its segments' vectors (int8)
 
 
 @dataclass(frozen=True, slots=True)

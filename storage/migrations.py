@@ -174,4 +174,9 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX passages_episode ON passages(episode_id);
     """,
+    # 9: a vector for each segment of a passage, to rank the passages nearest a query by their best
+    # segment; passages embedded before have none and are embedded again (they serve meanwhile).
+    """
+    ALTER TABLE passages ADD COLUMN segment_vectors BLOB;  -- int8, one vector a segment, in order
+    """,
 )

@@ -21,7 +21,7 @@ from models.episodes import Candidate, EpisodeFacts, EpisodeRecord, EpisodeRow, 
 from models.errors import QueryTimeout, StoreError
 from models.search import SegmentFilter
 from models.state import ScheduleRow
-from models.vectors import PassageSegments, VectorSnapshot
+from models.vectors import PassageRow, PassageSegments, VectorSnapshot
 from storage import vectors
 from storage.errors import database_problem
 from storage.migrations import MIGRATIONS
@@ -563,13 +563,19 @@ class Store:
         """Episodes whose passages are not embedded yet (search by meaning)."""
         return await vectors.unembedded_episodes(self._db, limit)
 
+    async def count_unembedded(self) -> int:
+        """How many episodes are waiting for their passage vectors."""
+        return await vectors.count_unembedded(self._db)
+
+    async def segment_vectors(self, passage_ids: list[int]) -> dict[int, bytes]:
+        """Passage id -> its segments' int8 vectors back to back, in order (search by meaning)."""
+        return await vectors.segment_vectors(self._db, passage_ids)
+
     async def episode_segments(self, episode_id: int) -> PassageSegments:
         """An episode's segment ids and texts, in order."""
         return await vectors.episode_segments(self._db, episode_id)
 
-    async def save_passages(
-        self, episode_id: int, embedded_from: PassageSegments, rows: list[tuple[int, int, bytes]]
-    ) -> bool:
+    async def save_passages(self, episode_id: int, embedded_from: PassageSegments, rows: list[PassageRow]) -> bool:
         """Store an episode's passage vectors in one transaction, unless its text changed meanwhile."""
         async with self._write():
             return await vectors.save_passages(self._db, episode_id, embedded_from, rows)

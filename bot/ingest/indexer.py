@@ -113,6 +113,15 @@ class Reject:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class Embedding:
+    """How far the embedding phase is: episodes embedded, episodes to embed, seconds it has taken."""
+
+    done: int
+    total: int
+    seconds: float
+
+
 @dataclass(slots=True)
 class IndexReport:
     """What an index run did."""
@@ -128,6 +137,8 @@ class IndexReport:
     store_seconds: float = 0.0  # of `seconds`, the time spent writing to the database
     rejects: list[Reject] = field(default_factory=list)
     warnings: list[Reject] = field(default_factory=list)  # indexed, but something in or beside it was ignored
+    passages: int = 0  # passages embedded for search by meaning
+    embedding: Embedding | None = None  # while the passages are embedded, the last phase
 
     def as_json(self) -> dict[str, object]:
         """The public JSON shape of `rewind index --json`."""
@@ -141,6 +152,7 @@ class IndexReport:
             "segments": self.segments,
             "seconds": round(self.seconds, 3),
             "store_seconds": round(self.store_seconds, 3),
+            "passages": self.passages,
             "rejected": [{"path": r.path, "reason": r.reason} for r in self.rejects],
             "warnings": [{"path": w.path, "reason": w.reason} for w in self.warnings],
         }
@@ -215,9 +227,24 @@ async def index_paths(
         await store.relink()
         await store.optimize()
         report.store_seconds += time.perf_counter() - writing
-    await embed_pending(store, default_embedder())  # search by meaning: the new passages' vectors
+    report.passages = await _embed(store, report, progress)
     report.seconds = time.perf_counter() - started
     return report
+
+
+async def _embed(store: Store, report: IndexReport, progress: Progress | None) -> int:
+    """Embed the new passages for search by meaning (the long phase), telling `progress`."""
+    started = time.perf_counter()
+
+    def embedded(done: int, total: int) -> None:
+        report.embedding = Embedding(done, total, time.perf_counter() - started)
+        if progress:
+            progress(report.files, report.files, report)
+
+    try:
+        return await embed_pending(store, default_embedder(), embedded)
+    finally:
+        report.embedding = None
 
 
 async def _write(store: Store, batch: list[GroupOutcome], report: IndexReport, indexed_before: set[str]) -> None:

@@ -178,6 +178,8 @@ class Searcher:
         if subject is not None:
             query = parse_query(subject, query.filters)
             subject = query.text
+        # the query's vector is made in a worker thread while the literal search runs
+        embedding = self.meaning.embedding(query.text) if subject is None and self.meaning is not None else None
         try:
             hits = await self._literal(query, where, limit)
         except QueryError:
@@ -185,11 +187,13 @@ class Searcher:
                 raise
             hits = []
         if self.meaning is None or (subject is None and hits and hits[0].score >= CONFIDENT):
+            if embedding is not None:
+                embedding.cancel()  # not needed: a close literal match stands alone
             return hits
         if subject is not None:
             found = await self.meaning.topics(subject, where, limit)
             return [_hit(c, 100 * similarity, (), "meaning") for c, similarity in found]
-        found = await self.meaning.moments(query.text, where, limit)
+        found = await self.meaning.moments(query.text, where, limit, embedding)
         return fuse(hits, [_hit(c, 100 * similarity, (), "meaning") for c, similarity in found], _same_moment, limit)
 
     async def _literal(self, query: ParsedQuery, where: SegmentFilter, limit: int) -> list[Hit]:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from bot.semantic.embedder import Embedder
@@ -22,6 +23,7 @@ from models.episodes import Candidate
 from models.search import SegmentFilter
 from storage import Store
 
+RERANK = 40  # passages nearest the query that are ranked again by their best segment
 RRF_K = 60  # reciprocal-rank fusion's damping constant (the value of the original paper)
 T = TypeVar("T")
 MIN_SIMILARITY = 0.25  # passages less similar than this are not shown
@@ -38,6 +40,45 @@ _TOPIC = re.compile(
 )
 
 
+# How members frame a remembered moment ("the bit where they said X", "remember when someone
+# compared X", "X or something"): words of the question, not of the idea, that pull its vector
+# towards every other question.
+_OPENING = re.compile(
+    r"""^\W*(?:
+        (?:do\ you\ |i\ )?(?:remember|recall)(?:\ when|\ that|\ the\ (?:bit|part|time|moment)\ (?:where|when))?
+      | (?:there\ was\ |wasnt\ there\ |what\ was\ |where\ was\ |find\ |looking\ for\ )?
+        (?:the|that|a|an)\ (?:bit|part|moment|time|segment|section|story|quote|clip|rant|joke|discussion|conversation)
+        (?:\ (?:where|when|in\ which|about|that|on)|(?=\ (?:someone|somebody|they|he|she)\b))
+      | (?:what|where|when)\ (?:did|was)\ (?:they|he|she|someone|somebody)
+      | (?:who|someone|somebody)\ (?:said|says|talked|mentioned)
+    )\b\s*""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_SAYING = re.compile(
+    r"""^(?:(?:someone|somebody|they|he|she|the\ (?:guest|host|hosts|guests|speaker)|one\ of\ (?:them|the\ hosts)
+           |\w+)\s+)?
+    (?:was\ |were\ )?(?:said|says|saying|say|talked|talking|talks|mentioned|mentioning|explained|explaining|described
+       |compared|comparing|joked|joking|argued|arguing|claimed|claiming|made\ the\ point|went\ on|ranted)
+    (?:\ (?:about|on|that|how|like))?\b\s*""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_CLOSING = re.compile(
+    r"""\s*\b(?:or\ something(?:\ like\ that)?|(?:in|on)\ (?:some|one|an|that|the)\ (?:episode|show|podcast)(?:\ once)?
+      |i\ think|iirc)\W*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def remembered_idea(text: str) -> str:
+    """The idea of a question about a moment, without the member's framing words ("the bit where
+    they said X or something" -> "X"); the text itself when little else would be left."""
+    idea = _OPENING.sub("", text, count=1)
+    if idea != text:
+        idea = _SAYING.sub("", idea, count=1)
+    idea = _CLOSING.sub("", idea)
+    return idea if len(idea.split()) >= 2 else text
+
+
 def topic_subject(text: str) -> str | None:
     """What a topic question asks about ("which episode talked about X" -> "X"), else None."""
     found = _TOPIC.match(text)
@@ -50,32 +91,56 @@ class MeaningSearch:
     def __init__(self, store: Store, embedder: Embedder) -> None:
         self.store = store
         self.embedder = embedder
-        self._index: VectorIndex | None = None
+        self.index: VectorIndex | None = None
 
     async def reload(self) -> None:
         """Read every passage vector again (called when the index has changed)."""
         snapshot = await self.store.vector_snapshot()
-        self._index = await asyncio.to_thread(VectorIndex, snapshot, self.embedder.dimension)
+        self.index = await asyncio.to_thread(VectorIndex, snapshot, self.embedder.dimension)
 
     @property
     def ready(self) -> bool:
-        return self._index is not None and len(self._index) > 0
+        return self.index is not None and len(self.index) > 0
 
-    async def moments(self, text: str, where: SegmentFilter, limit: int) -> list[tuple[Candidate, float]]:
-        """The passages nearest to `text` as candidates (their first segment), with their similarity."""
+    def embedding(self, text: str) -> asyncio.Future[np.ndarray]:
+        """Start embedding the idea of `text` in a worker thread, to overlap with the literal search."""
+        return asyncio.ensure_future(asyncio.to_thread(lambda: self.embedder.embed([remembered_idea(text)])[0]))
+
+    async def moments(
+        self, text: str, where: SegmentFilter, limit: int, embedding: Awaitable[np.ndarray] | None = None
+    ) -> list[tuple[Candidate, float]]:
+        """The segments nearest in meaning to `text` (through their passages) as candidates, with their
+        similarity; `embedding` is `text`'s, if already started."""
         if not self.ready:
             return []
-        index = self._index
+        index = self.index
         assert index is not None
-        query = (await asyncio.to_thread(self.embedder.embed, [text]))[0]
-        found = await asyncio.to_thread(index.nearest, query, limit * 4, where.episode_ids)
-        return await self._candidates(text, found, where, limit)
+        query = await (embedding or self.embedding(text))
+        found = await asyncio.to_thread(index.nearest, query, max(RERANK, limit * 4), where.episode_ids)
+        return await self._candidates(text, await self._best_segments(query, found), where, limit)
+
+    async def _best_segments(self, query: np.ndarray, found: Sequence[Near]) -> list[Near]:
+        """Each passage as its segment closest to `query` (with that similarity), best first: the
+        passage vector finds the neighbourhood, the segment vectors the moment (a passage embedded
+        before segment vectors existed keeps its own similarity)."""
+        parts = await self.store.segment_vectors([near.passage_id for near in found])
+        ranked = []
+        for near in found:
+            if near.passage_id not in parts:
+                ranked.append(near)
+                continue
+            vectors = np.frombuffer(parts[near.passage_id], dtype=np.int8).reshape(-1, self.embedder.dimension)
+            similarity = vectors.astype(np.float32) @ query.astype(np.float32) / 127.0
+            best = int(np.argmax(similarity))
+            segment = min(near.first_segment + best, near.last_segment)
+            ranked.append(Near(near.episode_id, segment, segment, float(similarity[best]), near.passage_id))
+        return sorted(ranked, key=lambda near: -near.similarity)
 
     async def topics(self, text: str, where: SegmentFilter, limit: int) -> list[tuple[Candidate, float]]:
         """Episodes that discussed `text`, best first, each as its closest passage."""
         if not self.ready:
             return []
-        index = self._index
+        index = self.index
         assert index is not None
         query = (await asyncio.to_thread(self.embedder.embed, [text]))[0]
         found = await asyncio.to_thread(index.topics, query, limit * 4)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -48,16 +48,24 @@ def quantize(vectors: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(vectors * 127.0), -127, 127).astype(np.int8)
 
 
-async def embed_pending(store: Store, embedder: Embedder | None) -> int:
-    """Embed every episode that has no passages yet; return the passages stored."""
+EmbedProgress = Callable[[int, int], None]  # episodes embedded so far, episodes to embed in all
+
+
+async def embed_pending(store: Store, embedder: Embedder | None, progress: EmbedProgress | None = None) -> int:
+    """Embed every episode that has no passages yet (or only passages from before segment
+    vectors); return the passages stored. `progress` hears after each episode."""
     if embedder is None:
         return 0
     stored, tried = 0, set()
     started = time.perf_counter()
+    total = await store.count_unembedded()
     while pending := [e for e in await store.unembedded_episodes(EPISODES_A_ROUND + len(tried)) if e not in tried]:
+        total = max(total, len(tried) + len(pending))  # episodes indexed meanwhile
         for episode_id in pending:
             tried.add(episode_id)
             stored += await _embed_episode(store, embedder, episode_id)
+            if progress is not None:
+                progress(len(tried), total)
         log.info("embedded %d passages in %.0f s", stored, time.perf_counter() - started)
     return stored
 
@@ -65,10 +73,15 @@ async def embed_pending(store: Store, embedder: Embedder | None) -> int:
 async def _embed_episode(store: Store, embedder: Embedder, episode_id: int) -> int:
     segments = await store.episode_segments(episode_id)
     spans = windows([text for _, text in segments])
-    texts = [" ".join(text for _, text in segments[first : last + 1]) for first, last in spans]
-    vectors = quantize(await asyncio.to_thread(embedder.embed, texts))
-    rows = [
-        (segments[first][0], segments[last][0], vector.tobytes())
-        for (first, last), vector in zip(spans, vectors, strict=True)
-    ]
-    return len(rows) if await store.save_passages(episode_id, segments, rows) else 0
+    rows = await asyncio.to_thread(_embed_spans, embedder, [text for _, text in segments], spans)
+    found = [(segments[first][0], segments[last][0], *row) for (first, last), row in zip(spans, rows, strict=True)]
+    return len(found) if await store.save_passages(episode_id, segments, found) else 0
+
+
+def _embed_spans(embedder: Embedder, texts: list[str], spans: list[tuple[int, int]]) -> list[tuple[bytes, bytes]]:
+    """Each passage's int8 vector and its segments' int8 vectors, as bytes."""
+    rows = []
+    for first, last in spans:
+        whole, parts = embedder.embed_parts(texts[first : last + 1])
+        rows.append((quantize(whole).tobytes(), quantize(parts).tobytes()))
+    return rows

@@ -1,6 +1,7 @@
 """Numbered PostgreSQL migrations, recorded in `schema_migrations`; an applied one is never edited.
 
-Migration 1 is SQLite's schema 8 in PostgreSQL's terms, so `rewind migrate` copies table to table.
+Migration 1 is SQLite's schema 8 in PostgreSQL's terms and migration 2 its schema 9, so `rewind
+migrate` copies table to table.
 Text search: each segment's `tsv` holds Rewind's own tokens (bot.search.text: apostrophes dropped,
 accents folded, as the FTS5 table makes them) with their positions, so a phrase is `a <-> b` and a
 corrected spelling is the same term on both engines. `terms` is the vocabulary (term, segments
@@ -146,5 +147,9 @@ MIGRATIONS: tuple[str, ...] = (
         posted_at text NOT NULL,
         PRIMARY KEY (guild_id, feed_url, item_key)
     );
+    """,
+    # 2: a vector for each segment of a passage (SQLite's migration 9); passages without are embedded again.
+    """
+    ALTER TABLE passages ADD COLUMN segment_vectors bytea;
     """,
 )

@@ -24,7 +24,7 @@ from models.episodes import Candidate, EpisodeRecord, EpisodeRow, SegmentRow, So
 from models.errors import QueryTimeout, StoreError
 from models.search import SegmentFilter
 from models.state import ScheduleRow
-from models.vectors import PassageSegments, VectorSnapshot
+from models.vectors import PassageRow, PassageSegments, VectorSnapshot
 from storage.postgres.migrations import MIGRATIONS
 from storage.store import _relinked
 
@@ -40,6 +40,18 @@ POOL_SIZE = 8
 RANDOM_SECONDS = 1.0
 STAGE_LIMIT = 1.0
 MAX_LEXEME_BYTES = 2046  # PostgreSQL's limit; a longer "word" (a run of digits in a log) is not searchable
+# Episodes with no passages, or only passages embedded before segment vectors.
+UNEMBEDDED_EPISODES = """
+    SELECT e.id FROM episodes e
+    WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE p.episode_id = e.id AND p.segment_vectors IS NOT NULL)
+      AND EXISTS (SELECT 1 FROM segments s WHERE s.episode_id = e.id)
+    ORDER BY e.id LIMIT $1
+"""
+COUNT_UNEMBEDDED = """
+    SELECT count(*) FROM episodes e
+    WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE p.episode_id = e.id AND p.segment_vectors IS NOT NULL)
+      AND EXISTS (SELECT 1 FROM segments s WHERE s.episode_id = e.id)
+"""
 MAX_POSITION = 16383  # tsvector positions stop here; later words keep the last position
 
 _CANDIDATE_COLUMNS = """
@@ -389,32 +401,41 @@ class PostgresStore:
     # --- passages and their vectors (search by meaning) --------------------------------------
 
     async def unembedded_episodes(self, limit: int) -> list[int]:
-        """Episodes whose passages are not embedded yet (search by meaning)."""
-        rows = await self._pool.fetch(
-            "SELECT e.id FROM episodes e WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE p.episode_id = e.id)"
-            " AND EXISTS (SELECT 1 FROM segments s WHERE s.episode_id = e.id) ORDER BY e.id LIMIT $1",
-            limit,
-        )
+        """Episodes whose passages are not embedded yet, or only without segment vectors."""
+        rows = await self._pool.fetch(UNEMBEDDED_EPISODES, limit)
         return [row[0] for row in rows]
+
+    async def count_unembedded(self) -> int:
+        """How many episodes are waiting for their passage vectors."""
+        return int(await self._pool.fetchval(COUNT_UNEMBEDDED))
+
+    async def segment_vectors(self, passage_ids: list[int]) -> dict[int, bytes]:
+        """Passage id -> its segments' int8 vectors back to back, in order (search by meaning)."""
+        rows = await self._pool.fetch(
+            "SELECT id, segment_vectors FROM passages WHERE id = ANY($1::bigint[]) AND segment_vectors IS NOT NULL",
+            passage_ids,
+        )
+        return {row[0]: bytes(row[1]) for row in rows}
 
     async def episode_segments(self, episode_id: int) -> PassageSegments:
         """An episode's segment ids and texts, in order."""
         return await _episode_segments(self._pool, episode_id)
 
-    async def save_passages(
-        self, episode_id: int, embedded_from: PassageSegments, rows: list[tuple[int, int, bytes]]
-    ) -> bool:
-        """Store an episode's passage vectors in one transaction, unless its text changed meanwhile
-        or another process saved them first."""
+    async def save_passages(self, episode_id: int, embedded_from: PassageSegments, rows: list[PassageRow]) -> bool:
+        """Store an episode's passage vectors in one transaction, in place of any without segment
+        vectors, unless its text changed meanwhile or another process saved them first."""
         async with self._write() as connection:
             await connection.execute("SELECT 1 FROM episodes WHERE id = $1 FOR UPDATE", episode_id)
             if await _episode_segments(connection, episode_id) != embedded_from:
                 return False
-            if await connection.fetchval("SELECT EXISTS (SELECT 1 FROM passages WHERE episode_id = $1)", episode_id):
+            done = "SELECT EXISTS (SELECT 1 FROM passages WHERE episode_id = $1 AND segment_vectors IS NOT NULL)"
+            if await connection.fetchval(done, episode_id):
                 return False
+            await connection.execute("DELETE FROM passages WHERE episode_id = $1", episode_id)
             await connection.executemany(
-                "INSERT INTO passages (episode_id, first_segment, last_segment, vector) VALUES ($1, $2, $3, $4)",
-                [(episode_id, first, last, vector) for first, last, vector in rows],
+                "INSERT INTO passages (episode_id, first_segment, last_segment, vector, segment_vectors)"
+                " VALUES ($1, $2, $3, $4, $5)",
+                [(episode_id, *row) for row in rows],
             )
             return True
 
