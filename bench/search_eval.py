@@ -28,7 +28,7 @@ from bot.ingest.indexer import index_paths  # noqa: E402
 from bot.search.engine import Searcher  # noqa: E402
 from bot.search.query import QueryError, parse_query  # noqa: E402
 from bot.search.text import tokens  # noqa: E402
-from models.search import SegmentFilter  # noqa: E402
+from models.search import SegmentFilter, TermQuery  # noqa: E402
 from storage import Store  # noqa: E402
 
 SHARED = REPO.parent / "shared"
@@ -146,7 +146,9 @@ async def evaluate(store: Store, samples: int, seed: int) -> None:
             latencies.append((time.perf_counter() - started) * 1000)
             one, five = _correct(hits, segment_id, episode_id, original)
             at1, at5 = at1 + one, at5 + five
-            plain = await store.candidates(parse_query(quote).fts_expression(), SegmentFilter(), 5)
+            parsed = parse_query(quote)
+            plain_query = TermQuery(tuple((word,) for word in parsed.words), parsed.phrases)
+            plain = await store.candidates(plain_query, SegmentFilter(), 5)
             plain5 += _correct(plain, segment_id, episode_id, original)[1]
             if name not in ("exact", "no punctuation or case"):
                 distorted_at_5.append(five)

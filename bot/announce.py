@@ -7,11 +7,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.ingest.segmenter import sentences
+from bot.ports import AnnounceStore
 from bot.schedule import DeliveryError
 from bot.summary.service import Summaries
 from models.state import PendingPost
-from storage import Store
-from storage.opening import feeds_of
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +36,8 @@ Send = Callable[[int, Announcement], Awaitable[None]]  # channel id; raises Deli
 class Announcer:
     """Posts what the feeds brought to every server's announcement channel, exactly once."""
 
-    def __init__(self, store: Store, summaries: Summaries, send: Send) -> None:
-        self.store, self.feeds, self.summaries, self.send = store, feeds_of(store), summaries, send
+    def __init__(self, store: AnnounceStore, summaries: Summaries, send: Send) -> None:
+        self.store, self.feeds, self.summaries, self.send = store, store.feeds, summaries, send
 
     async def tick(self) -> int:
         """Post every pending episode; a server whose channel fails is skipped until the next tick

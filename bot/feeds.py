@@ -29,14 +29,14 @@ from bot.ingest.chapters import CHAPTERS_SUFFIX
 from bot.ingest.chapters import MAX_BYTES as MAX_CHAPTER_BYTES
 from bot.ingest.decode import decode_text
 from bot.ingest.indexer import MAX_FILE_BYTES, IndexReport
+from bot.ingest.linking import relink
 from bot.ingest.model import Metadata, ParseError
 from bot.ingest.parse import parse_document
+from bot.ports import FollowerStore
 from bot.urls import required_url
 from bot.web import FetchError, Limits, fetch, open_session
 from models.clock import now_text
 from models.state import FeedRow
-from storage import Store
-from storage.opening import feeds_of
 
 log = logging.getLogger(__name__)
 
@@ -227,14 +227,14 @@ class FeedFollower:
 
     def __init__(
         self,
-        store: Store,
+        store: FollowerStore,
         cache_dir: Path,
         index: Indexer,
         *,
         poll_minutes: int = 60,
         limits: Limits | None = None,
     ) -> None:
-        self.feeds = feeds_of(store)
+        self.feeds = store.feeds
         self.store, self.cache_dir, self.index = store, Path(cache_dir), index
         self.interval = dt.timedelta(minutes=poll_minutes)
         self.limits = limits or Limits()
@@ -263,7 +263,7 @@ class FeedFollower:
         gone = [path for path in await self.store.source_hashes() if Path(path).is_relative_to(folder)]
         if gone:
             await self.store.remove_sources(gone)
-            await self.store.relink()
+            await relink(self.store)
         return row
 
     async def poll_all(self, *, due_only: bool = False) -> list[PollReport]:

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 from bot.config import FALLBACKS
 from bot.errors import InvalidInput
+from bot.ports import Catalogue
 from bot.search.engine import is_quotable
 from bot.search.text import tokens
 from bot.summary import Moment, Summary
 from bot.summary.service import Summaries
 from models.episodes import EpisodeRow
-from storage import Store
 
 WEEK_DAYS = 3  # "this week": up to three days either side
 MOST_EPISODES = 10
@@ -169,7 +169,7 @@ def one_line(text: str, limit: int = SUMMARY_CHARACTERS) -> str:
 
 
 async def build_post(
-    store: Store, summaries: Summaries, day: dt.date, fallbacks: Sequence[str] = FALLBACKS
+    store: Catalogue, summaries: Summaries, day: dt.date, fallbacks: Sequence[str] = FALLBACKS
 ) -> DailyPost:
     """The post for `day`: the chosen episodes with a one-line summary and a highlight each."""
     chosen = choose(await store.list_episodes(), day, fallbacks)

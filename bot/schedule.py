@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.config import FALLBACKS
 from bot.errors import InvalidInput
 from bot.onthisday import DailyPost, build_post
+from bot.ports import ScheduleStore
 from bot.summary.service import Summaries
 from models.clock import Clock, utc_now
 from models.state import ScheduleRow
-from storage import Store
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class DailyPoster:
 
     def __init__(
         self,
-        store: Store,
+        store: ScheduleStore,
         summaries: Summaries,
         send: Send,
         *,

@@ -27,8 +27,8 @@ from bot.ingest.indexer import (
     read_document,
 )
 from bot.ingest.model import ParseError
+from bot.ports import Catalogue
 from models.episodes import EpisodeRow
-from storage import Store
 
 DEFAULT_FOLDER = "transcripts"  # a generic name: the file's own words decide its show
 NAME_CHARACTERS = 120
@@ -117,7 +117,7 @@ def _place(data: bytes, target: Path, replace: bool) -> None:
 
 
 async def receive(
-    store: Store,
+    store: Catalogue,
     index: Callable[[list[Path]], Awaitable[IndexReport]],
     upload_dir: Path,
     *,

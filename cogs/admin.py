@@ -27,7 +27,6 @@ from bot.reindex import ReindexBusy
 from bot.schedule import checked_timezone, due_date
 from bot.search.choices import rank_choices
 from models.state import AnnounceRow, ScheduleRow
-from storage.opening import feeds_of
 from ui.choices import as_choices
 from ui.embeds import NO_MENTIONS
 
@@ -138,7 +137,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
         )
         embed.add_field(name="Reindex", value=self._reindex_state(), inline=False)
         embed.add_field(name="Daily post", value=self._schedule_state(schedule), inline=False)
-        feeds = feeds_of(self.bot.store)
+        feeds = self.bot.store.feeds
         rows = await feeds.feeds()
         embed.add_field(name=f"Feeds ({len(rows)})", value=render.feed_lines(rows) or NO_FEEDS, inline=False)
         announce = await feeds.announce_channels(interaction.guild_id)
@@ -257,7 +256,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
     ) -> None:
         """Post each new episode of the followed feeds to a channel, once."""
         assert interaction.guild_id is not None
-        await feeds_of(self.bot.store).save_announce(interaction.guild_id, channel.id, enabled)
+        await self.bot.store.feeds.save_announce(interaction.guild_id, channel.id, enabled)
         if not enabled:
             text = "New-episode posts are off. Run `/admin announce` with `enabled: True` to turn them on."
         else:

@@ -15,7 +15,6 @@ from bot.announce import Announcement, Announcer
 from bot.client import RewindBot
 from bot.feeds import FeedError, FeedFollower, PollReport
 from bot.search.links import deep_link
-from storage.opening import feeds_of
 from ui.delivery import delivering
 from ui.embeds import NO_MENTIONS, summary_embed
 from ui.replies import funnelled
@@ -46,7 +45,7 @@ class SummaryButton(discord.ui.DynamicItem[discord.ui.Button], template=r"rws:(?
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: RewindBot = interaction.client  # type: ignore[assignment]
         await interaction.response.defer(thinking=True, ephemeral=True)  # a first summary takes a moment
-        episode_id = await feeds_of(bot.store).item_episode(self.item_id)
+        episode_id = await bot.store.feeds.item_episode(self.item_id)
         made = await bot.summaries.summary(episode_id) if episode_id is not None else None
         if made is None:
             await interaction.followup.send("That episode is no longer in the index.", ephemeral=True)

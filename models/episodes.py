@@ -31,6 +31,16 @@ class EpisodeFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkedEpisode:
+    """The facts an episode row shows after joining; `merged_into` hides a feed item."""
+
+    id: int
+    facts: EpisodeFacts
+    title: str  # the title shown: the facts' own, or one made from the number
+    merged_into: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class EpisodeRecord:
     """One episode to store. Segments are plain tuples: they cross a process boundary, and
     pickling a million dataclass instances took longer than writing them (measured: 9.6 s)."""

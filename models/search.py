@@ -37,3 +37,26 @@ class SegmentFilter:
     speaker: str | None = None
     after: str | None = None  # YYYY-MM-DD, inclusive
     before: str | None = None
+
+
+Group = tuple[str, ...]  # any one of these index terms
+
+
+@dataclass(frozen=True, slots=True)
+class TermQuery:
+    """Which segments to fetch, in index terms (`bot.search.text.tokens`), for storage to render in
+    its engine's own query language: those holding a term of every group, every phrase (its terms
+    adjacent and in order) and, when there are alternatives, every group of at least one of them."""
+
+    groups: tuple[Group, ...] = ()
+    phrases: tuple[tuple[str, ...], ...] = ()
+    alternatives: tuple[tuple[Group, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IndexVersion:
+    """Changes whenever the index changes. `own` counts commits through this store object, so a
+    cache sees its own process's writes at once; `shared` changes with a commit by any process."""
+
+    own: int
+    shared: int

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from models.clock import now_text
 from models.state import AnnounceRow, FeedRow, PendingPost
-from storage.store import Store
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 _FEEDS_QUERY = """
     SELECT url, source_path, added_at, etag, last_modified, status, last_error, last_polled_at, failures,

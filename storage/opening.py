@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from storage.feeds import FeedStore
 from storage.postgres import PostgresStore
-from storage.postgres.feeds import PostgresFeedStore
 from storage.store import Store
 
 URL_SCHEMES = ("postgresql://", "postgres://")
@@ -22,8 +20,3 @@ async def open_store(target: Path | str, **options: bool) -> Store | PostgresSto
     if is_postgres_url(target):
         return await PostgresStore.open(str(target), **options)
     return await Store.open(target, **options)
-
-
-def feeds_of(store: Store | PostgresStore) -> FeedStore | PostgresFeedStore:
-    """The feed tables of this store, on its backend."""
-    return PostgresFeedStore(store) if isinstance(store, PostgresStore) else FeedStore(store)

@@ -16,14 +16,23 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.ingest.linking import LinkedEpisode, link_episodes
-from models.episodes import Candidate, EpisodeFacts, EpisodeRecord, EpisodeRow, SegmentRow, SourceRecord
+from models.episodes import (
+    Candidate,
+    EpisodeFacts,
+    EpisodeRecord,
+    EpisodeRow,
+    LinkedEpisode,
+    SegmentRow,
+    SourceRecord,
+)
 from models.errors import QueryTimeout, StoreError
-from models.search import SegmentFilter
+from models.search import IndexVersion, SegmentFilter, TermQuery
 from models.state import ScheduleRow
 from models.vectors import PassageRow, PassageSegments, VectorSnapshot
 from storage import vectors
 from storage.errors import database_problem
+from storage.feeds import FeedStore
+from storage.fts import match_expression
 from storage.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -125,6 +134,7 @@ class Store:
         self._readers: list[TimedReader] = []  # idle search connections, each with its own time limit
         self._closed = False
         self.read_only = False  # set by open(); a read-only store keeps no summary cache
+        self.feeds = FeedStore(self)
 
     @classmethod
     async def open(
@@ -185,12 +195,6 @@ class Store:
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             await self._db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
             log.log(level, "database migrated to schema %d", number)
-
-    async def schema_version(self) -> int:
-        """The applied migration number."""
-        async with self._db.execute("PRAGMA user_version") as cursor:
-            (version,) = await cursor.fetchone()
-        return int(version)
 
     # --- indexing -------------------------------------------------------------------------
 
@@ -285,10 +289,14 @@ class Store:
         )
         return len(episode.segments)
 
-    async def relink(self) -> None:
-        """Recompute every episode's shown facts from the documents, joining feeds to transcripts."""
+    async def episode_facts(self) -> list[tuple[int, EpisodeFacts]]:
+        """Every episode's id and its documents' own facts, for linking."""
         documents = await self._db.execute_fetchall("SELECT id, document FROM episodes ORDER BY id")
-        parameters = await asyncio.to_thread(_relinked, documents)  # CPU work (~0.1 s a 15k episodes): off the loop
+        return await asyncio.to_thread(_decoded, documents)  # ~0.1 s a 15k episodes: off the loop
+
+    async def save_links(self, linked: Sequence[LinkedEpisode]) -> None:
+        """Show each episode with its linked facts, in one transaction; summaries made before go."""
+        parameters = [_link_parameters(episode) for episode in linked]
         async with self._write():
             await self._db.execute("DELETE FROM summaries")  # they name shows and weigh words by the index
             await self._db.execute("UPDATE episodes SET show_id = NULL, merged_into = NULL")
@@ -488,9 +496,12 @@ class Store:
         return {"shows": shows, "episodes": episodes, "segments": segments, "rejected": rejected}
 
     async def candidates(
-        self, expression: str, where: SegmentFilter, limit: int, *, time_limit: float = 0.5
+        self, plan: TermQuery, where: SegmentFilter, limit: int, *, time_limit: float = 0.5
     ) -> list[Candidate]:
-        """Segments matching an FTS5 expression (built by the search code), best bm25 first."""
+        """Segments matching `plan` that `where` allows, best bm25 first."""
+        expression = match_expression(plan)
+        if not expression:  # MATCH '' is a syntax error
+            return []
         parameters = {"expression": expression, "limit": limit, **filter_parameters(where)}
         return await self._timed(MATCH_QUERY, parameters, time_limit)
 
@@ -590,11 +601,11 @@ class Store:
         a large index) holds up neither the event loop nor this connection's other queries."""
         return await asyncio.to_thread(read_vocabulary, self.path)
 
-    async def change_marker(self) -> tuple[int, int]:
+    async def change_marker(self) -> IndexVersion:
         """Changes whenever the index changes, through this connection or another."""
         async with self._db.execute("PRAGMA data_version") as cursor:
             (version,) = await cursor.fetchone()
-        return self.writes, int(version)
+        return IndexVersion(self.writes, int(version))
 
     async def speaker_names(self) -> list[str]:
         """The real speakers of all visible episodes, by name."""
@@ -671,19 +682,16 @@ def read_vocabulary(path: Path) -> tuple[dict[str, int], int]:
     return counts, segments
 
 
-def _relinked(documents: Iterable[tuple[int, str]]) -> list[tuple[object, ...]]:
-    """The linked facts of every episode as UPDATE parameters, from their stored documents."""
-    rows = [(row_id, EpisodeFacts(**json.loads(document))) for row_id, document in documents]
-    return [_link_parameters(episode) for episode in link_episodes(rows)]
+def _decoded(documents: Iterable[tuple[int, str]]) -> list[tuple[int, EpisodeFacts]]:
+    return [(row_id, EpisodeFacts(**json.loads(document))) for row_id, document in documents]
 
 
 def _link_parameters(episode: LinkedEpisode) -> tuple[object, ...]:
     facts = episode.facts
-    title = facts.title or (f"Episode {facts.number}" if facts.number is not None else "Untitled episode")
     return (
         facts.show,
         facts.number,
-        title,
+        episode.title,
         facts.published,
         facts.duration,
         facts.url,

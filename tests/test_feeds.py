@@ -22,7 +22,6 @@ from bot.search.engine import Searcher
 from bot.summary.service import Summaries
 from bot.web import Limits
 from storage import Store
-from storage.feeds import FeedStore
 from tests.feed_server import Publisher, chapters_json, item, rss, vtt
 
 LIMITS = Limits(connect=2.0, read=0.5, total=10.0)
@@ -270,7 +269,7 @@ async def test_announcements_go_once_to_each_server_and_a_broken_channel_only_af
             raise DeliveryError("channel 666 no longer exists", permanent=True)
         sent.append((channel_id, post.title))
 
-    feeds = FeedStore(store)
+    feeds = store.feeds
     await feeds.save_announce(1, 100, True)
     await feeds.save_announce(2, 666, True)
     await feeds.save_announce(3, 300, False)

@@ -25,7 +25,7 @@ from bot.ingest.values import (
     printable,
 )
 from bot.search.links import deep_link
-from models.search import SegmentFilter
+from models.search import SegmentFilter, TermQuery
 from storage import Store
 from tests.conftest import write
 
@@ -42,7 +42,7 @@ def warnings(report: indexer.IndexReport) -> str:
 
 
 async def searchable(store: Store, word: str) -> bool:
-    return bool(await store.candidates(f'"{word}"', SegmentFilter(), 5))
+    return bool(await store.candidates(TermQuery(((word,),)), SegmentFilter(), 5))
 
 
 # --- nothing outside the configured folders is read ------------------------------------------------

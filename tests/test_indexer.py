@@ -6,7 +6,7 @@ import pytest
 from bot.ingest import indexer
 from bot.ingest.indexer import index_paths
 from bot.ingest.model import ParseError
-from models.search import SegmentFilter
+from models.search import SegmentFilter, TermQuery
 from storage import Store
 from tests.conftest import SAMPLE, write
 
@@ -48,8 +48,8 @@ async def test_a_changed_file_replaces_its_segments(store: Store, tmp_path: Path
     path.write_text(SRT.format(word="second"), encoding="utf-8")
     report = await index_paths(store, [folder])
     assert report.indexed == 1
-    assert await store.candidates('"first"', SegmentFilter(), 5) == []
-    assert len(await store.candidates('"second"', SegmentFilter(), 5)) == 1
+    assert await store.candidates(TermQuery((("first",),)), SegmentFilter(), 5) == []
+    assert len(await store.candidates(TermQuery((("second",),)), SegmentFilter(), 5)) == 1
     assert len(await store.list_episodes()) == 1
     await fts_in_step(store)
 
@@ -74,7 +74,7 @@ async def test_one_transcript_in_two_formats_is_one_episode(store: Store, tmp_pa
     assert report.twins == 1
     (episode,) = await store.list_episodes()
     assert episode.number == 7
-    assert len(await store.candidates('"shipped"', SegmentFilter(), 5)) == 1
+    assert len(await store.candidates(TermQuery((("shipped",),)), SegmentFilter(), 5)) == 1
 
 
 async def test_same_name_different_words_are_two_episodes(store: Store, tmp_path: Path) -> None:
@@ -164,13 +164,13 @@ async def test_a_file_that_turns_bad_keeps_its_last_good_version(store: Store, t
     report = await index_paths(store, [folder])
     (reject,) = report.rejects
     assert "binary" in reject.reason and "last good version stays indexed" in reject.reason
-    assert len(await store.candidates('"first"', SegmentFilter(), 5)) == 1
+    assert len(await store.candidates(TermQuery((("first",),)), SegmentFilter(), 5)) == 1
     again = await index_paths(store, [folder])  # still reported on the next run, still searchable
     assert len(again.rejects) == 1
     path.write_text(SRT.format(word="fixed"), encoding="utf-8")
     fixed = await index_paths(store, [folder])
     assert (fixed.indexed, fixed.rejects) == (1, [])
-    assert await store.candidates('"first"', SegmentFilter(), 5) == []
+    assert await store.candidates(TermQuery((("first",),)), SegmentFilter(), 5) == []
     await fts_in_step(store)
 
 

@@ -14,6 +14,7 @@ from bot.search.query import QueryError, parse_query
 from bot.search.vocabulary import Vocabulary
 from models.search import SearchFilters
 from storage import Store
+from storage.fts import match_expression
 from tests.conftest import SAMPLE, write
 
 SHOW_A = """1
@@ -198,18 +199,17 @@ def test_deep_links(url: str | None, seconds: float | None, expected: str | None
 
 def test_vocabulary_corrects_one_edit_from_either_end() -> None:
     vocabulary = Vocabulary({"machine": 5, "machines": 2, "dopamine": 3, "lever": 1}, 10)
-    assert vocabulary.correct("machnie") == "machine"
-    assert vocabulary.correct("nachine") == "machine"
-    assert vocabulary.correct("dopamien") == "dopamine"
-    assert vocabulary.correct("zzzzzz") is None
-    assert vocabulary.correct("lev") is None  # too short to guess
+    assert vocabulary.corrections("machnie")[0] == "machine"
+    assert vocabulary.corrections("nachine")[0] == "machine"
+    assert vocabulary.corrections("dopamien")[0] == "dopamine"
+    assert vocabulary.corrections("zzzzzz") == ()
+    assert vocabulary.corrections("lev") == ()  # too short to guess
 
 
 def test_parse_query_keeps_phrases_and_folds_accents() -> None:
     query = parse_query('Café "slot machine" don\'t')
     assert query.words == ("cafe", "slot", "machine", "dont")
     assert query.phrases == (("slot", "machine"),)
-    assert query.fts_expression() == '"slot machine" "cafe" "slot" "machine" "dont"'
 
 
 def plan_for(text: str, counts: dict[str, int], segments: int = 1_000_000):
@@ -219,13 +219,16 @@ def plan_for(text: str, counts: dict[str, int], segments: int = 1_000_000):
 def test_plan_ands_the_rare_words_and_leaves_stop_words_out() -> None:
     counts = {"the": 700_000, "of": 400_000, "dopamine": 900, "lever": 1_500, "casino": 2_500}
     plan = plan_for("the dopamine of the lever casino", counts)
-    assert plan.precise == '"dopamine" AND "lever" AND "casino"'
-    assert plan.broad == '("dopamine" AND "lever") OR ("dopamine" AND "casino") OR ("lever" AND "casino")'
+    assert match_expression(plan.precise) == '"dopamine" AND "lever" AND "casino"'
+    assert (
+        match_expression(plan.broad)
+        == '("dopamine" AND "lever") OR ("dopamine" AND "casino") OR ("lever" AND "casino")'
+    )
 
 
 def test_plan_uses_the_phrase_when_the_rarest_word_still_matches_many_rows() -> None:
     counts = {"people": 20_000, "think": 25_000, "really": 28_000}
-    assert plan_for("people really think", counts).precise == '"people really think"'
+    assert match_expression(plan_for("people really think", counts).precise) == '"people really think"'
 
 
 def test_plan_refuses_queries_of_only_very_common_words() -> None:
@@ -240,7 +243,7 @@ def test_plan_reports_words_that_are_in_no_transcript() -> None:
 
 def test_plan_offers_every_close_spelling_of_a_misspelt_word() -> None:
     plan = plan_for("macine lever", {"machine": 30, "marine": 20, "lever": 10})
-    assert plan.precise == '"lever" AND ("machine" OR "marine")'
+    assert match_expression(plan.precise) == '"lever" AND ("machine" OR "marine")'
 
 
 def test_broad_plan_is_dropped_when_even_the_rarest_word_is_too_costly() -> None:

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 import storage.store
+from bot.ingest.linking import relink
 from bot.search.engine import Searcher
 from bot.search.query import QueryError
 from models.episodes import EpisodeFacts, EpisodeRecord, SourceRecord
 from models.errors import QueryTimeout
-from models.search import SearchFilters, SegmentFilter
+from models.search import SearchFilters, SegmentFilter, TermQuery
 from storage import Store
 
 LINE = "Every segment of this generated show is a full sentence of some length and substance number {}."
@@ -29,7 +30,7 @@ def episode(path: str, show: str, segments: int) -> tuple[list[SourceRecord], li
 async def archive(path: Path, big_segments: int) -> Store:
     store = await Store.open(path)
     await store.replace_sources([episode("/small.txt", "Small", 50), episode("/big.txt", "Big Show", big_segments)])
-    await store.relink()
+    await relink(store)
     return store
 
 
@@ -88,7 +89,9 @@ async def test_a_search_time_limit_never_stops_another_statement(tmp_path: Path)
     store = await archive(tmp_path / "r.db", 20_000)
     try:
         big = next(e.id for e in await store.list_episodes() if e.show == "Big Show")
-        search = asyncio.create_task(store.candidates('"sentence"', SegmentFilter(), 20_000, time_limit=0.0))
+        search = asyncio.create_task(
+            store.candidates(TermQuery((("sentence",),)), SegmentFilter(), 20_000, time_limit=0.0)
+        )
         other = [asyncio.create_task(store.segments_of(big)) for _ in range(3)]
         with pytest.raises(QueryTimeout):
             await search
@@ -100,8 +103,8 @@ async def test_a_search_time_limit_never_stops_another_statement(tmp_path: Path)
 async def test_overlapping_searches_keep_their_own_time_limits(tmp_path: Path) -> None:
     store = await archive(tmp_path / "r.db", 20_000)
     try:
-        short = store.candidates('"sentence"', SegmentFilter(), 20_000, time_limit=0.0)
-        long = store.candidates('"sentence"', SegmentFilter(), 20_000, time_limit=60.0)
+        short = store.candidates(TermQuery((("sentence",),)), SegmentFilter(), 20_000, time_limit=0.0)
+        long = store.candidates(TermQuery((("sentence",),)), SegmentFilter(), 20_000, time_limit=60.0)
         results = await asyncio.gather(short, long, return_exceptions=True)
         assert isinstance(results[0], QueryTimeout)
         assert len(results[1]) == 20_000  # the short one's limit did not cut the long one

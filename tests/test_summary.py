@@ -12,6 +12,7 @@ import pytest
 from bot.cli import main
 from bot.ingest.chapters import read_chapters
 from bot.ingest.indexer import index_paths
+from bot.ingest.linking import relink
 from bot.ingest.model import ParseError
 from bot.onthisday import notes_highlight
 from bot.search.engine import Searcher
@@ -115,7 +116,7 @@ async def test_summaries_are_cached_until_the_index_changes(summarized) -> None:
     first = await summaries.summary(episode_id)
     assert await store.cached_summary(episode_id, METHOD_VERSION) is not None
     assert await summaries.summary(episode_id) == first
-    await store.relink()
+    await relink(store)
     assert await store.cached_summary(episode_id, METHOD_VERSION) is None
 
 

@@ -20,14 +20,14 @@ from ui.embeds import NO_MENTIONS, hit_embed
 from ui.replies import funnelled
 
 if TYPE_CHECKING:
-    from storage import Store
+    from bot.ports import Pagers
 
 EXPIRED = "These buttons have expired; run the command again."
 PER_PAGE = 15  # episodes a page
 CONTEXT_RADIUS = 3
 
 
-async def hits_payload(store: Store, hits: list[Hit]) -> str:
+async def hits_payload(store: Pagers, hits: list[Hit]) -> str:
     """The hits as a pager stores them, each with its anchor: a reindex replaces segment ids, not
     where a line sits in its file."""
     anchors = await store.segment_anchors([hit.segment_id for hit in hits])
@@ -45,7 +45,7 @@ def _stored_hit(data: dict[str, Any]) -> Hit:
     return Hit(**{**fields, "highlights": tuple(tuple(span) for span in fields.get("highlights", ()))})
 
 
-async def _hit_page(store: Store, payload: Any, index: int, wide: bool) -> tuple[discord.Embed, int]:
+async def _hit_page(store: Pagers, payload: Any, index: int, wide: bool) -> tuple[discord.Embed, int]:
     hits = payload["hits"]
     index = min(index, len(hits) - 1)
     hit, anchor = _stored_hit(hits[index]), hits[index]["anchor"]
@@ -56,7 +56,7 @@ async def _hit_page(store: Store, payload: Any, index: int, wide: bool) -> tuple
     return embed.set_footer(text=f"Hit {index + 1} of {len(hits)}"), len(hits)
 
 
-async def _episode_page(store: Store, payload: Any, index: int, wide: bool) -> tuple[discord.Embed, int]:
+async def _episode_page(store: Pagers, payload: Any, index: int, wide: bool) -> tuple[discord.Embed, int]:
     lines: list[str] = payload["lines"]
     count = max(1, -(-len(lines) // PER_PAGE))
     index = min(index, count - 1)
@@ -66,7 +66,7 @@ async def _episode_page(store: Store, payload: Any, index: int, wide: bool) -> t
     return embed.set_footer(text=f"Page {index + 1} of {count} · {len(lines)} episodes"), count
 
 
-PAGES: dict[str, Callable[[Store, Any, int, bool], Awaitable[tuple[discord.Embed, int]]]] = {
+PAGES: dict[str, Callable[[Pagers, Any, int, bool], Awaitable[tuple[discord.Embed, int]]]] = {
     "hits": _hit_page,
     "episodes": _episode_page,
 }
@@ -108,7 +108,7 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=TEMPLATE):
 
     @funnelled
     async def callback(self, interaction: discord.Interaction) -> None:
-        store: Store = interaction.client.store  # type: ignore[attr-defined]
+        store: Pagers = interaction.client.store  # type: ignore[attr-defined]
         stored = await store.pager(self.pager)
         payload = json.loads(stored[2]) if stored is not None else None
         if stored is None or stored[1] not in PAGES or not _current(payload):
@@ -151,7 +151,7 @@ def page_view(pager: int, kind: str, index: int, wide: bool, count: int, *, priv
 
 
 async def first_page(
-    store: Store, owner_id: int, kind: str, payload: str, *, private: bool = False
+    store: Pagers, owner_id: int, kind: str, payload: str, *, private: bool = False
 ) -> tuple[discord.Embed, discord.ui.View]:
     """Store a new pager and render its first page with its buttons."""
     pager = await store.save_pager(owner_id, kind, payload)

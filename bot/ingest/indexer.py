@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bot.ingest.chapters import CHAPTERS_SUFFIX, read_chapters
 from bot.ingest.decode import decode_text
+from bot.ingest.linking import relink
 from bot.ingest.metadata import folder_show_name, parse_date, parse_duration
 from bot.ingest.model import Metadata, ParsedDocument, ParsedEpisode, ParseError
 from bot.ingest.parse import parse_document
@@ -36,10 +37,10 @@ from bot.ingest.values import (
     printable,
     read_regular,
 )
+from bot.ports import IndexStore
 from bot.semantic.embedder import default_embedder
 from bot.semantic.passages import embed_pending
 from models.episodes import EpisodeFacts, EpisodeRecord, SourceRecord
-from storage import Store
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +172,7 @@ Progress = Callable[[int, int, IndexReport], None]
 
 
 async def index_paths(
-    store: Store,
+    store: IndexStore,
     paths: Sequence[Path | str],
     *,
     workers: int = 0,
@@ -224,7 +225,7 @@ async def index_paths(
         await _write(store, batch, report, indexed_before)
     if pending or gone:
         writing = time.perf_counter()
-        await store.relink()
+        await relink(store)
         await store.optimize()
         report.store_seconds += time.perf_counter() - writing
     report.passages = await _embed(store, report, progress)
@@ -232,7 +233,7 @@ async def index_paths(
     return report
 
 
-async def _embed(store: Store, report: IndexReport, progress: Progress | None) -> int:
+async def _embed(store: IndexStore, report: IndexReport, progress: Progress | None) -> int:
     """Embed the new passages for search by meaning (the long phase), telling `progress`."""
     started = time.perf_counter()
 
@@ -247,7 +248,7 @@ async def _embed(store: Store, report: IndexReport, progress: Progress | None) -
         report.embedding = None
 
 
-async def _write(store: Store, batch: list[GroupOutcome], report: IndexReport, indexed_before: set[str]) -> None:
+async def _write(store: IndexStore, batch: list[GroupOutcome], report: IndexReport, indexed_before: set[str]) -> None:
     """Store a batch of parsed groups in one transaction and account for it in the report."""
     batch = [_keep_last_good(outcome, indexed_before) for outcome in batch]
     writing = time.perf_counter()
@@ -275,7 +276,7 @@ async def _write(store: Store, batch: list[GroupOutcome], report: IndexReport, i
             log.warning("rejected %s: %s", kept.shown_path, reason)
 
 
-async def _write_alone(store: Store, outcome: GroupOutcome, report: IndexReport) -> GroupOutcome:
+async def _write_alone(store: IndexStore, outcome: GroupOutcome, report: IndexReport) -> GroupOutcome:
     try:
         report.segments += await store.replace_sources([(outcome.records, outcome.episodes)])
         return outcome

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from models.episodes import EpisodeFacts
+from bot.ports import IndexWriter
+from models.episodes import EpisodeFacts, LinkedEpisode
 
 _GUESSED = frozenset({"text", "folder"})
 
 
-@dataclass(frozen=True, slots=True)
-class LinkedEpisode:
-    """The facts an episode row shows after joining; `merged_into` hides a feed item."""
-
-    id: int
-    facts: EpisodeFacts
-    merged_into: int | None = None
+async def relink(store: IndexWriter) -> None:
+    """Recompute every episode's shown facts from the documents, joining feeds to transcripts."""
+    rows = await store.episode_facts()
+    linked = await asyncio.to_thread(link_episodes, rows)  # CPU work (~0.1 s a 15k episodes): off the loop
+    await store.save_links(linked)
 
 
 def link_episodes(rows: list[tuple[int, EpisodeFacts]]) -> list[LinkedEpisode]:
@@ -34,7 +34,15 @@ def link_episodes(rows: list[tuple[int, EpisodeFacts]]) -> list[LinkedEpisode]:
     for row_id, facts in facts_by_id.items():
         if facts.show:
             facts_by_id[row_id] = replace(facts, show=spellings.get(_squash(facts.show), facts.show))
-    return [LinkedEpisode(row_id, facts_by_id[row_id], merged.get(row_id)) for row_id, _ in rows]
+    return [
+        LinkedEpisode(row_id, facts_by_id[row_id], shown_title(facts_by_id[row_id]), merged.get(row_id))
+        for row_id, _ in rows
+    ]
+
+
+def shown_title(facts: EpisodeFacts) -> str:
+    """The episode's own title, else one made from its number."""
+    return facts.title or (f"Episode {facts.number}" if facts.number is not None else "Untitled episode")
 
 
 def _squash(text: str | None) -> str:

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from storage import Store
+from bot.ports import NamesStore
+from models.search import IndexVersion
 
 MAX_CHOICES = 25
 MAX_CHOICE_LENGTH = 100
@@ -44,9 +45,9 @@ def rank_choices(
 class Suggester:
     """Cached names from the store, refreshed when the index changes."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: NamesStore) -> None:
         self.store = store
-        self._marker: tuple[int, int] | None = None
+        self._marker: IndexVersion | None = None
         self._shows: dict[str, str] = {}
         self._episodes: dict[str, str] = {}
         self._episode_titles: dict[str, str] = {}

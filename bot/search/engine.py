@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from bot.ports import SearchStore
 from bot.search.links import deep_link
 from bot.search.query import (
     ParsedQuery,
@@ -29,7 +30,6 @@ from bot.search.query import (
     checked_value,
     episode_reference,
     parse_query,
-    quote_term,
 )
 from bot.search.text import token_spans, tokens
 from bot.search.vocabulary import Vocabulary
@@ -37,8 +37,7 @@ from bot.semantic.embedder import DEFAULT, Default, Embedder, default_embedder
 from bot.semantic.hybrid import SAME_MOMENT_SECONDS, MeaningSearch, fuse, topic_subject
 from models.episodes import Candidate
 from models.errors import QueryTimeout
-from models.search import SearchFilters, SegmentFilter
-from storage import Store
+from models.search import IndexVersion, SearchFilters, SegmentFilter, TermQuery
 
 CANDIDATES = 60
 MAX_AND_TERMS = 6
@@ -108,7 +107,7 @@ class Searcher:
 
     def __init__(
         self,
-        store: Store,
+        store: SearchStore,
         *,
         recheck_seconds: float = CHANGE_CHECK_SECONDS,
         embedder: Embedder | Default | None = DEFAULT,
@@ -118,7 +117,7 @@ class Searcher:
         self.meaning = MeaningSearch(store, embedder) if embedder is not None else None
         self.recheck_seconds = recheck_seconds
         self._vocabulary: Vocabulary | None = None
-        self._marker: tuple[int, int] | None = None
+        self._marker: IndexVersion | None = None
         self._checked = 0.0
         self._refresh: asyncio.Task[None] | None = None
 
@@ -137,14 +136,14 @@ class Searcher:
             return self._vocabulary
         marker = await self.store.change_marker()
         self._checked = now
-        if self._vocabulary is None or self._marker is None or marker[0] != self._marker[0]:
+        if self._vocabulary is None or self._marker is None or marker.own != self._marker.own:
             await self._load(marker)
         elif marker != self._marker and self._refresh is None:
             self._refresh = asyncio.create_task(self._load(marker))
         assert self._vocabulary is not None
         return self._vocabulary
 
-    async def _load(self, marker: tuple[int, int]) -> None:
+    async def _load(self, marker: IndexVersion) -> None:
         try:
             counts, segments = await self.store.vocabulary_snapshot()
             self._vocabulary = await asyncio.to_thread(Vocabulary, counts, segments)
@@ -164,7 +163,7 @@ class Searcher:
         return vocabulary
 
     def _marker_is_current(self) -> bool:
-        return self._marker is not None and self._marker[0] == self.store.writes
+        return self._marker is not None and self._marker.own == self.store.writes
 
     async def search(self, text: str, *, limit: int = 5, filters: SearchFilters | None = None) -> list[Hit]:
         """The best `limit` moments for `text`; QueryError explains unusable input. With search by
@@ -224,10 +223,10 @@ class Searcher:
             query, [*found, *(c for c in partial if _window_score(wanted, c) >= PARTIAL_FLOOR)], vocabulary, limit
         )
 
-    async def _more(self, expression: str, where: SegmentFilter, found: list[Candidate]) -> list[Candidate]:
-        """Candidates for `expression` that are not in `found` already."""
+    async def _more(self, plan: TermQuery, where: SegmentFilter, found: list[Candidate]) -> list[Candidate]:
+        """Candidates for `plan` that are not in `found` already."""
         seen = {c.segment_id for c in found}
-        more = await self.store.candidates(expression, where, CANDIDATES, time_limit=STAGE_SECONDS)
+        more = await self.store.candidates(plan, where, CANDIDATES, time_limit=STAGE_SECONDS)
         return [c for c in more if c.segment_id not in seen]
 
     async def random_quote(
@@ -318,12 +317,12 @@ def _words_found(wanted: Sequence[str], name: Sequence[str]) -> float:
 
 @dataclass(frozen=True, slots=True)
 class CandidatePlan:
-    """Bounded FTS5 expressions: a precise one tried first, a broad one if it falls short, and a
+    """Bounded candidate queries: a precise one tried first, a broad one if it falls short, and a
     partial one (the quote less the word likeliest to be wrong) if nothing is close yet."""
 
-    precise: str
-    broad: str | None
-    partial: str | None = None
+    precise: TermQuery
+    broad: TermQuery | None
+    partial: TermQuery | None = None
 
 
 def candidate_plan(query: ParsedQuery, vocabulary: Vocabulary) -> CandidatePlan:
@@ -348,7 +347,7 @@ def candidate_plan(query: ParsedQuery, vocabulary: Vocabulary) -> CandidatePlan:
     rare = [g for g in groups if not any(vocabulary.is_common(term) for term in g)]
     if _documents(groups[0], vocabulary) > PRECISE_BUDGET:
         raise QueryError("Those words are too common to search: add a rarer word or two.")
-    phrases = [" ".join(p) for p in query.phrases if all(w in vocabulary for w in p)]
+    phrases = [p for p in query.phrases if all(w in vocabulary for w in p)]
     precise = _precise_expression([query.words], groups, phrases, vocabulary)
     assert precise is not None  # one run of every word, the rarest within budget
     partial = _partial_expression(query.words, groups, phrases, vocabulary)
@@ -357,24 +356,24 @@ def candidate_plan(query: ParsedQuery, vocabulary: Vocabulary) -> CandidatePlan:
 
 
 def _precise_expression(
-    runs: Sequence[Sequence[str]], groups: list[tuple[str, ...]], phrases: list[str], vocabulary: Vocabulary
-) -> str | None:
+    runs: Sequence[Sequence[str]], groups: list[tuple[str, ...]], phrases: list[tuple[str, ...]], vocabulary: Vocabulary
+) -> TermQuery | None:
     """The rarest `groups` ANDed or, when even the rarest is in many rows, the `runs` of words as
     phrases; None when nothing fits PRECISE_BUDGET."""
     matches = _documents(groups[0], vocabulary) if groups else PRECISE_BUDGET + 1
     if matches > PRECISE_BUDGET:
         return None
     if matches > RANK_BUDGET and sum(map(len, runs)) >= 3:
-        long_runs = [(" ".join(run),) for run in runs if len(run) > 1]
-        return _all_of(long_runs, phrases) if long_runs else None
+        long_runs = [tuple(run) for run in runs if len(run) > 1]
+        return TermQuery(phrases=(*long_runs, *phrases)) if long_runs else None
     # the commonest words would make bm25 load long position lists for every match
     narrowing = [g for g in groups if _documents(g, vocabulary) <= STOPWORD_SHARE * vocabulary.segments]
-    return _all_of((narrowing or groups)[:MAX_AND_TERMS], phrases)
+    return TermQuery(tuple((narrowing or groups)[:MAX_AND_TERMS]), tuple(phrases))
 
 
 def _partial_expression(
-    words: Sequence[str], groups: list[tuple[str, ...]], phrases: list[str], vocabulary: Vocabulary
-) -> str | None:
+    words: Sequence[str], groups: list[tuple[str, ...]], phrases: list[tuple[str, ...]], vocabulary: Vocabulary
+) -> TermQuery | None:
     """The precise expression for `words` less those in no transcript or, if every word is in
     one, less the rarest."""
     unknown = {w for w in words if not term_group(w, vocabulary)}
@@ -384,15 +383,16 @@ def _partial_expression(
     return _precise_expression(runs, kept, phrases, vocabulary)
 
 
-def _broad_expression(rarest: list[tuple[str, ...]], phrases: list[str], vocabulary: Vocabulary) -> str | None:
+def _broad_expression(
+    rarest: list[tuple[str, ...]], phrases: list[tuple[str, ...]], vocabulary: Vocabulary
+) -> TermQuery | None:
     """Segments holding all but one or two of `rarest`, dropping the commoner terms until the
     postings walked fit BROAD_BUDGET; None when even the rarest alone does not."""
     while rarest:
         needed = len(rarest) - 2 if len(rarest) >= 4 else max(1, len(rarest) - 1)
         combinations = list(itertools.combinations(rarest, needed))
         if sum(min(_documents(g, vocabulary) for g in combo) for combo in combinations) <= BROAD_BUDGET:
-            broad = " OR ".join(f"({_all_of(combo, [])})" for combo in combinations)
-            return f"{_all_of([], phrases)} AND ({broad})" if phrases else broad
+            return TermQuery(phrases=tuple(phrases), alternatives=tuple(combinations))
         rarest = rarest[:-1]
     return None
 
@@ -404,17 +404,6 @@ def term_group(word: str, vocabulary: Vocabulary) -> tuple[str, ...]:
 
 def _documents(group: tuple[str, ...], vocabulary: Vocabulary) -> int:
     return sum(vocabulary.documents(term) for term in group)
-
-
-def _all_of(groups: Sequence[tuple[str, ...]], phrases: Sequence[str]) -> str:
-    parts = [_any_of(group) for group in groups] + [quote_term(p) for p in phrases]
-    return " AND ".join(parts)
-
-
-def _any_of(group: tuple[str, ...]) -> str:
-    if len(group) == 1:
-        return quote_term(group[0])
-    return "(" + " OR ".join(quote_term(term) for term in group) + ")"
 
 
 def rank(query: ParsedQuery, candidates: Sequence[Candidate], vocabulary: Vocabulary, limit: int) -> list[Hit]:

@@ -1,4 +1,4 @@
-"""Turn what a member typed into words, quoted phrases and filters. Nothing raw reaches FTS5."""
+"""Turn what a member typed into words, quoted phrases and filters. Nothing raw reaches the index."""
 
 from __future__ import annotations
 
@@ -42,10 +42,6 @@ class ParsedQuery:
     words: tuple[str, ...]
     phrases: tuple[tuple[str, ...], ...] = ()
     filters: SearchFilters = field(default_factory=SearchFilters)
-
-    def fts_expression(self) -> str:
-        """Every word and phrase double-quoted and ANDed: FTS5 operators cannot get through."""
-        return " ".join(quote_term(" ".join(part)) for part in (*self.phrases, *((w,) for w in self.words)))
 
     @property
     def text(self) -> str:
@@ -160,8 +156,3 @@ def parse_day(value: str, *, end: bool = False) -> dt.date | None:
         return dt.date(int(parts[0]), 12, 31) if end else dt.date(int(parts[0]), 1, 1)
     except ValueError:
         return None
-
-
-def quote_term(text: str) -> str:
-    """An FTS5 string literal: the text in double quotes, inner quotes doubled."""
-    return '"' + text.replace('"', '""') + '"'

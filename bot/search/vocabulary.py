@@ -45,11 +45,6 @@ class Vocabulary:
         """How many segments contain `term`."""
         return self._counts.get(term, 0)
 
-    def correct(self, term: str) -> str | None:
-        """The most frequent known term among the closest ones, or None."""
-        found = self.corrections(term)
-        return found[0] if found else None
-
     def corrections(self, term: str, limit: int = 3) -> tuple[str, ...]:
         """Known terms at the smallest distance from `term` (one edit, two for long words),
         most frequent first; empty when none is that close or the word is too short to guess."""

@@ -17,11 +17,11 @@ from typing import TypeVar
 import numpy as np
 from rapidfuzz import fuzz
 
+from bot.ports import MeaningStore
 from bot.semantic.embedder import Embedder
 from bot.semantic.scan import Near, VectorIndex
 from models.episodes import Candidate
 from models.search import SegmentFilter
-from storage import Store
 
 RERANK = 40  # passages nearest the query that are ranked again by their best segment
 RRF_K = 60  # reciprocal-rank fusion's damping constant (the value of the original paper)
@@ -88,7 +88,7 @@ def topic_subject(text: str) -> str | None:
 class MeaningSearch:
     """Passages nearest in meaning, from vectors loaded into memory and reloaded when the index changes."""
 
-    def __init__(self, store: Store, embedder: Embedder) -> None:
+    def __init__(self, store: MeaningStore, embedder: Embedder) -> None:
         self.store = store
         self.embedder = embedder
         self.index: VectorIndex | None = None

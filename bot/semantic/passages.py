@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from bot.ports import Vectors
 from bot.semantic.embedder import Embedder
-from storage import Store
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def quantize(vectors: np.ndarray) -> np.ndarray:
 EmbedProgress = Callable[[int, int], None]  # episodes embedded so far, episodes to embed in all
 
 
-async def embed_pending(store: Store, embedder: Embedder | None, progress: EmbedProgress | None = None) -> int:
+async def embed_pending(store: Vectors, embedder: Embedder | None, progress: EmbedProgress | None = None) -> int:
     """Embed every episode that has no passages yet (or only passages from before segment
     vectors); return the passages stored. `progress` hears after each episode."""
     if embedder is None:
@@ -70,7 +70,7 @@ async def embed_pending(store: Store, embedder: Embedder | None, progress: Embed
     return stored
 
 
-async def _embed_episode(store: Store, embedder: Embedder, episode_id: int) -> int:
+async def _embed_episode(store: Vectors, embedder: Embedder, episode_id: int) -> int:
     segments = await store.episode_segments(episode_id)
     spans = windows([text for _, text in segments])
     rows = await asyncio.to_thread(_embed_spans, embedder, [text for _, text in segments], spans)

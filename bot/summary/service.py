@@ -6,9 +6,9 @@ import asyncio
 import json
 import logging
 
+from bot.ports import Catalogue, SummaryStore
 from bot.search.engine import Searcher
 from bot.summary import EpisodeText, Summary, summarize
-from storage import Store
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 METHOD_VERSION = 11
 
 
-async def episode_text(store: Store, episode_id: int) -> EpisodeText | None:
+async def episode_text(store: Catalogue, episode_id: int) -> EpisodeText | None:
     """What the summary of one visible episode is made from, or None."""
     row = await store.episode(episode_id)
     if row is None:
@@ -39,7 +39,7 @@ async def episode_text(store: Store, episode_id: int) -> EpisodeText | None:
 class Summaries:
     """Summaries cached in the database until the index changes (relinking clears the cache)."""
 
-    def __init__(self, store: Store, searcher: Searcher) -> None:
+    def __init__(self, store: SummaryStore, searcher: Searcher) -> None:
         self.store, self.searcher = store, searcher
 
     async def summary(self, episode_id: int) -> Summary | None:

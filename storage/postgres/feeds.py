@@ -4,10 +4,13 @@ the calls of `storage.feeds.FeedStore`, with the same rows."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from models.clock import now_text
 from models.state import AnnounceRow, FeedRow, PendingPost
-from storage.postgres.store import PostgresStore
+
+if TYPE_CHECKING:
+    from storage.postgres.store import PostgresStore
 
 _FEEDS_QUERY = """
     SELECT url, source_path, added_at, etag, last_modified, status, last_error, last_polled_at, failures,

@@ -13,20 +13,19 @@ import dataclasses
 import datetime as dt
 import json
 import logging
-import re
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from bot.search.text import tokens
-from models.episodes import Candidate, EpisodeRecord, EpisodeRow, SegmentRow, SourceRecord
+from models.episodes import Candidate, EpisodeFacts, EpisodeRecord, EpisodeRow, LinkedEpisode, SegmentRow, SourceRecord
 from models.errors import QueryTimeout, StoreError
-from models.search import SegmentFilter
+from models.search import IndexVersion, SegmentFilter, TermQuery
 from models.state import ScheduleRow
 from models.vectors import PassageRow, PassageSegments, VectorSnapshot
+from storage.postgres.feeds import PostgresFeedStore
 from storage.postgres.migrations import MIGRATIONS
-from storage.store import _relinked
 
 try:
     import asyncpg
@@ -114,7 +113,6 @@ _STAGED_SEGMENTS = """
         speaker text, text text, lexemes text
     ) ON COMMIT DELETE ROWS
 """
-_FTS_PART = re.compile(r'\s*(?:"((?:[^"]|"")*)"|(\()|(\))|(AND|OR)\b)')
 
 
 class PostgresStore:
@@ -125,6 +123,7 @@ class PostgresStore:
         self.url = url
         self.writes = 0  # bumped on every committed index write by this process
         self.read_only = False
+        self.feeds = PostgresFeedStore(self)
 
     @classmethod
     async def open(
@@ -212,10 +211,14 @@ class PostgresStore:
         async with self._write() as connection:
             await _delete_sources(connection, paths)
 
-    async def relink(self) -> None:
-        """Recompute every episode's shown facts from the documents, joining feeds to transcripts."""
+    async def episode_facts(self) -> list[tuple[int, EpisodeFacts]]:
+        """Every episode's id and its documents' own facts, for linking."""
         documents = await self._pool.fetch("SELECT id, document::text FROM episodes ORDER BY id")
-        parameters = await asyncio.to_thread(_relinked, [tuple(row) for row in documents])
+        return await asyncio.to_thread(_decoded, [tuple(row) for row in documents])
+
+    async def save_links(self, linked: Sequence[LinkedEpisode]) -> None:
+        """Show each episode with its linked facts, in one transaction; summaries made before go."""
+        parameters = [_link_parameters(episode) for episode in linked]
         async with self._write() as connection:
             await connection.execute("DELETE FROM summaries")
             await connection.execute("UPDATE episodes SET show_id = NULL, merged_into = NULL")
@@ -328,10 +331,13 @@ class PostgresStore:
     # --- search ----------------------------------------------------------------------------
 
     async def candidates(
-        self, expression: str, where: SegmentFilter, limit: int, *, time_limit: float = 0.5
+        self, plan: TermQuery, where: SegmentFilter, limit: int, *, time_limit: float = 0.5
     ) -> list[Candidate]:
-        """Segments matching a search plan's expression, best ts_rank first."""
-        return await self._timed(MATCH_QUERY, [*_filters(where), tsquery(expression), limit], time_limit)
+        """Segments matching `plan` that `where` allows, best ts_rank first."""
+        query = tsquery(plan)
+        if not query:
+            return []
+        return await self._timed(MATCH_QUERY, [*_filters(where), query, limit], time_limit)
 
     async def random_candidates(self, where: SegmentFilter, limit: int, seed: float) -> list[Candidate]:
         """A run of up to `limit` segments from a random point (`seed` in [0, 1)) of a random
@@ -394,9 +400,9 @@ class PostgresStore:
             segments = await connection.fetchval("SELECT segments FROM index_state")
         return counts, int(segments)
 
-    async def change_marker(self) -> tuple[int, int]:
+    async def change_marker(self) -> IndexVersion:
         """Changes whenever the index changes, through this process or another."""
-        return self.writes, int(await self._pool.fetchval("SELECT version FROM index_state"))
+        return IndexVersion(self.writes, int(await self._pool.fetchval("SELECT version FROM index_state")))
 
     # --- passages and their vectors (search by meaning) --------------------------------------
 
@@ -582,22 +588,43 @@ def lexemes(text: str) -> str:
     return " ".join(f"{_quoted(token)}:{','.join(map(str, places))}" for token, places in positions.items())
 
 
-def tsquery(expression: str) -> str:
-    """The FTS5 expression a search plan makes (quoted terms and phrases, AND, OR, brackets) as a
-    tsquery whose every lexeme is quoted: nothing a member typed is read as an operator."""
-    parts, at = [], 0
-    while at < len(expression.rstrip()):
-        match = _FTS_PART.match(expression, at)
-        if match is None:
-            raise ValueError(f"not a search plan expression: {expression!r}")
-        phrase, opening, closing, operator = match.groups()
-        if phrase is not None:
-            words = tokens(phrase.replace('""', '"')) or [""]
-            parts.append("(" + " <-> ".join(_quoted(word) for word in words) + ")")
-        else:
-            parts.append(opening or closing or {"AND": "&", "OR": "|"}[operator])
-        at = match.end()
-    return " ".join(parts)
+def tsquery(plan: TermQuery) -> str:
+    """A search plan as a tsquery whose every lexeme is quoted: nothing a member typed is read as
+    an operator."""
+    required = " & ".join([*(_any_of(group) for group in plan.groups), *(_phrase(p) for p in plan.phrases)])
+    if not plan.alternatives:
+        return required
+    either = " | ".join(f"( {' & '.join(_any_of(group) for group in option)} )" for option in plan.alternatives)
+    return f"{required} & ( {either} )" if required else either
+
+
+def _phrase(terms: Sequence[str]) -> str:
+    return "(" + " <-> ".join(_quoted(term) for term in terms) + ")"
+
+
+def _any_of(group: Sequence[str]) -> str:
+    if len(group) == 1:
+        return _phrase(group)
+    return "( " + " | ".join(_phrase((term,)) for term in group) + " )"
+
+
+def _decoded(documents: Iterable[tuple[int, str]]) -> list[tuple[int, EpisodeFacts]]:
+    return [(row_id, EpisodeFacts(**json.loads(document))) for row_id, document in documents]
+
+
+def _link_parameters(episode: LinkedEpisode) -> tuple[object, ...]:
+    facts = episode.facts
+    return (
+        facts.show,
+        facts.number,
+        episode.title,
+        facts.published,
+        facts.duration,
+        facts.url,
+        facts.description,
+        episode.merged_into,
+        episode.id,
+    )
 
 
 def _quoted(term: str) -> str:
