@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.ingest.segmenter import sentences
+from bot.limits import clip
 from bot.ports import AnnounceStore
 from bot.schedule import DeliveryError
 from bot.summary.service import Summaries
@@ -78,6 +79,5 @@ class Announcer:
         else:
             notes = await self.store.description(episode_id)
             line = next(iter(sentences(notes)), None) if notes else None
-        if line and len(line) > SUMMARY_CHARACTERS:
-            line = line[: SUMMARY_CHARACTERS - 1].rsplit(" ", 1)[0] + "…"
+        line = clip(line, SUMMARY_CHARACTERS) if line else line
         return Announcement(pending.item_id, episode_id, row.show, row.title, row.published, line, row.url)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from bot.config import FALLBACKS
 from bot.errors import InvalidInput
+from bot.limits import clip
 from bot.ports import Catalogue
 from bot.search.engine import is_quotable
 from bot.search.text import tokens
@@ -35,7 +36,7 @@ _COMPLETE = re.compile(r"^[\"“']?[A-Z0-9].*[.!?][\"”']?$", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
-class Choice:
+class DayEpisodes:
     """Episodes for a day: `kind` says how they were found (exact, week, archive or none)."""
 
     day: dt.date
@@ -79,23 +80,23 @@ def originals_first(rows: Sequence[EpisodeRow]) -> list[EpisodeRow]:
     return chosen[:MOST_EPISODES]
 
 
-def choose(rows: Sequence[EpisodeRow], day: dt.date, fallbacks: Sequence[str] = FALLBACKS) -> Choice:
+def choose(rows: Sequence[EpisodeRow], day: dt.date, fallbacks: Sequence[str] = FALLBACKS) -> DayEpisodes:
     """Episodes from this month and day in earlier years; failing that the fallbacks in order:
     `week` (three days either side, earlier years), then `archive` (one pick, stable all day)."""
     dated = [(row, date) for row in rows if (date := published_on(row)) is not None and date.year < day.year]
     exact = [row for row, date in dated if anniversary_in(day.year, date) == day]
     if exact:
-        return Choice(day, "exact", tuple(originals_first(exact)))
+        return DayEpisodes(day, "exact", tuple(originals_first(exact)))
     for fallback in fallbacks:
         if fallback == "week":
             near = [row for row, date in dated if abs((anniversary_in(day.year, date) - day).days) <= WEEK_DAYS]
             if near:
-                return Choice(day, "week", tuple(originals_first(near)))
+                return DayEpisodes(day, "week", tuple(originals_first(near)))
         elif fallback == "archive" and dated:
             pool = sorted((row for row, _ in dated if not is_rebroadcast(row.title)), key=lambda r: r.id)
             pick = random.Random(day.toordinal()).choice(pool or [row for row, _ in dated])
-            return Choice(day, "archive", (pick,))
-    return Choice(day, "none", ())
+            return DayEpisodes(day, "archive", (pick,))
+    return DayEpisodes(day, "none", ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,13 +162,6 @@ def notes_highlight(summary: Summary) -> Moment | None:
     return next((m for m in summary.gist[1:] if _COMPLETE.match(m.text) and is_quotable(m.text)), None)
 
 
-def one_line(text: str, limit: int = SUMMARY_CHARACTERS) -> str:
-    """`text` cut to `limit` characters at a word boundary."""
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
-
-
 async def build_post(
     store: Catalogue, summaries: Summaries, day: dt.date, fallbacks: Sequence[str] = FALLBACKS
 ) -> DailyPost:
@@ -185,7 +179,7 @@ async def build_post(
                 row.published,
                 row.show,
                 day.year - published.year if published else 0,
-                one_line(summary.gist[0].text) if summary and summary.gist else None,
+                clip(summary.gist[0].text, SUMMARY_CHARACTERS) if summary and summary.gist else None,
                 (standalone(summary.quotes) or notes_highlight(summary)) if summary else None,
             )
         )

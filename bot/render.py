@@ -8,29 +8,14 @@ from collections.abc import Sequence
 from tqdm import tqdm
 
 from bot.ingest.indexer import Embedding, IndexReport
+from bot.limits import CONTENT_LIMIT, EMBED_DESCRIPTION_LIMIT, EMBED_TITLE_LIMIT, FIELD_VALUE_LIMIT, clip
 from bot.onthisday import Anniversary, DailyPost
 from bot.search.engine import Hit
 from bot.summary import Summary
 from models.state import FeedRow
 
-CONTENT_LIMIT = 2000
-EMBED_TITLE_LIMIT = 256
-EMBED_DESCRIPTION_LIMIT = 4096
-FIELD_VALUE_LIMIT = 1024
 _MARKDOWN = re.compile(r"([\\*_~`|>#\[\]()-])")
 _MENTION = re.compile(r"@(everyone|here|[!&]?\d{15,21})")
-
-
-def clip(text: str, limit: int) -> str:
-    """`text` cut on a word boundary to at most `limit` characters, with an ellipsis when cut."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if not text[limit - 1].isspace():  # the cut fell inside a word: drop that word
-        space = cut.rfind(" ")
-        if space > limit // 2:
-            cut = cut[:space]
-    return cut.rstrip() + "…"
 
 
 def escape(text: str) -> str:
@@ -110,10 +95,6 @@ def daily_heading(post: DailyPost) -> str:
 def years_ago(count: int) -> str:
     """`1 year ago` / `5 years ago`."""
     return f"{count} year ago" if count == 1 else f"{count} years ago"
-
-
-EMBED_TOTAL_LIMIT = 6000
-EMBEDS_PER_MESSAGE = 10
 
 
 def at(seconds: float | None, url: str | None) -> str:

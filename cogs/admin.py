@@ -18,7 +18,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render, uploads
+from bot import limits, render, uploads
 from bot.client import BotWideOnly, RewindBot
 from bot.episodes import episode_line
 from bot.feeds import FeedFollower, PollReport
@@ -144,9 +144,9 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
         embed.add_field(name="New-episode posts", value=_announce_state(announce), inline=False)
         rejected = await self.bot.store.rejected_sources()
         if rejected:
-            lines = "\n".join(f"• `{render.escape(render.clip(p, 100))}`: {render.escape(r)}" for p, r in rejected)
+            lines = "\n".join(f"• `{render.escape(limits.clip(p, 100))}`: {render.escape(r)}" for p, r in rejected)
             name = f"Files that could not be read ({counts['rejected']})"
-            embed.add_field(name=name, value=render.clip(lines, render.FIELD_VALUE_LIMIT), inline=False)
+            embed.add_field(name=name, value=limits.clip(lines, limits.FIELD_VALUE_LIMIT), inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     def _reindex_state(self) -> str:
@@ -157,7 +157,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
             elapsed = (self.bot.clock() - state.started).total_seconds()
             return render.reindex_progress(state.done, state.total, state.rejected, elapsed, state.embedding)
         if state.error:
-            return render.clip(f"❌ Failed at {state.finished:%Y-%m-%d %H:%M} UTC: {state.error}", 1000)
+            return limits.clip(f"❌ Failed at {state.finished:%Y-%m-%d %H:%M} UTC: {state.error}", 1000)
         report = state.report
         assert report is not None
         return (
@@ -173,7 +173,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
         lines.append(f"Last posted: {schedule.last_posted or 'never'}")
         if schedule.last_error:
             lines.append(f"⚠️ {render.escape(schedule.last_error)} ({schedule.last_error_at or 'recently'})")
-        return render.clip("\n".join(lines), render.FIELD_VALUE_LIMIT)
+        return limits.clip("\n".join(lines), limits.FIELD_VALUE_LIMIT)
 
     @app_commands.command(name="schedule")
     @app_commands.describe(
@@ -246,7 +246,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
     async def feed_list(self, interaction: discord.Interaction) -> None:
         """The followed feeds and how their last poll went."""
         rows = await self.follower.feeds.feeds()
-        text = render.feed_lines(rows, render.CONTENT_LIMIT) or NO_FEEDS
+        text = render.feed_lines(rows, limits.CONTENT_LIMIT) or NO_FEEDS
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="announce")
@@ -331,7 +331,7 @@ def _first_poll(report: PollReport) -> str:
     )
     if report.errors:
         text += f"\n⚠️ {len(report.errors)} downloads failed (retried later); `/admin status` lists the feed's trouble."
-    return render.clip(text, render.CONTENT_LIMIT)
+    return limits.clip(text, limits.CONTENT_LIMIT)
 
 
 def _uploaded(done: uploads.Upload) -> str:
@@ -343,7 +343,7 @@ def _uploaded(done: uploads.Upload) -> str:
         text = f"Added {where}: {show}{episode_line(done.episode)}. It is searchable now."
     if done.warnings:
         text += f"\n⚠️ {render.escape(done.warnings)}"
-    return render.clip(text, render.CONTENT_LIMIT)
+    return limits.clip(text, limits.CONTENT_LIMIT)
 
 
 def _announce_state(rows: list[AnnounceRow]) -> str:
@@ -353,7 +353,7 @@ def _announce_state(rows: list[AnnounceRow]) -> str:
     text = f"<#{row.channel_id}> ({'on' if row.enabled else 'off'})"
     if row.last_error:
         text += f"\n⚠️ {render.escape(row.last_error)} ({row.last_error_at})"
-    return render.clip(text, render.FIELD_VALUE_LIMIT)
+    return limits.clip(text, limits.FIELD_VALUE_LIMIT)
 
 
 async def setup(bot: RewindBot) -> None:

@@ -6,7 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
+from bot import limits, render
 from bot.client import RewindBot
 from bot.episodes import UnknownEpisode, episode_line, filter_episodes
 from bot.search.links import deep_link
@@ -46,12 +46,12 @@ class Episodes(commands.GroupCog, group_name="episode", group_description="Look 
         notes = await self.bot.store.description(row.id)
         embed = discord.Embed(
             title=render.titled(row.show, row.title),
-            description=render.clip(render.escape(notes), 1000) if notes else None,
+            description=limits.clip(render.escape(notes), 1000) if notes else None,
             url=deep_link(row.url, None),
         )
-        embed.add_field(name="Episode", value=render.clip(episode_line(row), render.FIELD_VALUE_LIMIT))
+        embed.add_field(name="Episode", value=limits.clip(episode_line(row), limits.FIELD_VALUE_LIMIT))
         if row.speakers:
-            names = render.clip(", ".join(render.escape(s) for s in row.speakers), render.FIELD_VALUE_LIMIT)
+            names = limits.clip(", ".join(render.escape(s) for s in row.speakers), limits.FIELD_VALUE_LIMIT)
             embed.add_field(name="Speakers", value=names)
         await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
 

@@ -10,7 +10,7 @@ from typing import Any
 import discord
 from discord.ext import commands, tasks
 
-from bot import render
+from bot import limits, render
 from bot.announce import Announcement, Announcer
 from bot.client import RewindBot
 from bot.feeds import FeedError, FeedFollower, PollReport
@@ -56,8 +56,8 @@ class SummaryButton(discord.ui.DynamicItem[discord.ui.Button], template=r"rws:(?
 def announcement_embed(post: Announcement) -> discord.Embed:
     """A new episode as an embed: title, date, one line about it, and its link."""
     embed = discord.Embed(
-        title=render.clip(render.titled(post.show, post.title), 256),
-        description=render.clip(render.escape(post.summary), 1000) if post.summary else None,
+        title=limits.clip(render.titled(post.show, post.title), 256),
+        description=limits.clip(render.escape(post.summary), 1000) if post.summary else None,
         url=deep_link(post.url, None),
     )
     if post.published:

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot import render
+from bot import limits, render
 from bot.client import RewindBot
 from bot.onthisday import DailyPost, build_post, parse_day
 from bot.schedule import DailyPoster, DeliveryError, local_date
@@ -36,7 +36,7 @@ def post_messages(post: DailyPost) -> list[tuple[str, list[discord.Embed]]]:
     batch: list[discord.Embed] = []
     for embed in embeds:
         size = sum(len(e) for e in batch) + len(embed)
-        if batch and (len(batch) == render.EMBEDS_PER_MESSAGE or size > render.EMBED_TOTAL_LIMIT):
+        if batch and (len(batch) == limits.EMBEDS_PER_MESSAGE or size > limits.EMBED_TOTAL_LIMIT):
             messages.append(("", batch))
             batch = []
         batch.append(embed)

@@ -599,7 +599,7 @@ async def test_a_daily_post_that_fails_midway_is_never_posted_twice(
     discord_server: FakeDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Four episodes on March 10, two embeds a message (a long post splits the same way at 10).
-    monkeypatch.setattr("bot.render.EMBEDS_PER_MESSAGE", 2)
+    monkeypatch.setattr("bot.limits.EMBEDS_PER_MESSAGE", 2)
     folder = write_episodes(tmp_path / "show", [f"Shipping story {n}" for n in range(1, 5)])
     settings = dataclasses.replace(settings_for(tmp_path), transcript_dirs=(folder,))
     discord_server.unavailable_for = {2}  # the second message of the post meets a passing outage

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot import render
+from bot import limits, render
 from bot.search.engine import Hit
 from bot.search.links import deep_link
 from bot.summary import Summary
@@ -18,15 +18,15 @@ def hit_embed(hit: Hit) -> discord.Embed:
     embed.add_field(name="Episode", value=render.episode_line(hit), inline=True)
     if hit.url and hit.start_seconds is not None:
         moment = f"[{render.timestamp(hit.start_seconds)}]({hit.url})"
-        embed.add_field(name="Listen", value=render.clip(moment, render.FIELD_VALUE_LIMIT), inline=True)
+        embed.add_field(name="Listen", value=limits.clip(moment, limits.FIELD_VALUE_LIMIT), inline=True)
     return embed
 
 
 def within_limits(embed: discord.Embed) -> discord.Embed:
     """Trim the description so the whole embed stays within Discord's 6000 characters."""
-    excess = len(embed) - render.EMBED_TOTAL_LIMIT
+    excess = len(embed) - limits.EMBED_TOTAL_LIMIT
     if excess > 0 and embed.description:
-        embed.description = render.clip(embed.description, max(1, len(embed.description) - excess))
+        embed.description = limits.clip(embed.description, max(1, len(embed.description) - excess))
     return embed
 
 
@@ -40,10 +40,10 @@ def summary_embed(summary: Summary) -> discord.Embed:
     embed.add_field(name="Episode", value=render.summary_facts(summary), inline=True)
     if summary.speakers:
         names = ", ".join(render.escape(s) for s in summary.speakers)
-        embed.add_field(name="Speakers", value=render.clip(names, render.FIELD_VALUE_LIMIT), inline=True)
+        embed.add_field(name="Speakers", value=limits.clip(names, limits.FIELD_VALUE_LIMIT), inline=True)
     if summary.keywords:
         words = ", ".join(render.escape(k) for k in summary.keywords)
-        embed.add_field(name="Keywords", value=render.clip(words, render.FIELD_VALUE_LIMIT), inline=False)
+        embed.add_field(name="Keywords", value=limits.clip(words, limits.FIELD_VALUE_LIMIT), inline=False)
     if summary.chapters:
         embed.add_field(name="Chapters", value=render.chapter_lines(summary), inline=False)
     if summary.quotes:

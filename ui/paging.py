@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot import render
+from bot import limits, render
 from bot.search.engine import Hit
 from ui.embeds import NO_MENTIONS, hit_embed
 from ui.replies import funnelled
@@ -61,8 +61,8 @@ async def _episode_page(store: Pagers, payload: Any, index: int, wide: bool) -> 
     count = max(1, -(-len(lines) // PER_PAGE))
     index = min(index, count - 1)
     shown = lines[index * PER_PAGE : (index + 1) * PER_PAGE]
-    description = render.clip("\n".join(shown), render.EMBED_DESCRIPTION_LIMIT)
-    embed = discord.Embed(title=render.clip(payload["title"], render.EMBED_TITLE_LIMIT), description=description)
+    description = limits.clip("\n".join(shown), limits.EMBED_DESCRIPTION_LIMIT)
+    embed = discord.Embed(title=limits.clip(payload["title"], limits.EMBED_TITLE_LIMIT), description=description)
     return embed.set_footer(text=f"Page {index + 1} of {count} · {len(lines)} episodes"), count
 
 

@@ -6,11 +6,9 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from bot.limits import MAX_CHOICE_LENGTH, MAX_CHOICES, clip
 from bot.ports import NamesStore
 from models.search import IndexVersion
-
-MAX_CHOICES = 25
-MAX_CHOICE_LENGTH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,9 +18,10 @@ class Choice:
     name: str
     value: str
 
-
-def _clip(text: str) -> str:
-    return text if len(text) <= MAX_CHOICE_LENGTH else text[: MAX_CHOICE_LENGTH - 1] + "…"
+    @classmethod
+    def clipped(cls, name: str, value: str) -> Choice:
+        """A choice whose name and value both fit Discord's 100 characters."""
+        return cls(clip(name, MAX_CHOICE_LENGTH), clip(value, MAX_CHOICE_LENGTH))
 
 
 def rank_choices(
@@ -36,10 +35,10 @@ def rank_choices(
     """
     limit = min(limit, MAX_CHOICES)
     if not typed.strip():
-        return [Choice(_clip(label), _clip(value)) for value, label in list(options.items())[:limit]]
+        return [Choice.clipped(label, value) for value, label in list(options.items())[:limit]]
     texts = {value: (match or options)[value].casefold() for value in options}
     found = process.extract(typed.casefold(), texts, scorer=fuzz.WRatio, limit=limit, score_cutoff=40)
-    return [Choice(_clip(options[value]), _clip(value)) for _, _, value in found]
+    return [Choice.clipped(options[value], value) for _, _, value in found]
 
 
 class Suggester:
@@ -83,7 +82,7 @@ class Suggester:
         number = typed.strip().lstrip("#")
         numbered = [value for value, n in self._episode_numbers.items() if number.isdigit() and n == int(number)]
         by_title = rank_choices(typed, self._episodes, match=self._episode_titles)
-        first = [Choice(_clip(self._episodes[value]), value) for value in numbered]
+        first = [Choice(clip(self._episodes[value], MAX_CHOICE_LENGTH), value) for value in numbered]
         return [*first, *(c for c in by_title if c.value not in numbered)][:MAX_CHOICES]
 
     async def speakers(self, typed: str) -> list[Choice]:
