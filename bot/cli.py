@@ -1,4 +1,4 @@
-"""The `rewind` command line: index, episodes, search, random, summary, onthisday, rebuild, feeds, run."""
+"""The `rewind` command line: index, episodes, search, random, summary, onthisday, rebuild, feeds, migrate, run."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from dotenv import dotenv_values, find_dotenv, load_dotenv
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from bot.config import Settings, SettingsError, database_target
+from bot.config import Settings, SettingsError, database_target, is_database_url
 from bot.errors import InvalidInput
 from bot.feeds import FeedError, FeedFollower, PollReport
 from bot.ingest.indexer import IndexReport, index_paths
@@ -36,6 +36,8 @@ from models.state import FeedRow
 from storage import Store
 from storage.errors import database_problem
 from storage.opening import open_store
+from storage.postgres import shown_url
+from storage.postgres.copy import copy_sqlite_into
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +141,13 @@ def _parser() -> argparse.ArgumentParser:
         action = actions.add_parser(name, help=helped)
         _add_common(action)
         action.set_defaults(handler=_feeds, action=name)
+
+    migrate = commands.add_parser(
+        "migrate", help="copy a SQLite index and its settings into an empty PostgreSQL database"
+    )
+    migrate.add_argument("--to", required=True, metavar="URL", help="postgresql://... of an empty database")
+    _add_common(migrate)
+    migrate.set_defaults(handler=_migrate)
 
     run = commands.add_parser("run", help="run the Discord bot (a sample demo when no token is set)")
     run.set_defaults(handler=_run, db=None)
@@ -334,6 +343,25 @@ def format_hit(hit: Hit) -> str:
     if hit.url:
         lines.append(f"    {hit.url}")
     return "\n".join(lines)
+
+
+async def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    source = args.db or settings.database
+    if isinstance(source, str) or not is_database_url(args.to):
+        print("rewind: migrate copies a SQLite file (--db or REWIND_DB) --to a postgresql:// URL", file=sys.stderr)
+        return 2
+    await (await Store.open(source, create=False)).close()  # brings the file to the latest schema first
+    target = await open_store(args.to)
+    try:
+        copied = await copy_sqlite_into(source, target)
+    finally:
+        await target.close()
+    if args.json:
+        print(json.dumps(copied, indent=2))
+    else:
+        counts = ", ".join(f"{count} {table}" for table, count in copied.items())
+        print(f"Copied {source} into {shown_url(args.to)}: {counts}; every table counted on both sides.")
+    return 0
 
 
 async def _rebuild(args: argparse.Namespace, settings: Settings) -> int:
