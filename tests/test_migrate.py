@@ -10,10 +10,11 @@ import pytest
 
 from bot.cli import main
 from bot.search.engine import Searcher
+from bot.semantic.passages import embed_pending
 from storage import Store
-from storage.opening import feeds_of
 from storage.postgres import PostgresStore
 from tests.conftest import SAMPLE, write
+from tests.test_semantic import ConceptEmbedder
 
 FEED = "https://example.org/feed.xml"
 
@@ -26,7 +27,8 @@ async def settled(path: Path) -> None:
     await store.set_fact("commands:global", "abc")
     await store.save_pager(5, "hits", "[1, 2]")
     await store.save_summary(1, 3, '{"gist": "kept"}')
-    feeds = feeds_of(store)
+    assert await embed_pending(store, ConceptEmbedder()) > 0
+    feeds = store.feeds
     await feeds.add(FEED, "/feeds/example.xml")
     await feeds.note_items(FEED, ["a", "b"])
     await feeds.save_announce(11, 22, True)
@@ -64,9 +66,13 @@ async def same_on_both(db: Path, url: str) -> None:
         assert await postgresql.list_episodes() == await sqlite.list_episodes()
         assert await postgresql.schedules() == await sqlite.schedules()
         assert await postgresql.vocabulary_snapshot() == await sqlite.vocabulary_snapshot()
+        vectors = await sqlite.vector_snapshot()
+        assert await postgresql.vector_snapshot() == vectors
+        passages = list(vectors.passage_ids)
+        assert await postgresql.segment_vectors(passages) == await sqlite.segment_vectors(passages) != {}
         assert await postgresql.cached_summary(1, 3) == '{"gist": "kept"}'
         assert await postgresql.fact("commands:global") == "abc"
-        assert await feeds_of(postgresql).feeds() == await feeds_of(sqlite).feeds()
+        assert await postgresql.feeds.feeds() == await sqlite.feeds.feeds()
         query = "fix the bugs before the users find them"
         found = [await Searcher(s, embedder=None).search(query) for s in (sqlite, postgresql)]
         assert [h.as_json() for h in found[0]] == [h.as_json() for h in found[1]]
