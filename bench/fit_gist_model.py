@@ -28,9 +28,9 @@ sys.path.insert(0, str(REPO / "bench"))
 import summary_eval  # noqa: E402
 
 from bot.search.engine import Searcher  # noqa: E402
-from bot.search.text import tokens  # noqa: E402
 from bot.summary import gist, summarize  # noqa: E402
 from bot.summary.units import stem, units_of  # noqa: E402
+from models.text import tokens  # noqa: E402
 
 
 def poisson_fit(features: np.ndarray, counts: np.ndarray, steps: int = 4000, rate: float = 0.05) -> np.ndarray:

@@ -43,10 +43,10 @@ from bot.config import default_workers  # noqa: E402
 from bot.ingest.indexer import index_paths  # noqa: E402
 from bot.search.engine import Searcher  # noqa: E402
 from bot.search.query import QueryError  # noqa: E402
-from bot.search.text import tokens  # noqa: E402
 from bot.search.vocabulary import Vocabulary  # noqa: E402
 from models.episodes import Candidate  # noqa: E402
 from models.search import SearchFilters, SegmentFilter  # noqa: E402
+from models.text import tokens  # noqa: E402
 from storage import Store  # noqa: E402
 from storage.fts import quote_term  # noqa: E402
 

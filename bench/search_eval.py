@@ -27,8 +27,8 @@ sys.path.insert(0, str(REPO))
 from bot.ingest.indexer import index_paths  # noqa: E402
 from bot.search.engine import Searcher  # noqa: E402
 from bot.search.query import QueryError, parse_query  # noqa: E402
-from bot.search.text import tokens  # noqa: E402
 from models.search import SegmentFilter, TermQuery  # noqa: E402
+from models.text import tokens  # noqa: E402
 from storage import Store  # noqa: E402
 
 SHARED = REPO.parent / "shared"

@@ -18,10 +18,10 @@ from bot.errors import InvalidInput
 from bot.limits import clip
 from bot.ports import Catalogue
 from bot.search.engine import is_quotable
-from bot.search.text import tokens
 from bot.summary import Moment, Summary
 from bot.summary.service import Summaries
 from models.episodes import EpisodeRow
+from models.text import tokens
 
 WEEK_DAYS = 3  # "this week": up to three days either side
 MOST_EPISODES = 10

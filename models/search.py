@@ -44,7 +44,7 @@ Group = tuple[str, ...]  # any one of these index terms
 
 @dataclass(frozen=True, slots=True)
 class TermQuery:
-    """Which segments to fetch, in index terms (`bot.search.text.tokens`), for storage to render in
+    """Which segments to fetch, in index terms (`models.text.tokens`), for storage to render in
     its engine's own query language: those holding a term of every group, every phrase (its terms
     adjacent and in order) and, when there are alternatives, every group of at least one of them."""
 

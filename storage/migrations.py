@@ -144,7 +144,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
     # 7: the FTS index reads the text with apostrophes removed, so `don't`, `don’t` and `dont` are
-    # one token (`dont`), as bot.search.text.tokens makes them at query time.
+    # one token (`dont`), as models.text.tokens makes them at query time.
     """
     DROP TRIGGER segments_au;
     DROP TABLE segments_vocab;
@@ -178,5 +178,9 @@ MIGRATIONS: tuple[str, ...] = (
     # segment; passages embedded before have none and are embedded again (they serve meanwhile).
     """
     ALTER TABLE passages ADD COLUMN segment_vectors BLOB;  -- int8, one vector a segment, in order
+    """,
+    # 10: the month-day index on episodes.published: no query reads it (the daily post picks in Python).
+    """
+    DROP INDEX episodes_published;
     """,
 )

@@ -13,8 +13,8 @@ import pytest
 from bot.ingest.indexer import index_paths
 from bot.search.engine import Searcher
 from bot.search.query import SearchFilters
-from bot.search.text import tokens
 from bot.semantic.passages import embed_pending
+from models.text import tokens
 from storage import Store
 from storage.postgres import PostgresStore
 from tests.conftest import SAMPLE, write

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 
 from bot.ports import IndexWriter
 from models.episodes import EpisodeFacts, LinkedEpisode
+from models.text import tokens
 
 _GUESSED = frozenset({"text", "folder"})
 
@@ -46,7 +46,7 @@ def shown_title(facts: EpisodeFacts) -> str:
 
 
 def _squash(text: str | None) -> str:
-    return re.sub(r"[^0-9a-z]+", "", (text or "").casefold())
+    return "".join(tokens(text or ""))
 
 
 def _same_show(transcript: EpisodeFacts, item: EpisodeFacts) -> bool:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from bot.ingest.model import Segment, Utterance
 from bot.ingest.text import fold_spaces
+from models.text import tokens
 
 MIN_WORDS = 5
 MAX_WORDS = 60
@@ -22,7 +23,6 @@ _OVERLAP_WINDOW = 30
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?…])[\"”')\]]*\s+(?=[\"“'(\[]?[A-Z0-9¿¡])")
 _ABBREVIATION = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|vs|etc|e\.g|i\.e|approx|Inc|Ltd|No)\.$", re.IGNORECASE)
-_NORMALISE = re.compile(r"[^\w']+")
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"”')\]]*$")
 
 
@@ -74,10 +74,6 @@ def _interpolate(utterance: Utterance, fraction: float) -> float | None:
     return round(utterance.start + (utterance.end - utterance.start) * fraction, 3)
 
 
-def _words(text: str) -> list[str]:
-    return [w for w in _NORMALISE.sub(" ", text.casefold()).split() if w]
-
-
 def _overlap(tail: list[str], words: list[str]) -> int:
     """Length of the longest suffix of `tail` that is a prefix of `words`."""
     for size in range(min(len(tail), len(words), _OVERLAP_WINDOW), 0, -1):
@@ -94,7 +90,7 @@ def _is_rolling(units: Sequence[Utterance]) -> bool:
     repeats = sum(
         1
         for previous, current in itertools.pairwise(sample)
-        if _overlap(_words(previous.text)[-_OVERLAP_WINDOW:], _words(current.text)) > 0
+        if _overlap(tokens(previous.text)[-_OVERLAP_WINDOW:], tokens(current.text)) > 0
     )
     return repeats >= 0.2 * (len(sample) - 1)
 
@@ -102,7 +98,7 @@ def _is_rolling(units: Sequence[Utterance]) -> bool:
 def _remove_rolling_overlap(units: Sequence[Utterance]) -> Iterable[Utterance]:
     tail: list[str] = []
     for unit in units:
-        words = _words(unit.text)
+        words = tokens(unit.text)
         drop = _overlap(tail, words)
         tail = (tail + words[drop:])[-_OVERLAP_WINDOW:]
         if drop == 0:
@@ -116,7 +112,7 @@ def _drop_words(text: str, count: int) -> str:
     kept = text.split()
     dropped = 0
     while kept and dropped < count:
-        dropped += len(_words(kept.pop(0)))
+        dropped += len(tokens(kept.pop(0)))
     return " ".join(kept)
 
 

@@ -31,13 +31,13 @@ from bot.search.query import (
     episode_reference,
     parse_query,
 )
-from bot.search.text import token_spans, tokens
 from bot.search.vocabulary import Vocabulary
 from bot.semantic.embedder import DEFAULT, Default, Embedder, default_embedder
 from bot.semantic.hybrid import SAME_MOMENT_SECONDS, MeaningSearch, fuse, topic_subject
 from models.episodes import Candidate
 from models.errors import QueryTimeout
 from models.search import IndexVersion, SearchFilters, SegmentFilter, TermQuery
+from models.text import normalised, token_spans, tokens
 
 CANDIDATES = 60
 MAX_AND_TERMS = 6
@@ -218,7 +218,7 @@ class Searcher:
             partial = await self._more(plan.partial, where, found)
         except QueryTimeout:
             return hits
-        wanted = _normalise(query.text)
+        wanted = normalised(query.text)
         return rank(
             query, [*found, *(c for c in partial if _window_score(wanted, c) >= PARTIAL_FLOOR)], vocabulary, limit
         )
@@ -295,8 +295,8 @@ def match_names(
 ) -> tuple[int, ...]:
     """Ids whose name has `wanted`'s words exactly (ignoring case and punctuation) or, failing that,
     the closest fuzzy matches: those within `margin` of the best score."""
-    names = {row_id: " ".join(tokens(name)) for row_id, name in rows if name}
-    folded = " ".join(tokens(wanted))
+    names = {row_id: normalised(name) for row_id, name in rows if name}
+    folded = normalised(wanted)
     exact = tuple(row_id for row_id, name in names.items() if name == folded)
     if exact or not folded:
         return exact
@@ -410,7 +410,7 @@ def rank(query: ParsedQuery, candidates: Sequence[Candidate], vocabulary: Vocabu
     """Score candidates against the whole query, best first, near-duplicates merged."""
     if not candidates:
         return []
-    wanted = _normalise(query.text)
+    wanted = normalised(query.text)
     scored = []
     for order, candidate in enumerate(candidates):
         score = _window_score(wanted, candidate) - order * 0.01  # bm25 order breaks ties
@@ -423,32 +423,26 @@ def rank(query: ParsedQuery, candidates: Sequence[Candidate], vocabulary: Vocabu
     for score, candidate in scored:
         if score < MIN_SCORE or len(hits) >= limit:
             break
-        normalised = " ".join(tokens(candidate.text))
-        if normalised in seen_texts or any(_near(candidate, hit) for hit in hits):
+        text = normalised(candidate.text)
+        if text in seen_texts or any(_near(candidate, hit) for hit in hits):
             continue
-        seen_texts.add(normalised)
+        seen_texts.add(text)
         hits.append(_hit(candidate, score, highlight(candidate.text, marked)))
     return hits
 
 
 def _window_score(wanted: str, candidate: Candidate) -> float:
-    own = _normalise(candidate.text)
+    own = normalised(candidate.text)
     windows = [own]
     if candidate.after:
-        windows.append(f"{own} {_normalise(candidate.after)}")
+        windows.append(f"{own} {normalised(candidate.after)}")
     best = max(
         fuzz.partial_ratio(wanted, window) if len(window) >= len(wanted) else fuzz.ratio(wanted, window)
         for window in windows
     )
     if candidate.before and best < 100:  # a quote that began in the previous segment belongs to that one
-        best = max(best, fuzz.partial_ratio(wanted, f"{_normalise(candidate.before)} {own}") - 1.0)
+        best = max(best, fuzz.partial_ratio(wanted, f"{normalised(candidate.before)} {own}") - 1.0)
     return best
-
-
-def _normalise(text: str) -> str:
-    """The FTS tokens as one string: the query is folded the same way, so accents and apostrophes
-    never cost a candidate points."""
-    return " ".join(tokens(text))
 
 
 def _near(candidate: Candidate, hit: Hit) -> bool:

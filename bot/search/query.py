@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass, field, replace
 
 from bot.errors import InvalidInput
-from bot.search.text import tokens
 from models.search import SearchFilters
+from models.text import tokens
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 40

@@ -6,11 +6,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.search.links import deep_link
-from bot.search.text import tokens
 from bot.summary.chapters import Section, sections
 from bot.summary.gist import cold_open, expected_counts, host_intro, leading, pick_gist
 from bot.summary.method import Weights, gist_candidates, keywords, pick_quotes, readable
 from bot.summary.units import STOPWORDS, SegmentRow, Unit, is_boilerplate, show_words, sponsor_names, stem, units_of
+from models.text import tokens
 
 # Never keywords: sponsor and show vocabulary, verbs every conversation uses, and praise ("super interesting").
 NOT_KEYWORDS = frozenset(

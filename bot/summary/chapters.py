@@ -12,9 +12,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.search.text import tokens
 from bot.summary.method import Weights, keywords
 from bot.summary.units import Unit, stands_alone, stem, tidy
+from models.text import tokens
 
 MINUTES_PER_CHAPTER = 8.0
 CHAPTERS = (2, 10)

@@ -19,8 +19,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from bot.search.text import tokens
 from bot.summary.units import Unit, chapter_of, is_content, stem
+from models.text import tokens
 
 GIST_WORDS = 120
 GIST_SLACK = 15  # a last sentence may run this far past GIST_WORDS

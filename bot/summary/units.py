@@ -14,8 +14,8 @@ from functools import lru_cache
 import snowballstemmer
 
 from bot.ingest.segmenter import sentences
-from bot.search.text import tokens
 from models.episodes import SegmentRow
+from models.text import tokens
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are aren as at be because been before being below

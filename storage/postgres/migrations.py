@@ -2,7 +2,7 @@
 
 Migration 1 is SQLite's schema 8 in PostgreSQL's terms and migration 2 its schema 9, so `rewind
 migrate` copies table to table.
-Text search: each segment's `tsv` holds Rewind's own tokens (bot.search.text: apostrophes dropped,
+Text search: each segment's `tsv` holds Rewind's own tokens (models.text: apostrophes dropped,
 accents folded, as the FTS5 table makes them) with their positions, so a phrase is `a <-> b` and a
 corrected spelling is the same term on both engines. `terms` is the vocabulary (term, segments
 holding it) that the typo rescue reads; the store keeps it current in the index's own transactions.
@@ -151,5 +151,9 @@ MIGRATIONS: tuple[str, ...] = (
     # 2: a vector for each segment of a passage (SQLite's migration 9); passages without are embedded again.
     """
     ALTER TABLE passages ADD COLUMN segment_vectors bytea;
+    """,
+    # 3: the month-day index on episodes.published, which no query reads (SQLite's migration 10).
+    """
+    DROP INDEX episodes_published;
     """,
 )

@@ -18,11 +18,11 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.search.text import tokens
 from models.episodes import Candidate, EpisodeFacts, EpisodeRecord, EpisodeRow, LinkedEpisode, SegmentRow, SourceRecord
 from models.errors import QueryTimeout, StoreError
 from models.search import IndexVersion, SegmentFilter, TermQuery
 from models.state import ScheduleRow
+from models.text import tokens
 from models.vectors import PassageRow, PassageSegments, VectorSnapshot
 from storage.postgres.feeds import PostgresFeedStore
 from storage.postgres.migrations import MIGRATIONS
