@@ -1,4 +1,4 @@
-"""The SQL of passages and their vectors (search by meaning); `Store` exposes it.
+"""Passages and their vectors (search by meaning).
 
 Passages are derived data: they are made for episodes that have none, from the segments committed
 at the time, and saved only if those segments are still the same when the vectors are written.
@@ -7,6 +7,7 @@ Deleting an episode (every reindex of its file does) deletes its passages in the
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import sqlite3
@@ -15,6 +16,7 @@ from pathlib import Path
 import aiosqlite
 
 from models.vectors import PassageRow, PassageSegments, VectorSnapshot
+from storage.connection import Connection
 
 # Episodes with no passages yet, or with passages from before migration 9 (no segment vectors).
 UNEMBEDDED_EPISODES = """
@@ -93,3 +95,32 @@ def read_vectors(path: Path) -> VectorSnapshot:
         last_segments=[row[3] for row in rows],
         vectors=b"".join(row[4] for row in rows),
     )
+
+
+class VectorTables(Connection):
+    """Passage vectors, through the store's connection."""
+
+    async def unembedded_episodes(self, limit: int) -> list[int]:
+        """Episodes whose passages are not embedded yet (search by meaning)."""
+        return await unembedded_episodes(self._db, limit)
+
+    async def count_unembedded(self) -> int:
+        """How many episodes are waiting for their passage vectors."""
+        return await count_unembedded(self._db)
+
+    async def segment_vectors(self, passage_ids: list[int]) -> dict[int, bytes]:
+        """Passage id -> its segments' int8 vectors back to back, in order (search by meaning)."""
+        return await segment_vectors(self._db, passage_ids)
+
+    async def episode_segments(self, episode_id: int) -> PassageSegments:
+        """An episode's segment ids and texts, in order."""
+        return await episode_segments(self._db, episode_id)
+
+    async def save_passages(self, episode_id: int, embedded_from: PassageSegments, rows: list[PassageRow]) -> bool:
+        """Store an episode's passage vectors in one transaction, unless its text changed meanwhile."""
+        async with self._write():
+            return await save_passages(self._db, episode_id, embedded_from, rows)
+
+    async def vector_snapshot(self) -> VectorSnapshot:
+        """Every passage vector, read in a worker thread through a read-only connection of its own."""
+        return await asyncio.to_thread(read_vectors, self.path)

@@ -4,6 +4,7 @@ the bot object importing no cog, the settings importing nothing heavy (see ARCHI
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -123,3 +124,40 @@ def test_the_ui_imports_no_cog_nor_the_bot_object() -> None:
     ui = [name for name in modules() if name.split(".")[0] == "ui"]
     above = {name: sorted(t for t in imports_of(name) if t.split(".")[0] == "cogs" or t == "bot.client") for name in ui}
     assert {name: targets for name, targets in above.items() if targets} == {}
+
+
+def test_models_import_nothing_else_from_the_project() -> None:
+    models = sorted(name for name in modules() if name.split(".")[0] == "models")
+    assert {name: sorted(imports_of(name) - set(models)) for name in models if imports_of(name) - set(models)} == {}
+
+
+def test_storage_imports_nothing_above_it() -> None:
+    below = {"storage", "models"}
+    storage = sorted(name for name in modules() if name.split(".")[0] == "storage")
+    above = {name: sorted(t for t in imports_of(name) if t.split(".")[0] not in below) for name in storage}
+    assert {name: targets for name, targets in above.items() if targets} == {}
+
+
+_SQL = re.compile(
+    r"\b(SELECT\b[\s\S]+\bFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(TABLE|INDEX|VIEW|"
+    r"VIRTUAL|TRIGGER)|DROP\s+(TABLE|INDEX)|PRAGMA\s+\w+|MATCH\s+[:?$])"
+)
+
+
+def test_no_sql_outside_storage() -> None:
+    found = {}
+    for name, path in modules().items():
+        if name.split(".")[0] == "storage":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        strings = [node for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+        if hits := [node.lineno for node in strings if _SQL.search(node.value)]:
+            found[name] = hits
+    assert found == {}
+
+
+def test_the_sql_pattern_sees_sql() -> None:
+    assert _SQL.search("SELECT id FROM episodes WHERE x = ?")
+    assert _SQL.search("INSERT OR IGNORE INTO shows (title) VALUES (?)")
+    assert _SQL.search("PRAGMA data_version")
+    assert not _SQL.search("Select the episode you meant from the list.")

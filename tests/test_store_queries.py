@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import storage.store
+import storage.search
 from bot.ingest.linking import relink
 from bot.search.engine import Searcher
 from bot.search.query import QueryError
@@ -45,10 +45,12 @@ def steps_of_random_pick(path: Path, where: SegmentFilter, seed: float) -> int:
 
     with contextlib.closing(sqlite3.connect(path)) as connection:
         connection.set_progress_handler(count, 100)
-        episodes = connection.execute(storage.store.RANDOM_EPISODES, storage.store.filter_parameters(where)).fetchall()
+        episodes = connection.execute(
+            storage.search.RANDOM_EPISODES, storage.search.filter_parameters(where)
+        ).fetchall()
         episode_id, _last = episodes[int(seed * len(episodes))]
-        parameters = storage.store.filter_parameters(where) | {"episode": episode_id, "from_position": 0, "limit": 200}
-        connection.execute(storage.store.RANDOM_QUERY, parameters).fetchall()
+        parameters = storage.search.filter_parameters(where) | {"episode": episode_id, "from_position": 0, "limit": 200}
+        connection.execute(storage.search.RANDOM_QUERY, parameters).fetchall()
     return steps
 
 
@@ -77,7 +79,7 @@ async def test_a_random_quote_for_one_show_comes_from_that_show(tmp_path: Path) 
 
 async def test_a_random_quote_past_its_time_limit_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:
     store = await archive(tmp_path / "r.db", 5_000)
-    monkeypatch.setattr(storage.store, "RANDOM_SECONDS", 0.0)  # every statement is past its limit
+    monkeypatch.setattr(storage.search, "RANDOM_SECONDS", 0.0)  # every statement is past its limit
     try:
         with pytest.raises(QueryError, match="busy"):
             await Searcher(store).random_quote(rng=random.Random(1))
@@ -119,7 +121,7 @@ def test_rewind_random_past_its_time_limit_says_so_without_a_traceback(tmp_path:
         await (await archive(tmp_path / "r.db", 500)).close()
 
     asyncio.run(build())
-    monkeypatch.setattr(storage.store, "RANDOM_SECONDS", 0.0)
+    monkeypatch.setattr(storage.search, "RANDOM_SECONDS", 0.0)
     assert main(["random", "--db", str(tmp_path / "r.db")]) == 1
     captured = capsys.readouterr()
     assert "busy" in captured.err
