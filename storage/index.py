@@ -12,6 +12,7 @@ from pathlib import Path
 from models.clock import now_text
 from models.episodes import EpisodeFacts, EpisodeRecord, LinkedEpisode, SourceRecord
 from storage.connection import Connection
+from storage.documents import decoded_facts, link_columns
 
 # What `rewind rebuild` carries over: set by server admins, not derived from the transcripts.
 SETTINGS_TABLES = ("schedules", "feeds", "feed_items", "announce_channels", "announcements")
@@ -103,11 +104,11 @@ class IndexWrites(Connection):
     async def episode_facts(self) -> list[tuple[int, EpisodeFacts]]:
         """Every episode's id and its documents' own facts, for linking."""
         documents = await self._db.execute_fetchall("SELECT id, document FROM episodes ORDER BY id")
-        return await asyncio.to_thread(_decoded, documents)  # ~0.1 s a 15k episodes: off the loop
+        return await asyncio.to_thread(decoded_facts, documents)  # ~0.1 s a 15k episodes: off the loop
 
     async def save_links(self, linked: Sequence[LinkedEpisode]) -> None:
         """Show each episode with its linked facts, in one transaction; summaries made before go."""
-        parameters = [_link_parameters(episode) for episode in linked]
+        parameters = [link_columns(episode) for episode in linked]
         async with self._write():
             await self._db.execute("DELETE FROM summaries")  # they name shows and weigh words by the index
             await self._db.execute("UPDATE episodes SET show_id = NULL, merged_into = NULL")
@@ -139,22 +140,3 @@ class IndexWrites(Connection):
         """Merge the FTS index's b-trees after a large change, and refresh planner statistics."""
         await self._db.execute("INSERT INTO segments_fts(segments_fts) VALUES ('optimize')")
         await self._db.execute("PRAGMA optimize")
-
-
-def _decoded(documents: Iterable[tuple[int, str]]) -> list[tuple[int, EpisodeFacts]]:
-    return [(row_id, EpisodeFacts(**json.loads(document))) for row_id, document in documents]
-
-
-def _link_parameters(episode: LinkedEpisode) -> tuple[object, ...]:
-    facts = episode.facts
-    return (
-        facts.show,
-        facts.number,
-        episode.title,
-        facts.published,
-        facts.duration,
-        facts.url,
-        facts.description,
-        episode.merged_into,
-        episode.id,
-    )

@@ -88,13 +88,7 @@ def read_vectors(path: Path) -> VectorSnapshot:
             "SELECT p.id, p.episode_id, p.first_segment, p.last_segment, p.vector FROM passages p"
             " JOIN episodes e ON e.id = p.episode_id WHERE e.merged_into IS NULL ORDER BY p.id"
         ).fetchall()
-    return VectorSnapshot(
-        passage_ids=[row[0] for row in rows],
-        episode_ids=[row[1] for row in rows],
-        first_segments=[row[2] for row in rows],
-        last_segments=[row[3] for row in rows],
-        vectors=b"".join(row[4] for row in rows),
-    )
+    return VectorSnapshot.of_rows(rows)
 
 
 class VectorTables(Connection):

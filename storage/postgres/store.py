@@ -24,6 +24,7 @@ from models.search import IndexVersion, SegmentFilter, TermQuery
 from models.state import ScheduleRow
 from models.text import tokens
 from models.vectors import PassageRow, PassageSegments, VectorSnapshot
+from storage.documents import decoded_facts, link_columns
 from storage.postgres.feeds import PostgresFeedStore
 from storage.postgres.migrations import MIGRATIONS
 
@@ -214,11 +215,11 @@ class PostgresStore:
     async def episode_facts(self) -> list[tuple[int, EpisodeFacts]]:
         """Every episode's id and its documents' own facts, for linking."""
         documents = await self._pool.fetch("SELECT id, document::text FROM episodes ORDER BY id")
-        return await asyncio.to_thread(_decoded, [tuple(row) for row in documents])
+        return await asyncio.to_thread(decoded_facts, [tuple(row) for row in documents])
 
     async def save_links(self, linked: Sequence[LinkedEpisode]) -> None:
         """Show each episode with its linked facts, in one transaction; summaries made before go."""
-        parameters = [_link_parameters(episode) for episode in linked]
+        parameters = [link_columns(episode) for episode in linked]
         async with self._write() as connection:
             await connection.execute("DELETE FROM summaries")
             await connection.execute("UPDATE episodes SET show_id = NULL, merged_into = NULL")
@@ -451,13 +452,7 @@ class PostgresStore:
             "SELECT p.id, p.episode_id, p.first_segment, p.last_segment, p.vector FROM passages p"
             " JOIN episodes e ON e.id = p.episode_id WHERE e.merged_into IS NULL ORDER BY p.id"
         )
-        return VectorSnapshot(
-            passage_ids=[row[0] for row in rows],
-            episode_ids=[row[1] for row in rows],
-            first_segments=[row[2] for row in rows],
-            last_segments=[row[3] for row in rows],
-            vectors=b"".join(row[4] for row in rows),
-        )
+        return VectorSnapshot.of_rows(rows)
 
     # --- state -----------------------------------------------------------------------------
 
@@ -606,25 +601,6 @@ def _any_of(group: Sequence[str]) -> str:
     if len(group) == 1:
         return _phrase(group)
     return "( " + " | ".join(_phrase((term,)) for term in group) + " )"
-
-
-def _decoded(documents: Iterable[tuple[int, str]]) -> list[tuple[int, EpisodeFacts]]:
-    return [(row_id, EpisodeFacts(**json.loads(document))) for row_id, document in documents]
-
-
-def _link_parameters(episode: LinkedEpisode) -> tuple[object, ...]:
-    facts = episode.facts
-    return (
-        facts.show,
-        facts.number,
-        episode.title,
-        facts.published,
-        facts.duration,
-        facts.url,
-        facts.description,
-        episode.merged_into,
-        episode.id,
-    )
 
 
 def _quoted(term: str) -> str:
