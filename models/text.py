@@ -12,6 +12,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+# The words of a sponsor read: no quote worth sharing, no keyword of an episode.
+SPONSOR_WORDS = frozenset("sponsor sponsored sponsors promo coupon discount patreon subscribe".split())
 _APOSTROPHES = "'\u2019\u02bc"  # ' ’ ʼ: `don't`, `don’t` and `dont` are one word
 _TOKEN = re.compile(rf"[^\W_]+(?:[{_APOSTROPHES}][^\W_]+)*")
 _APOSTROPHE = re.compile(f"[{_APOSTROPHES}]")

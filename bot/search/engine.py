@@ -37,7 +37,7 @@ from bot.semantic.hybrid import SAME_MOMENT_SECONDS, MeaningSearch, fuse, topic_
 from models.episodes import Candidate
 from models.errors import QueryTimeout
 from models.search import IndexVersion, SearchFilters, SegmentFilter, TermQuery
-from models.text import normalised, token_spans, tokens
+from models.text import SPONSOR_WORDS, normalised, token_spans, tokens
 
 CANDIDATES = 60
 MAX_AND_TERMS = 6
@@ -57,7 +57,6 @@ FILLER = frozenset(
     "yeah yes yep no okay ok right uh um hmm mhm so well thanks thank you sure cool great awesome totally "
     "exactly absolutely bye hi hello".split()
 )
-SPONSOR_WORDS = frozenset("sponsor sponsored sponsors promo coupon discount patreon subscribe".split())
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,14 +134,14 @@ def _with_filter(filters: SearchFilters, key: str, value: str) -> SearchFilters:
     if not value:
         return filters
     if key in ("after", "before"):
-        day = parse_day(value, end=key == "before")
+        day = date_bound(value, end=key == "before")
         if day is None:
             raise QueryError(f"`{key}:{value}` is not a date: use YYYY, YYYY-MM or YYYY-MM-DD.")
         return replace(filters, **{key: day})
     return replace(filters, **{key: value})
 
 
-def parse_day(value: str, *, end: bool = False) -> dt.date | None:
+def date_bound(value: str, *, end: bool = False) -> dt.date | None:
     """`2020`, `2020-05` or `2020-05-17` as a date (the last day of the span when `end`)."""
     parts = value.strip().split("-")
     if not all(p.isdigit() for p in parts) or not 1 <= len(parts) <= 3:

@@ -6,15 +6,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.search.links import deep_link
-from bot.summary.chapters import Section, sections
 from bot.summary.gist import cold_open, expected_counts, host_intro, leading, pick_gist
 from bot.summary.method import Weights, gist_candidates, keywords, pick_quotes, readable
+from bot.summary.sections import Section, sections
 from bot.summary.units import STOPWORDS, SegmentRow, Unit, is_boilerplate, show_words, sponsor_names, stem, units_of
-from models.text import tokens
+from models.text import SPONSOR_WORDS, tokens
 
 # Never keywords: sponsor and show vocabulary, verbs every conversation uses, and praise ("super interesting").
-NOT_KEYWORDS = frozenset(
-    """sponsor sponsors sponsored promo coupon discount patreon subscribe podcast episode talk welcome
+NOT_KEYWORDS = SPONSOR_WORDS | frozenset(
+    """podcast episode talk welcome
     run runs running called call calls work works working put find start try give tell told talking ask asked
     interesting super easy hard big huge nice important simple fun crazy amazing fantastic wonderful neat
     deal whole similar specific certain particular ago guy guys named done""".split()

@@ -87,11 +87,6 @@ def is_content(word: str) -> bool:
     return len(word) > 2 and word not in STOPWORDS and not word.isdigit()
 
 
-def content_words(text: str) -> list[str]:
-    """Folded words of `text` that carry meaning."""
-    return [w for w in tokens(text) if is_content(w)]
-
-
 @dataclass(frozen=True, slots=True)
 class Unit:
     """A sentence-like piece of the transcript, in episode order."""
