@@ -48,7 +48,8 @@ def steps_of_random_pick(path: Path, where: SegmentFilter, seed: float) -> int:
         episodes = connection.execute(
             storage.search.RANDOM_EPISODES, storage.search.filter_parameters(where)
         ).fetchall()
-        episode_id, _last = episodes[int(seed * len(episodes))]
+        (episode_id,) = episodes[int(seed * len(episodes))]
+        connection.execute(storage.search.LAST_POSITION, {"episode": episode_id}).fetchall()
         parameters = storage.search.filter_parameters(where) | {"episode": episode_id, "from_position": 0, "limit": 200}
         connection.execute(storage.search.RANDOM_QUERY, parameters).fetchall()
     return steps
