@@ -1,8 +1,9 @@
 """Searches and the event loop while a full reindex runs, through the bot's own code paths.
 
-    python bench/reindex_load.py [--seconds-between 0] [--workers N]
+    python bench/reindex_load.py [--seconds-between 0] [--workers N] [--segments 1000000 [--cache DIR]]
 
-Indexes ../shared/seeds and ../shared/corpus, then runs a full reindex (every file parsed and
+Indexes ../shared/seeds and ../shared/corpus (or, with --segments, a generated catalogue of that
+many segments; --cache keeps it and its index between runs), then runs a full reindex (every file parsed and
 written again) through `Reindexer` (its own connection, as `/admin reindex` does) while, on the
 same event loop, a member keeps searching through the bot's `Searcher` and a ticker measures how
 late the loop wakes it (what would delay the gateway heartbeat). Prints searches per second,
@@ -13,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -21,6 +24,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from bench_catalogue import generate_catalogue  # noqa: E402
 
 from bot.config import default_workers  # noqa: E402
 from bot.ingest.indexer import index_paths  # noqa: E402
@@ -31,6 +37,22 @@ from storage import Store  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 TICK = 0.01
+PER_EPISODE = 2250
+
+
+async def cached_catalogue(cache: Path, segments: int, workers: int, database: Path) -> Path:
+    """A generated catalogue of `segments` in `cache`, indexed once there; its index copied to `database`."""
+    folder, indexed = cache / f"catalogue-{segments}", cache / f"catalogue-{segments}.db"
+    if not indexed.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        generate_catalogue(folder, max(1, segments // PER_EPISODE), PER_EPISODE)
+        store = await Store.open(indexed)
+        began = time.perf_counter()
+        await index_paths(store, [folder], workers=workers)
+        await store.close()
+        print(f"first index: {time.perf_counter() - began:.1f} s")
+    shutil.copyfile(indexed, database)
+    return folder
 
 
 async def sample_queries(store: Store, count: int, rng: random.Random) -> list[str]:
@@ -44,6 +66,20 @@ async def sample_queries(store: Store, count: int, rng: random.Random) -> list[s
         start = rng.randrange(max(1, len(words) - 8))
         queries.append(" ".join(words[start : start + rng.randint(4, 8)]))
     return queries
+
+
+def watch_collections(pauses: list[float]) -> None:
+    """Record how long each full (generation 2) garbage collection stops this process."""
+    began = 0.0
+
+    def callback(phase: str, info: dict) -> None:
+        nonlocal began
+        if info["generation"] == 2 and phase == "start":
+            began = time.perf_counter()
+        elif info["generation"] == 2:
+            pauses.append(time.perf_counter() - began)
+
+    gc.callbacks.append(callback)
 
 
 async def measure_lag(stop: asyncio.Event, lags: list[float]) -> None:
@@ -80,14 +116,19 @@ async def main() -> None:
     parser.add_argument("--seconds-between", type=float, default=0.0, help="pause between one member's searches")
     parser.add_argument("--members", type=int, default=4, help="members searching at once")
     parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--segments", type=int, help="a generated catalogue of this many segments, not ../shared")
+    parser.add_argument("--cache", type=Path, help="keep the generated catalogue and its first index here")
     args = parser.parse_args()
-    folders = [SHARED / "seeds", SHARED / "corpus"]
     with tempfile.TemporaryDirectory() as scratch:
         database = Path(scratch) / "rewind.db"
+        folders = [SHARED / "seeds", SHARED / "corpus"]
+        if args.segments:
+            folders = [await cached_catalogue(args.cache or Path(scratch), args.segments, args.workers, database)]
         store = await Store.open(database)
-        began = time.perf_counter()
-        await index_paths(store, folders, workers=args.workers)
-        print(f"first index: {time.perf_counter() - began:.1f} s")
+        if not args.segments:
+            began = time.perf_counter()
+            await index_paths(store, folders, workers=args.workers)
+            print(f"first index: {time.perf_counter() - began:.1f} s")
         searcher = Searcher(store)
         queries = await sample_queries(store, 300, random.Random(7))
         for query in queries[:20]:  # warm the vocabulary as a running bot has
@@ -103,6 +144,8 @@ async def main() -> None:
         calm.set()
         await asyncio.gather(*calm_tasks)
 
+        pauses: list[float] = []
+        watch_collections(pauses)
         ticker = asyncio.create_task(measure_lag(stop, lags))
         members = [
             asyncio.create_task(search_loop(searcher, queries[i :: args.members], stop, args.seconds_between, results))
@@ -130,6 +173,8 @@ async def main() -> None:
     lag_ms = [1000 * v for v in lags]
     p50, p99 = percentile(lag_ms, 0.5), percentile(lag_ms, 0.99)
     print(f"event-loop lag during the reindex: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(lag_ms):.1f} ms")
+    longest = max(pauses, default=0.0) * 1000
+    print(f"full garbage collections during the reindex: {len(pauses)}, longest {longest:.0f} ms")
     if results["errors"]:
         print("first errors:", results["errors"][:3])
 
