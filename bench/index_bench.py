@@ -1,18 +1,25 @@
-"""Indexing throughput: Rewind's `index` against a bare sqlite3 bulk insert into a plain FTS5 table.
+"""Indexing throughput and memory: Rewind's `index` against a bare sqlite3 bulk insert into a plain FTS5 table.
 
-    python bench/index_bench.py [--episodes 450] [--segments-per-episode 2250] [--skip-corpus]
+    python bench/index_bench.py [--segments 1000000 | --episodes 450] [--segments-per-episode 2250] [--skip-corpus]
 
 Prints segments per second for the shared corpus (when ../shared is present) and for a generated
-catalogue, each beside the bare insert of the very same segment texts, measured in the same run.
+catalogue, each beside the bare insert of the very same segment texts with the same pragmas,
+measured in the same run; and the indexing process's resident memory per phase: while parsing and
+writing (at every 250,000 segments written, to show whether it grows with the catalogue), then
+while relinking and merging the FTS index. Search by meaning is off unless --with-meaning (its
+embedding costs minutes per 100k segments: see the README).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import resource
 import sqlite3
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -23,29 +30,75 @@ sys.path.insert(0, str(REPO / "bench"))
 from bench_catalogue import generate_catalogue  # noqa: E402
 
 from bot.config import default_workers  # noqa: E402
-from bot.ingest.indexer import index_paths  # noqa: E402
+from bot.ingest.indexer import IndexReport, index_paths  # noqa: E402
 from storage import Store  # noqa: E402
 
 SHARED = REPO.parent / "shared"
+MILESTONE = 250_000  # segments written between two memory readings
 
 
-async def rewind_index(paths: list[Path], db: Path, workers: int) -> tuple[int, float, float]:
+def rss_mb() -> float:
+    """This process's resident set size now, from /proc."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class MemoryWatch:
+    """Samples this process's RSS every 50 ms; `mark` closes a phase and keeps its peak."""
+
+    def __init__(self) -> None:
+        self.peak = rss_mb()
+        self.phases: list[tuple[str, float, float]] = []  # name, peak in the phase, RSS at its end
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.05):
+            self.peak = max(self.peak, rss_mb())
+
+    def mark(self, name: str) -> None:
+        now = rss_mb()
+        self.phases.append((name, max(self.peak, now), now))
+        self.peak = now
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+async def rewind_index(paths: list[Path], db: Path, workers: int) -> tuple[int, float, float, MemoryWatch]:
     store = await Store.open(db)
+    watch = MemoryWatch()
+    next_mark = MILESTONE
+
+    def progress(done: int, total: int, report: IndexReport) -> None:
+        nonlocal next_mark
+        while report.segments >= next_mark:
+            watch.mark(f"parse + write, {next_mark:,} segments written")
+            next_mark += MILESTONE
+
     try:
         started = time.perf_counter()
-        report = await index_paths(store, paths, workers=workers)
-        return report.segments, time.perf_counter() - started, report.store_seconds
+        report = await index_paths(store, paths, workers=workers, progress=progress)
+        watch.mark(f"the rest of parse + write ({report.segments:,}), relink, FTS optimize")
+        return report.segments, time.perf_counter() - started, report.store_seconds, watch
     finally:
+        watch.stop()
         await store.close()
 
 
 def bare_insert(source_db: Path, target: Path) -> tuple[int, float]:
-    """Bulk insert the same segment texts into a plain FTS5 table, the fastest sqlite3 way."""
+    """Bulk insert the same segment texts into a plain FTS5 table, the fastest sqlite3 way, with
+    the pragmas Rewind's store sets."""
     with sqlite3.connect(source_db) as source:
         texts = [(text,) for (text,) in source.execute("SELECT text FROM segments ORDER BY id")]
     connection = sqlite3.connect(target, isolation_level=None)
     connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = NORMAL")
+    connection.execute("PRAGMA cache_size = -32000")
     connection.execute("CREATE VIRTUAL TABLE plain USING fts5(text, tokenize='unicode61 remove_diacritics 2')")
     started = time.perf_counter()
     connection.execute("BEGIN")
@@ -56,23 +109,34 @@ def bare_insert(source_db: Path, target: Path) -> tuple[int, float]:
     return len(texts), elapsed
 
 
-def report(label: str, rewind: tuple[int, float, float], bare: tuple[int, float]) -> None:
-    segments, seconds, store_seconds = rewind
+def report(label: str, rewind: tuple[int, float, float, MemoryWatch], bare: tuple[int, float]) -> None:
+    segments, seconds, store_seconds, watch = rewind
     rewind_rate, store_rate, bare_rate = segments / seconds, segments / store_seconds, bare[0] / bare[1]
     print(f"{label}: {segments:,} segments")
     print(f"  rewind index : {seconds:8.2f} s  {rewind_rate:12,.0f} segments/s (read + parse + store + FTS)")
     print(f"  of it, store : {store_seconds:8.2f} s  {store_rate:12,.0f} segments/s (rows + FTS + relink + optimize)")
     print(f"  bare insert  : {bare[1]:8.2f} s  {bare_rate:12,.0f} segments/s (plain FTS5 executemany)")
-    print(f"  ratio        : {bare_rate / rewind_rate:8.2f}x end to end, {bare_rate / store_rate:.2f}x for the store")
+    ratio, store_ratio = rewind_rate / bare_rate, store_rate / bare_rate
+    print(f"  rewind / bare: {ratio:8.2f}x end to end (goal: 0.5x or more), {store_ratio:.2f}x the store")
+    print("  memory of the indexing process (RSS, MB): peak in the phase / at its end")
+    for name, peak, end in watch.phases:
+        print(f"    {name:<62} {peak:7.0f} / {end:7.0f}")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"  largest parse worker so far: {children:.0f} MB peak")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--episodes", type=int, default=450)
+    parser.add_argument("--segments", type=int, help="catalogue size in segments (sets --episodes)")
     parser.add_argument("--segments-per-episode", type=int, default=2250)
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--skip-corpus", action="store_true")
+    parser.add_argument("--with-meaning", action="store_true", help="embed the passages too (slow)")
     args = parser.parse_args()
+    if not args.with_meaning:
+        os.environ["REWIND_SEMANTIC"] = "off"
+    episodes = max(1, args.segments // args.segments_per_episode) if args.segments else args.episodes
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
         if not args.skip_corpus and (SHARED / "corpus").is_dir():
@@ -81,10 +145,10 @@ def main() -> None:
             report("shared seeds + corpus", rewind, bare_insert(db, work / "corpus-bare.db"))
         catalogue = work / "catalogue"
         catalogue.mkdir()
-        generate_catalogue(catalogue, args.episodes, args.segments_per_episode)
+        generate_catalogue(catalogue, episodes, args.segments_per_episode)
         db = work / "catalogue.db"
         rewind = asyncio.run(rewind_index([catalogue], db, args.workers))
-        report(f"generated catalogue ({args.episodes} episodes)", rewind, bare_insert(db, work / "catalogue-bare.db"))
+        report(f"generated catalogue ({episodes} episodes)", rewind, bare_insert(db, work / "catalogue-bare.db"))
 
 
 if __name__ == "__main__":
