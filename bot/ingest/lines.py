@@ -30,6 +30,7 @@ _LABELS = (
     re.compile(r"^(?P<name>[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){0,3}),\s*[A-Z][A-Z /-]{1,30}:(?:\s+|$)"),  # NAME, HOST:
     re.compile(rf"^(?P<name>{_NAME})\s?:(?:\s+|$)"),  # Name:
 )
+_LABEL_STARTS = ("<", "*", "[")
 _HEADER = re.compile(  # `Name  0:03`, `Name (00:02):`, `Stephan Livera – 00:03:20:`, `Name: 00:00:00`
     rf"^(?P<name>{_NAME})\s*[:–—-]?\s+[\[(]?(?P<stamp>{_STAMP})[\])]?:?\s*$|^(?P<name2>{_NAME})\s*\((?P<stamp2>{_STAMP})\):?\s*$"
 )
@@ -41,6 +42,7 @@ _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)|<(https?://[^>]+)>")
 _EMPHASIS = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)")
 _TAG = re.compile(r"</?[a-zA-Z][^>\n]{0,200}>")
 _LIST_MARK = re.compile(r"^(?:[-–•>]\s+)+")
+_LIST_STARTS = tuple("-–•>")
 _FOOTER = re.compile(r"^Transcribed by https?://otter\.ai\b", re.IGNORECASE)
 _SKIPPED = ("#", "---", "|", "```")
 
@@ -81,8 +83,12 @@ class LineScan:
 
 def read_line(raw: str) -> Line:
     """Split one line into its stamp, its speaker label and its words."""
-    rest = _LIST_MARK.sub("", _MD_ESCAPE.sub(r"\1", raw.strip()))
-    header = _HEADER.match(rest)
+    rest = raw.strip()
+    if "\\" in rest:
+        rest = _MD_ESCAPE.sub(r"\1", rest)
+    if rest[:1] in _LIST_STARTS:
+        rest = _LIST_MARK.sub("", rest)
+    header = _HEADER.match(rest) if "A" <= rest[:1] <= "Z" else None  # a header opens with a name
     if header:
         name = header["name"] or header["name2"]
         if _is_name(name):
@@ -102,6 +108,8 @@ def read_line(raw: str) -> Line:
 
 
 def _label(text: str) -> tuple[str, str] | None:
+    if not ("A" <= text[:1] <= "Z" or text[:1] in _LABEL_STARTS):  # what every label opens with
+        return None
     for pattern in _LABELS:
         match = pattern.match(text)
         if match and _is_name(match["name"]):

@@ -14,6 +14,8 @@ _BLOCK_TAG = re.compile(
 )
 _ASS_OVERRIDE = re.compile(r"\{\\[^}]*\}")
 _SPACES = re.compile(r"\s+")
+_UNEVEN_SPACE = re.compile(r"\s\s|[^\S ]")  # what fold_spaces would change inside a text
+_CLOCK = re.compile(r"([0-9]{1,4}):([0-9]{1,2}):([0-9]{1,2})")  # H:MM:SS, read without the general path
 # "ADAM CHLIPALA: Hello", "Marco Santoro: Hi", "- Kirill: Yeah": up to four capitalised words.
 _SPEAKER_LABEL = re.compile(
     r"^[-–•]?\s*(?P<name>[A-Z][\w.'’-]*(?: (?:[A-Z][\w.'’-]*|de|van|von|da|del|la)){0,3})\s?:\s+(?P<text>\S.*)$",
@@ -100,6 +102,10 @@ def parse_timestamp(value: str) -> float | None:
     if full:  # the common caption form, read in one step
         hours, minutes, seconds, millis = full.groups()
         return int(hours) * 3600 + int(minutes) * 60 + int(seconds) + int(millis) / 1000
+    clock = _CLOCK.fullmatch(value)
+    if clock:  # the common transcript form
+        hours, minutes, seconds = clock.groups()
+        return float(int(hours) * 3600 + int(minutes) * 60 + int(seconds))
     parts = value.strip().replace(",", ".").split(":")
     if not 2 <= len(parts) <= 3 or not value.isascii() or len(parts[0]) > 4:  # a 400-digit hour is no time
         return None
@@ -157,4 +163,6 @@ def normalise_name(name: str) -> str:
 
 def fold_spaces(text: str) -> str:
     """Collapse runs of white space into single spaces."""
+    if not _UNEVEN_SPACE.search(text):  # most lines: nothing to collapse inside
+        return text.strip()
     return _SPACES.sub(" ", text).strip()
