@@ -70,6 +70,7 @@ class RewindBot(commands.Bot):
         """Open the database, load the cogs, index the configured folders, sync commands if changed."""
         self.store = await open_store(self.settings.database, check=True)  # damage shows now, not mid-chat
         self.searcher = Searcher(self.store)
+        self.searcher.start()  # the vocabulary loads behind the first searches
         self.suggester = Suggester(self.store)
         self.summaries = Summaries(self.store, self.searcher)
         self.add_dynamic_items(PageButton)

@@ -122,6 +122,10 @@ class CandidateSource(Protocol):
         """Every indexed term with the number of segments that hold it, and the segment total."""
         ...
 
+    async def term_counts(self, terms: Sequence[str]) -> tuple[dict[str, int], int]:
+        """How many segments hold each of `terms` (those in none left out), and about how many there are."""
+        ...
+
 
 class Vectors(Protocol):
     """Passage vectors for search by meaning."""

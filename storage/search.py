@@ -149,6 +149,11 @@ class SearchReads(Connection):
         a large index) holds up neither the event loop nor this connection's other queries."""
         return await asyncio.to_thread(read_vocabulary, self.path)
 
+    async def term_counts(self, terms: Sequence[str]) -> tuple[dict[str, int], int]:
+        """How many segments hold each of `terms` (those in none are left out), and about how many
+        segments there are (the highest id: a count would scan them), read in a worker thread."""
+        return await asyncio.to_thread(read_term_counts, self.path, list(terms))
+
 
 def read_vocabulary(path: Path) -> tuple[dict[str, int], int]:
     """Term document counts and the segment total, from one snapshot of the database at `path`."""
@@ -158,5 +163,21 @@ def read_vocabulary(path: Path) -> tuple[dict[str, int], int]:
         connection.execute("BEGIN")  # both reads see the same commit
         counts = dict(connection.execute("SELECT term, doc FROM segments_vocab"))
         (segments,) = connection.execute("SELECT count(*) FROM segments").fetchone()
+        connection.execute("COMMIT")
+    return counts, segments
+
+
+def read_term_counts(path: Path, terms: list[str]) -> tuple[dict[str, int], int]:
+    """Document counts of `terms` and the highest segment id, from one snapshot of the database."""
+    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True, isolation_level=None)) as connection:
+        connection.execute("PRAGMA busy_timeout = 5000")
+        connection.execute("BEGIN")
+        counts = {}
+        for term in terms:  # fts5vocab answers `term = ?` by a lookup in the index
+            row = connection.execute("SELECT doc FROM segments_vocab WHERE term = ?", (term,)).fetchone()
+            if row is not None:
+                counts[term] = row[0]
+        (segments,) = connection.execute("SELECT coalesce(max(id), 0) FROM segments").fetchone()
         connection.execute("COMMIT")
     return counts, segments

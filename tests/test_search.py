@@ -1,3 +1,4 @@
+import asyncio
 import contextlib
 import datetime as dt
 import random
@@ -155,7 +156,7 @@ async def test_the_vocabulary_refreshes_after_a_reindex(store: Store, searcher: 
     assert "zyzzyva" not in await searcher.vocabulary()
     write(tmp_path / "casts" / "alpha", "ep-2-words.srt", "1\n00:00:01,000 --> 00:00:02,000\nZyzzyva is a word.\n")
     await index_paths(store, [tmp_path / "casts"])
-    assert "zyzzyva" in await searcher.vocabulary()
+    assert "zyzzyva" in await searcher.refreshed()
     (hit, *_) = await searcher.search("zyzzvya is a word")
     assert hit.text == "Zyzzyva is a word."
 
@@ -266,22 +267,65 @@ async def test_searches_see_another_connections_reindex_once_committed(tmp_path:
         await reader.close()
 
 
-async def test_another_connections_writes_reload_the_vocabulary_behind_the_searches(tmp_path: Path) -> None:
-    reader = await Store.open(tmp_path / "r.db")
+class HeldStore(Store):
+    """A store whose vocabulary reads wait until the test lets them through."""
+
+    release: asyncio.Event
+
+    async def vocabulary_snapshot(self) -> tuple[dict[str, int], int]:
+        await self.release.wait()
+        return await super().vocabulary_snapshot()
+
+
+async def held_store(path: Path) -> HeldStore:
+    store = await HeldStore.open(path)
+    store.release = asyncio.Event()
+    return store
+
+
+async def test_the_first_search_after_start_does_not_wait_for_the_vocabulary(tmp_path: Path) -> None:
+    write(tmp_path / "casts", "ep-1.srt", "1\n00:00:01,000 --> 00:00:02,000\nThe lever was stuck.\n")
+    writer = await Store.open(tmp_path / "r.db")
+    await index_paths(writer, [tmp_path / "casts"])
+    await writer.close()
+    reader = await held_store(tmp_path / "r.db")
+    try:
+        searcher = Searcher(reader, embedder=None)
+        searcher.start()  # as the bot does at start-up; the load is held back until release
+        async with asyncio.timeout(60):  # a search that waited for the load would never end
+            (hit,) = await searcher.search("lever was stuck")
+        assert hit.text == "The lever was stuck."
+        assert not reader.release.is_set()
+        with pytest.raises(QueryError, match="in any transcript"):  # corrections come with the load
+            await searcher.search("levr")
+        reader.release.set()
+        assert "lever" in await searcher.refreshed()
+        (hit,) = await searcher.search("levr")
+        assert hit.text == "The lever was stuck."
+    finally:
+        await reader.close()
+
+
+async def test_after_a_reindex_the_old_vocabulary_serves_until_the_new_one_is_loaded(tmp_path: Path) -> None:
+    reader = await held_store(tmp_path / "r.db")
     writer = await Store.open(tmp_path / "r.db")
     try:
         write(tmp_path / "casts", "ep-1.srt", "1\n00:00:01,000 --> 00:00:02,000\nThe lever was stuck.\n")
         await index_paths(writer, [tmp_path / "casts"])
-        searcher = Searcher(reader, recheck_seconds=0)
+        searcher = Searcher(reader, recheck_seconds=0, embedder=None)
+        reader.release.set()
         old = await searcher.vocabulary()
+        reader.release.clear()
         write(tmp_path / "casts", "ep-2.srt", "1\n00:00:01,000 --> 00:00:02,000\nA quokka smiled.\n")
         await index_paths(writer, [tmp_path / "casts"])
-        assert await searcher.vocabulary() is old  # answered at once from the old vocabulary...
-        (hit,) = await searcher.search("lever stuck")  # ...and so are searches it can answer
-        assert hit.text == "The lever was stuck."
-        (hit,) = await searcher.search("quokka")  # a word it lacks waits for the reload
+        async with asyncio.timeout(60):  # a search that waited for the load would never end
+            (hit,) = await searcher.search("lever stuck")  # answered from the old vocabulary...
+            assert hit.text == "The lever was stuck."
+            (hit,) = await searcher.search("quokka")  # ...and a word only the new one has is counted in the index
         assert hit.text == "A quokka smiled."
-        assert "quokka" in await searcher.vocabulary()
+        assert await searcher.vocabulary() is old and "quokka" not in old
+        reader.release.set()
+        assert "quokka" in await searcher.refreshed()
     finally:
         await writer.close()
         await reader.close()

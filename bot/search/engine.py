@@ -52,6 +52,7 @@ MIN_SCORE = 45.0  # candidates scoring below this are not shown
 PARTIAL_FLOOR = 75.0  # a partial match (the quote less a word) must score this to be shown
 NEAR_SECONDS = 20.0  # hits closer than this in one episode are one moment
 CHANGE_CHECK_SECONDS = 1.0
+RELOAD_SPACING = 10.0  # a vocabulary reload waits this many times the last one's length after it
 RANDOM_TRIES = 4  # random points tried for a quotable line
 FILLER = frozenset(
     "yeah yes yep no okay ok right uh um hmm mhm so well thanks thank you sure cool great awesome totally "
@@ -119,31 +120,65 @@ class Searcher:
         self._marker: IndexVersion | None = None
         self._checked = 0.0
         self._refresh: asyncio.Task[None] | None = None
+        self._seen: IndexVersion | None = None  # the index's version when last looked at
+        self._next_load = 0.0  # no reload starts before this (time.monotonic)
+        self._in_background = False  # set by start(): the first load is never waited for
+
+    def start(self) -> None:
+        """Load the vocabulary in the background, and answer searches meanwhile without it (the
+        bot, at start-up). Without this, a first search waits for it (a one-off CLI search)."""
+        self._in_background = True
+        self._begin_load()
+
+    def _begin_load(self) -> None:
+        if self._vocabulary is None and self._refresh is None:
+            self._refresh = asyncio.create_task(self._load(None))
 
     async def vocabulary(self) -> Vocabulary:
-        """The cached vocabulary, reloaded when the index has changed.
-
-        Writes through this store's connection are seen at once. Another connection's (the bot's
-        reindex, a CLI `index` while the bot runs) are noticed within `recheck_seconds` and loaded
-        behind the searches, through a connection of their own in a worker thread: a reload takes
-        ~0.2 s on a large index, and reloading in line after every commit of a reindex made some
-        searches wait seconds (measured: max 3.7 s during a full reindex of ../shared).
-        """
-        now = time.monotonic()
-        recently_checked = now < self._checked + self.recheck_seconds
-        if self._vocabulary is not None and recently_checked and self._marker_is_current():
-            return self._vocabulary
-        marker = await self.store.change_marker()
-        self._checked = now
-        if self._vocabulary is None or self._marker is None or marker.own != self._marker.own:
-            await self._load(marker)
-        elif marker != self._marker and self._refresh is None:
-            self._refresh = asyncio.create_task(self._load(marker))
+        """The current vocabulary, waiting only when none was ever loaded; a changed index starts
+        a reload behind it (see `_check`)."""
+        await self._check()
+        if self._vocabulary is None:
+            self._begin_load()
+            assert self._refresh is not None
+            await asyncio.shield(self._refresh)
         assert self._vocabulary is not None
         return self._vocabulary
 
-    async def _load(self, marker: IndexVersion) -> None:
+    async def refreshed(self) -> Vocabulary:
+        """The vocabulary of the index as it is now, waiting for a load (benches and tests)."""
+        while True:
+            if self._refresh is not None:
+                await asyncio.shield(self._refresh)
+                continue
+            self._seen = await self.store.change_marker()
+            if self._vocabulary is not None and self._seen == self._marker:
+                return self._vocabulary
+            self._refresh = asyncio.create_task(self._load(self._seen))
+
+    async def _check(self) -> None:
+        """Start a reload in the background when the index has changed since the last load.
+
+        Writes through this store's connection are noticed at once; another connection's (the
+        bot's reindex, a CLI `index` while the bot runs) within `recheck_seconds`. The old
+        vocabulary serves until the new one is ready: a load reads every term through a
+        connection of its own in a worker thread and takes seconds on a large index (2.7 s at 1M
+        segments, 6 s at 3M), and waiting for it made the first search after a reindex that slow.
+        Loads are spaced (RELOAD_SPACING times the last one's length): a reindex commits every
+        few seconds, and reloading after each commit kept a core busy for the whole reindex.
+        """
+        now = time.monotonic()
+        if self._vocabulary is not None and now < self._checked + self.recheck_seconds and self._marker_is_current():
+            return
+        self._seen = await self.store.change_marker()
+        self._checked = now
+        if self._seen != self._marker and self._refresh is None and now >= self._next_load:
+            self._refresh = asyncio.create_task(self._load(self._seen))
+
+    async def _load(self, marker: IndexVersion | None) -> None:
+        began = time.monotonic()
         try:
+            marker = marker or await self.store.change_marker()
             counts, segments = await self.store.vocabulary_snapshot()
             self._vocabulary = await asyncio.to_thread(Vocabulary, counts, segments)
             if self.meaning is not None:
@@ -151,15 +186,24 @@ class Searcher:
             self._marker = marker  # read before the snapshot: a later write is noticed again
         finally:
             self._refresh = None
+            self._next_load = time.monotonic() + RELOAD_SPACING * (time.monotonic() - began)
 
     async def _fresh_for(self, query: ParsedQuery) -> Vocabulary:
-        """The vocabulary, waiting for a pending reload if the query has a word the old one lacks."""
-        vocabulary = await self.vocabulary()
+        """The vocabulary to plan `query` with, never waiting for a load: while one is under way
+        (or before the first), the words the current vocabulary lacks are counted in the index
+        itself, so a word a reindex just added is found; spelling corrections come with the load."""
+        if self._vocabulary is None and not self._in_background:
+            return await self.vocabulary()
+        await self._check()
+        vocabulary = self._vocabulary
+        if vocabulary is not None and self._seen == self._marker:
+            return vocabulary
         words = [w for phrase in query.phrases for w in phrase] + list(query.words)
-        if self._refresh is not None and any(w not in vocabulary for w in words):
-            await asyncio.shield(self._refresh)
-            vocabulary = self._vocabulary or vocabulary
-        return vocabulary
+        missing = [w for w in dict.fromkeys(words) if vocabulary is None or w not in vocabulary]
+        if vocabulary is not None and not missing:
+            return vocabulary
+        counts, segments = await self.store.term_counts(missing)
+        return Vocabulary(counts, segments) if vocabulary is None else vocabulary.with_counts(counts)
 
     def _marker_is_current(self) -> bool:
         return self._marker is not None and self._marker.own == self.store.writes

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import copy
+from collections import ChainMap, defaultdict
 from collections.abc import Mapping
 
 from rapidfuzz import process
@@ -21,7 +22,7 @@ class Vocabulary:
     """
 
     def __init__(self, document_counts: Mapping[str, int], segments: int) -> None:
-        self._counts = dict(document_counts)
+        self._counts: Mapping[str, int] = dict(document_counts)
         self.segments = max(1, segments)
         self._by_first: dict[tuple[str, int], list[str]] = defaultdict(list)
         self._by_last: dict[tuple[str, int], list[str]] = defaultdict(list)
@@ -30,6 +31,13 @@ class Vocabulary:
             if len(term) > 2 and not term.isdigit():
                 self._by_first[term[0], len(term)].append(term)
                 self._by_last[term[-1], len(term)].append(term)
+
+    def with_counts(self, document_counts: Mapping[str, int]) -> Vocabulary:
+        """This vocabulary with these terms' counts added or updated; no new spellings to correct to."""
+        extended = copy.copy(self)
+        extended._counts = ChainMap(dict(document_counts), self._counts)
+        extended._corrections = {}
+        return extended
 
     def __contains__(self, term: str) -> bool:
         return term in self._counts

@@ -401,6 +401,13 @@ class PostgresStore:
             segments = await connection.fetchval("SELECT segments FROM index_state")
         return counts, int(segments)
 
+    async def term_counts(self, terms: Sequence[str]) -> tuple[dict[str, int], int]:
+        """How many segments hold each of `terms` (those in none are left out), and the segment total."""
+        async with self._pool.acquire() as connection, connection.transaction(isolation="repeatable_read"):
+            rows = await connection.fetch("SELECT term, doc FROM terms WHERE term = ANY($1::text[])", list(terms))
+            segments = await connection.fetchval("SELECT segments FROM index_state")
+        return dict(rows), int(segments)
+
     async def change_marker(self) -> IndexVersion:
         """Changes whenever the index changes, through this process or another."""
         return IndexVersion(self.writes, int(await self._pool.fetchval("SELECT version FROM index_state")))
