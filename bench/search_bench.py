@@ -1,7 +1,7 @@
 """Quote search on a large generated catalogue: recall@5 beside latency, per query shape.
 
     python bench/search_bench.py [--segments 1000000] [--queries 300] [--cache DIR] [--db FILE]
-        [--words sentences|zipf] [--no-tantivy] [--build-only]
+        [--words sentences|zipf] [--rewind-only] [--build-only]
 
 Builds the catalogue with Rewind's own indexer (or reuses --db, or the one --cache kept), then, in a
 fresh process, asks every engine the same queries of each shape: exact spans of a line, the same
@@ -263,7 +263,7 @@ def summary(latencies: list[float]) -> str:
     return f"{statistics.median(latencies):6.1f} {p99:6.1f}"
 
 
-async def run(db: Path, queries: int, seed: int, with_tantivy: bool) -> None:
+async def run(db: Path, queries: int, seed: int, with_anchors: bool) -> None:
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} cores")
     store = await Store.open(db)
     try:
@@ -275,8 +275,8 @@ async def run(db: Path, queries: int, seed: int, with_tantivy: bool) -> None:
             f"{time.perf_counter() - started:.2f} s; memory {rss_mb():.0f} MB"
         )
         shapes = await query_shapes(store, vocabulary, queries, random.Random(seed))
-        engines: list[Engine] = [Rewind(searcher), BareFts5(db)]
-        if with_tantivy and importlib.util.find_spec("tantivy") is not None:
+        engines: list[Engine] = [Rewind(searcher)] + ([BareFts5(db)] if with_anchors else [])
+        if with_anchors and importlib.util.find_spec("tantivy") is not None:
             engines.append(Tantivy(db, db.with_suffix(".tantivy")))
         results = {e.name: {name: await measure(e, probes) for name, probes in shapes.items()} for e in engines}
         print(f"memory after the queries: {rss_mb():.0f} MB")
@@ -343,7 +343,7 @@ def main() -> None:
     )
     parser.add_argument("--db", type=Path, help="reuse this catalogue database (built there when missing)")
     parser.add_argument("--cache", type=Path, help="keep built catalogues in this folder, one per size and kind")
-    parser.add_argument("--no-tantivy", action="store_true", help="leave the tantivy anchor out")
+    parser.add_argument("--rewind-only", action="store_true", help="leave the anchors out (bare FTS5, tantivy)")
     parser.add_argument("--build-only", action="store_true", help="build the catalogue, measure nothing")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=args.cache) as scratch:
@@ -366,10 +366,10 @@ def main() -> None:
                 "--seed",
                 str(args.seed),
             ]
-            command += ["--no-tantivy"] if args.no_tantivy else []
+            command += ["--rewind-only"] if args.rewind_only else []
             sys.exit(subprocess.run(command, check=False).returncode)
         if not args.build_only:
-            asyncio.run(run(db, args.queries, args.seed, not args.no_tantivy))
+            asyncio.run(run(db, args.queries, args.seed, not args.rewind_only))
 
 
 if __name__ == "__main__":

@@ -46,11 +46,15 @@ Group = tuple[str, ...]  # any one of these index terms
 class TermQuery:
     """Which segments to fetch, in index terms (`models.text.tokens`), for storage to render in
     its engine's own query language: those holding a term of every group, every phrase (its terms
-    adjacent and in order) and, when there are alternatives, every group of at least one of them."""
+    adjacent and in order), every `near` term within `within` tokens of each other (in any order;
+    an engine without proximity may ask for them anywhere in the segment) and, when there are
+    alternatives, every group of at least one of them."""
 
     groups: tuple[Group, ...] = ()
     phrases: tuple[tuple[str, ...], ...] = ()
     alternatives: tuple[tuple[Group, ...], ...] = ()
+    near: tuple[str, ...] = ()
+    within: int = 0
 
 
 @dataclass(frozen=True, slots=True)

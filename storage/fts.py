@@ -7,8 +7,9 @@ from models.search import Group, TermQuery
 
 
 def match_expression(plan: TermQuery) -> str:
-    """The plan's groups and phrases ANDed, then its alternatives ORed; "" for an empty plan."""
-    required = " AND ".join([*(_any_of(group) for group in plan.groups), *(_phrase(p) for p in plan.phrases)])
+    """The plan's groups, phrases and NEAR group ANDed, then its alternatives ORed; "" for an empty plan."""
+    near = [f"NEAR({' '.join(map(quote_term, plan.near))}, {plan.within})"] if plan.near else []
+    required = " AND ".join([*(_any_of(group) for group in plan.groups), *(_phrase(p) for p in plan.phrases), *near])
     if not plan.alternatives:
         return required
     either = " OR ".join(f"({' AND '.join(_any_of(group) for group in option)})" for option in plan.alternatives)

@@ -35,7 +35,7 @@ queries = st.lists(
 
 def cost(expression: str) -> int:
     """Postings an FTS5 expression walks, by the cost model the plan promises: an OR sums its
-    branches, an AND costs its rarest branch, a phrase its rarest word."""
+    branches, an AND costs its rarest branch, a phrase or a NEAR group its rarest word."""
     total, rest = _or(expression.strip())
     assert rest == "", f"unparsed: {rest!r}"
     return total
@@ -58,6 +58,14 @@ def _and(text: str) -> tuple[int, str]:
 
 
 def _atom(text: str) -> tuple[int, str]:
+    if text.startswith("NEAR("):
+        least, rest = _atom(text[5:])
+        while rest.startswith(' "'):
+            more, rest = _atom(rest[1:])
+            least = min(least, more)
+        end = re.match(r", \d+\)", rest)
+        assert end, f"not a NEAR group: {rest!r}"
+        return least, rest[end.end() :]
     if text.startswith("("):
         inner, rest = _or(text[1:])
         assert rest.startswith(")"), rest
@@ -75,9 +83,11 @@ def test_every_plan_stays_within_its_budgets_or_is_refused(text: str) -> None:
         plan = candidate_plan(parse_query(text), VOCABULARY)
     except QueryError:
         return
-    assert cost(match_expression(plan.precise)) <= PRECISE_BUDGET
-    if plan.broad is not None:
-        assert cost(match_expression(plan.broad)) <= BROAD_BUDGET
+    query = parse_query(text)
+    if cost(match_expression(plan.precise)) > PRECISE_BUDGET:  # a quote of common words: its phrase first...
+        assert len(query.words) >= 3 and query.words in plan.precise.phrases
+    if plan.broad is not None and cost(match_expression(plan.broad)) > BROAD_BUDGET:  # ...then its words near
+        assert len(query.words) >= 3 and plan.broad.near
 
 
 hostile_text = st.one_of(

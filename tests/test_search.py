@@ -227,9 +227,42 @@ def test_plan_ands_the_rare_words_and_leaves_stop_words_out() -> None:
     )
 
 
-def test_plan_uses_the_phrase_when_the_rarest_word_still_matches_many_rows() -> None:
-    counts = {"people": 20_000, "think": 25_000, "really": 28_000}
-    assert match_expression(plan_for("people really think", counts).precise) == '"people really think"'
+COMMON = "and then you know what i mean like so we could actually run that really".split()
+SAID = "So we could actually run that and then you know what I mean."
+
+
+@pytest.fixture
+async def common_words(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Searcher:
+    """Lines of the same fifteen common words, each in hundreds of rows: a large archive in small,
+    with the budgets scaled down to match."""
+    monkeypatch.setattr("bot.search.engine.RANK_BUDGET", 20)
+    monkeypatch.setattr("bot.search.engine.PRECISE_BUDGET", 50)
+    rng = random.Random(3)
+    lines = [" ".join(rng.sample(COMMON, 8)).capitalize() + "." for _ in range(400)]
+    lines.insert(250, SAID)
+    text = "\n".join(f"00:{i // 60 % 60:02}:{i % 60:02} {line}" for i, line in enumerate(lines))
+    write(tmp_path / "common", "ep-1-common.txt", text)
+    await index_paths(store, [tmp_path / "common"])
+    return Searcher(store, embedder=None)
+
+
+async def test_a_quote_of_only_common_words_is_answered_as_a_phrase(common_words: Searcher) -> None:
+    (hit, *_) = await common_words.search("and then you know what i mean")
+    assert hit.text == SAID
+
+
+@pytest.mark.parametrize("typed", ["so we could run that and then you know", "so we could actually that then you know"])
+async def test_a_common_quote_with_a_word_dropped_is_found_by_its_words_close_together(
+    common_words: Searcher, typed: str
+) -> None:
+    (hit, *_) = await common_words.search(typed)
+    assert hit.text == SAID
+
+
+def test_plan_asks_for_the_rarest_common_words_close_together() -> None:
+    counts = {"people": 20_000, "think": 25_000, "really": 28_000, "know": 5_000}
+    plan = plan_for("people really think you know", counts)
+    assert match_expression(plan.precise) == 'NEAR("know" "people" "think" "really", 5)'
 
 
 def test_plan_refuses_queries_of_only_very_common_words() -> None:

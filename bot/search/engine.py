@@ -1,18 +1,18 @@
 """Find the moment a half-remembered quote was said.
 
 Misspelt words are replaced by their closest spellings in the index's own vocabulary. A precise
-FTS5 query (the rarest words ANDed, or the quote as a phrase) gathers candidates by bm25; when none
-of them is close enough, a broad one (all but one or two of the rarest words) adds more, and as a
-last resort the quote without its rarest word (the likeliest to be misremembered) or the words in
-no transcript. All are bounded up front by the vocabulary's counts. rapidfuzz then scores each
-candidate, alone and joined with its neighbour, against the whole query, so a quote with a word
-missing, two words swapped, a typo, or one that spans two captions still finds its moment.
+FTS5 query (the rarest words ANDed or close together, or the quote as a phrase) gathers
+candidates by bm25; when none of them is close enough, a broad one (all but one or two of the
+rarest words) adds more, and as a last resort the quote without its rarest word (the likeliest
+to be misremembered) or the words in no transcript. All are bounded up front by the vocabulary's
+counts. rapidfuzz then scores each candidate, alone and joined with its neighbour, against the
+whole query, so a quote with a word missing, two words swapped, a typo, or one that spans two
+captions still finds its moment.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import random
 import time
@@ -41,6 +41,7 @@ from models.text import SPONSOR_WORDS, normalised, token_spans, tokens
 
 CANDIDATES = 60
 MAX_AND_TERMS = 6
+NEAR_TERMS = 4  # the rarest words of a common quote that must lie close together
 BROAD_TERMS = 5  # the broad plan asks for all but one or two of this many rarest terms
 STAGE_SECONDS = 0.5  # a last resort: the plans' postings budget is what keeps queries fast
 PRECISE_BUDGET = 30_000  # postings of the rarest term a precise plan may walk
@@ -58,6 +59,7 @@ FILLER = frozenset(
     "yeah yes yep no okay ok right uh um hmm mhm so well thanks thank you sure cool great awesome totally "
     "exactly absolutely bye hi hello".split()
 )
+TOO_COMMON = "Those words are too common to search: add a rarer word or two."
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,8 +244,11 @@ class Searcher:
         vocabulary = await self._fresh_for(query)
         plan = candidate_plan(query, vocabulary)
         found: list[Candidate] = []
-        with contextlib.suppress(QueryTimeout):  # a precise plan of common words may be too slow
+        try:
             found = await self.store.candidates(plan.precise, where, CANDIDATES, time_limit=STAGE_SECONDS)
+        except QueryTimeout as error:  # a precise plan of common words may be too slow
+            if plan.broad is None and plan.partial is None:
+                raise QueryError(TOO_COMMON) from error
         hits = rank(query, found, vocabulary, limit)
         if hits and hits[0].score >= CONFIDENT:
             return hits
@@ -253,7 +258,7 @@ class Searcher:
             except QueryTimeout as error:
                 if hits:
                     return hits
-                raise QueryError("Those words are too common to search: add a rarer word or two.") from error
+                raise QueryError(TOO_COMMON) from error
             hits = rank(query, found, vocabulary, limit)
         if plan.partial is None or (hits and hits[0].score >= CONFIDENT):
             return hits
@@ -376,8 +381,9 @@ def candidate_plan(query: ParsedQuery, vocabulary: Vocabulary) -> CandidatePlan:
     Costs are bounded up front, from the vocabulary's counts, because FTS5 does not stop for
     SQLite's progress handler inside its own loops. An AND costs about the postings of its
     rarest term (FTS5 skips through the others), and bm25 then scores every matching row, so:
-    precise is the rarest terms ANDed (a quote typed right is in their intersection), or the
-    quote as a phrase when that intersection could be large; broad, for quotes misremembered
+    precise is the rarest terms ANDed (a quote typed right is in their intersection), or, when
+    that intersection could be large, the rarest words close together or the quote as a phrase
+    (see _close_together); broad, for quotes misremembered
     past correction, is the segments holding all but one or two of the rarest uncommon terms;
     partial is precise again without the words in no transcript or, failing those, the rarest
     word (in a quote of common words and one rare one, broad is that word alone). Quoted
@@ -390,14 +396,40 @@ def candidate_plan(query: ParsedQuery, vocabulary: Vocabulary) -> CandidatePlan:
     if not groups:
         raise QueryError("None of those words are in any transcript: check the spelling.")
     rare = [g for g in groups if not any(vocabulary.is_common(term) for term in g)]
-    if _documents(groups[0], vocabulary) > PRECISE_BUDGET:
-        raise QueryError("Those words are too common to search: add a rarer word or two.")
+    matches = _documents(groups[0], vocabulary)
     phrases = [p for p in query.phrases if all(w in vocabulary for w in p)]
-    precise = _precise_expression([query.words], groups, phrases, vocabulary)
-    assert precise is not None  # one run of every word, the rarest within budget
+    close = _close_together(query, groups, phrases, vocabulary) if matches > RANK_BUDGET else None
+    if close is None and matches > PRECISE_BUDGET:
+        raise QueryError(TOO_COMMON)
     partial = _partial_expression(query.words, groups, phrases, vocabulary)
-    broad = _broad_expression(rare[:BROAD_TERMS], phrases, vocabulary)
+    if close is not None:
+        precise, broad = close[0], close[1] or _broad_expression(rare[:BROAD_TERMS], phrases, vocabulary)
+    else:
+        precise = _precise_expression([query.words], groups, phrases, vocabulary)
+        assert precise is not None  # one run of every word, the rarest within budget
+        broad = _broad_expression(rare[:BROAD_TERMS], phrases, vocabulary)
     return CandidatePlan(precise, broad, partial if partial != precise else None)
+
+
+def _close_together(
+    query: ParsedQuery, groups: list[tuple[str, ...]], phrases: list[tuple[str, ...]], vocabulary: Vocabulary
+) -> tuple[TermQuery, TermQuery | None] | None:
+    """For a quote of common words, a precise and a fallback plan: its rarest words typed right
+    within the quote's length of each other (NEAR, so a word dropped or two swapped still match),
+    after the quote as a phrase when even those words are common (they are close together in too
+    many rows, and the phrase is the cheaper query). None when neither fits. The phrase alone failed
+    every such quote with a word dropped or misspelt, and an AND of such words matches tens of
+    thousands of rows in a large archive."""
+    if len(query.words) < 3:
+        return None
+    typed = [group[0] for group in groups if group[0] in query.words]  # rarest first
+    near = tuple(typed[:NEAR_TERMS])
+    close = TermQuery(phrases=tuple(phrases), near=near, within=len(query.words)) if len(near) >= 2 else None
+    if len(typed) == len(set(query.words)) and (close is None or all(vocabulary.is_common(t) for t in near)):
+        return TermQuery(phrases=(query.words, *phrases)), close
+    if close is not None and vocabulary.documents(near[0]) <= PRECISE_BUDGET:
+        return close, None
+    return None  # a word is misspelt and the rest are too common to be near: the plans below
 
 
 def _precise_expression(

@@ -592,8 +592,10 @@ def lexemes(text: str) -> str:
 
 def tsquery(plan: TermQuery) -> str:
     """A search plan as a tsquery whose every lexeme is quoted: nothing a member typed is read as
-    an operator."""
-    required = " & ".join([*(_any_of(group) for group in plan.groups), *(_phrase(p) for p in plan.phrases)])
+    an operator. A NEAR group asks for its terms anywhere in the segment (tsquery's `<N>` is an
+    exact distance, not "within N")."""
+    near = [_phrase((term,)) for term in plan.near]
+    required = " & ".join([*(_any_of(group) for group in plan.groups), *(_phrase(p) for p in plan.phrases), *near])
     if not plan.alternatives:
         return required
     either = " | ".join(f"( {' & '.join(_any_of(group) for group in option)} )" for option in plan.alternatives)
