@@ -48,6 +48,8 @@ sys.path.insert(0, str(REPO))
 
 from bot.ingest.indexer import index_paths  # noqa: E402
 from bot.search.engine import Searcher  # noqa: E402
+from bot.semantic.embedder import default_embedder  # noqa: E402
+from bot.semantic.passages import embed_episode  # noqa: E402
 from bot.summary import EpisodeText, Summary, summarize  # noqa: E402
 from bot.summary.method import Weights  # noqa: E402
 from bot.summary.service import episode_text  # noqa: E402
@@ -159,8 +161,12 @@ def centroid(units: list[Unit], weights: Weights) -> str:
 
 
 def body(text: EpisodeText) -> EpisodeText:
+    """The episode without its first 10% and last 5% of cues (and the passages over them)."""
     segments = list(text.segments)
-    return replace(text, segments=segments[len(segments) // 10 : len(segments) - len(segments) // 20])
+    first, end = len(segments) // 10, len(segments) - len(segments) // 20
+    inside = [p for p in text.passages if first <= p.first <= p.last < end]
+    passages = tuple(replace(p, first=p.first - first, last=p.last - first) for p in inside)
+    return replace(text, segments=segments[first:end], passages=passages)
 
 
 # -- the evaluation sets ---------------------------------------------------------------------------
@@ -225,6 +231,21 @@ def reference_of(pair: dict) -> str:
     return description.split("Read more:", 1)[0]
 
 
+async def evaluated_text(store: Store, episode_id: int, scored: bool = True) -> EpisodeText:
+    """An evaluated episode's text with its passage vectors, embedded now if it is `scored` and an
+    earlier run (--keep) did not: the rest of the corpus is indexed for its word counts only, which
+    keeps runs short (the reader checks of unscored episodes see the method without vectors)."""
+    text = await episode_text(store, episode_id)
+    assert text is not None
+    embedder = default_embedder()
+    done = text.passages and all(p.segment_vectors is not None for p in text.passages)
+    if not scored or done or embedder is None or not await embed_episode(store, embedder, episode_id):
+        return text
+    embedded = await episode_text(store, episode_id)
+    assert embedded is not None
+    return embedded
+
+
 async def _ids_by_source(store: Store) -> dict[str, int]:
     return {row.source: row.id for row in await store.list_episodes()}
 
@@ -238,9 +259,7 @@ async def pairs_of(store: Store) -> list[tuple[str, EpisodeText, str]]:
         wanted = Path(pair["transcript"])  # its twin in another format may be the one indexed
         pattern = f"*/{wanted.parent.name}/{wanted.stem}"
         episode_id = next(i for source, i in rows.items() if Path(source).with_suffix("").match(pattern))
-        text = await episode_text(store, episode_id)
-        assert text is not None
-        found.append((name, text, reference_of(pair)))
+        found.append((name, await evaluated_text(store, episode_id), reference_of(pair)))
     return found
 
 
@@ -249,8 +268,9 @@ async def headed_episodes(store: Store, headed: dict[str, Headed]) -> list[tuple
     found = []
     for item in headed.values():
         episode_id = next((i for source, i in rows.items() if Path(source) == item.source), None)
-        if episode_id is not None and (text := await episode_text(store, episode_id)) is not None:
-            found.append((item, text))
+        if episode_id is not None:
+            scored = bool(item.summary) or len(item.headings) >= 4
+            found.append((item, await evaluated_text(store, episode_id, scored)))
     return found
 
 
@@ -433,7 +453,8 @@ async def evaluation_store(keep: Path | None = None) -> AsyncIterator[tuple[Stor
                 corpus = [
                     p for p in sorted((SHARED / "corpus").iterdir()) if p.is_dir() and p.name != "bitcointranscripts"
                 ]
-                await index_paths(store, [SHARED / "seeds", *corpus, folder / "stripped" / "bitcointranscripts"])
+                paths = [SHARED / "seeds", *corpus, folder / "stripped" / "bitcointranscripts"]
+                await index_paths(store, paths, embedder=None)
             yield store, headed
         finally:
             await store.close()

@@ -14,7 +14,7 @@ from typing import Protocol
 from models.episodes import Candidate, EpisodeFacts, EpisodeRecord, EpisodeRow, LinkedEpisode, SegmentRow, SourceRecord
 from models.search import IndexVersion, SegmentFilter, TermQuery
 from models.state import AnnounceRow, FeedRow, PendingPost, ScheduleRow
-from models.vectors import PassageRow, PassageSegments, VectorSnapshot
+from models.vectors import EpisodePassage, PassageRow, PassageSegments, VectorSnapshot
 
 Anchor = tuple[str, str, int]  # source path, item key, position: where a segment sits, kept by a reindex
 
@@ -155,6 +155,15 @@ class Vectors(Protocol):
         ...
 
 
+class EpisodeTexts(Catalogue, Protocol):
+    """What a summary is made from: the catalogue's text, and the vectors search stored for it."""
+
+    async def passages_of(self, episode_id: int) -> list[EpisodePassage]:
+        """An episode's passages in order: first and last index into `segments_of`, vector, and
+        its segments' vectors (None when embedded before segments had their own)."""
+        ...
+
+
 class SummaryCache(Protocol):
     """Summaries kept until the index changes."""
 
@@ -284,8 +293,8 @@ class IndexStore(IndexWriter, Vectors, Protocol):
     """An index run's view: writing files' episodes, linking them, embedding their passages."""
 
 
-class SummaryStore(Catalogue, SummaryCache, Protocol):
-    """Summaries' view: an episode's text, and the cache."""
+class SummaryStore(EpisodeTexts, SummaryCache, Protocol):
+    """Summaries' view: an episode's text and vectors, and the cache."""
 
 
 class NamesStore(Catalogue, ChangeMarker, Protocol):

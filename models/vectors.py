@@ -8,6 +8,7 @@ from typing import Any
 
 PassageSegments = list[tuple[int, str]]  # (segment id, text) in order
 PassageRow = tuple[int, int, bytes, bytes]  # first and last segment id, vector, its segments' vectors (int8)
+EpisodePassage = tuple[int, int, bytes, bytes | None]  # the same by segment position in its episode
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from models.vectors import PassageRow, PassageSegments, VectorSnapshot
+from models.vectors import EpisodePassage, PassageRow, PassageSegments, VectorSnapshot
 from storage.connection import Connection
 
 # Episodes with no passages yet, or with passages from before migration 9 (no segment vectors).
@@ -37,6 +37,14 @@ INSERT_PASSAGE = """
 SEGMENT_VECTORS = """
     SELECT id, segment_vectors FROM passages
     WHERE id IN (SELECT value FROM json_each(:ids)) AND segment_vectors IS NOT NULL
+"""
+EPISODE_PASSAGES = """
+    WITH ordered AS (
+        SELECT id, ROW_NUMBER() OVER (ORDER BY position) - 1 AS n FROM segments WHERE episode_id = :episode
+    )
+    SELECT f.n, l.n, p.vector, p.segment_vectors FROM passages p
+    JOIN ordered f ON f.id = p.first_segment JOIN ordered l ON l.id = p.last_segment
+    WHERE p.episode_id = :episode ORDER BY f.n
 """
 
 
@@ -60,6 +68,13 @@ async def segment_vectors(db: aiosqlite.Connection, passage_ids: list[int]) -> d
 
 async def episode_segments(db: aiosqlite.Connection, episode_id: int) -> PassageSegments:
     return [(row[0], row[1]) for row in await db.execute_fetchall(EPISODE_SEGMENTS, (episode_id,))]
+
+
+async def episode_passages(db: aiosqlite.Connection, episode_id: int) -> list[EpisodePassage]:
+    """An episode's passages in order: first and last segment as positions in the episode's
+    segment list (0-based, as `segments_of` returns them), the int8 vector and segment vectors."""
+    rows = await db.execute_fetchall(EPISODE_PASSAGES, {"episode": episode_id})
+    return [(row[0], row[1], row[2], row[3]) for row in rows]
 
 
 async def save_passages(
@@ -109,6 +124,11 @@ class VectorTables(Connection):
     async def episode_segments(self, episode_id: int) -> PassageSegments:
         """An episode's segment ids and texts, in order."""
         return await episode_segments(self._db, episode_id)
+
+    async def passages_of(self, episode_id: int) -> list[EpisodePassage]:
+        """An episode's passages in order: first and last index into `segments_of`, vector, and
+        its segments' vectors (None for passages embedded before migration 9)."""
+        return await episode_passages(self._db, episode_id)
 
     async def save_passages(self, episode_id: int, embedded_from: PassageSegments, rows: list[PassageRow]) -> bool:
         """Store an episode's passage vectors in one transaction, unless its text changed meanwhile."""

@@ -13,7 +13,8 @@ import pytest
 from bot.ingest.indexer import index_paths
 from bot.search.engine import Searcher
 from bot.search.query import SearchFilters
-from bot.semantic.passages import embed_pending
+from bot.semantic.passages import embed_pending, quantize
+from bot.summary.service import episode_text
 from models.text import tokens
 from storage import Store
 from storage.postgres import PostgresStore
@@ -202,3 +203,20 @@ async def test_search_by_meaning_finds_a_paraphrase(any_store: AnyStore, tmp_pat
     hits = await Searcher(any_store, embedder=embedder).search("harmonic oscillator")
     assert hits and hits[0].match == "meaning"
     assert "damped spring" in hits[0].text
+
+
+async def test_an_episodes_vectors_reach_its_summary_on_the_right_segments(any_store: AnyStore, tmp_path: Path) -> None:
+    folder = tmp_path / "meaning"
+    write(folder, "ep-1-ml.srt", ML)
+    write(folder, "ep-2-baking.srt", BAKING)
+    await index_paths(any_store, [folder])
+    embedder = ConceptEmbedder()
+    await embed_pending(any_store, embedder)
+    for episode in await any_store.list_episodes():
+        text = await episode_text(any_store, episode.id)
+        assert text is not None and text.passages
+        assert [i for p in text.passages for i in range(p.first, p.last + 1)] == list(range(len(text.segments)))
+        for passage in text.passages:
+            whole, parts = embedder.embed_parts([row[3] for row in text.segments[passage.first : passage.last + 1]])
+            assert passage.vector == quantize(whole).tobytes()
+            assert passage.segment_vectors == quantize(parts).tobytes()

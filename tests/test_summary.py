@@ -7,6 +7,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.cli import main
@@ -16,8 +17,10 @@ from bot.ingest.linking import relink
 from bot.ingest.model import ParseError
 from bot.onthisday import notes_highlight
 from bot.search.engine import Searcher
+from bot.semantic.passages import quantize
 from bot.summary import NOT_KEYWORDS, EpisodeText, summarize
 from bot.summary.gist import _at_least, cold_open, expected_counts, pick_gist
+from bot.summary.meaning import Passage
 from bot.summary.method import Weights, gist_candidates, keywords, readable
 from bot.summary.service import METHOD_VERSION, Summaries
 from bot.summary.units import Unit, is_boilerplate, sponsor_names, tidy, units_of
@@ -463,3 +466,37 @@ def test_a_number_names_the_episode_number_and_id_n_names_the_id(tmp_path: Path,
     ids = [episode["id"] for episode in json.loads(capsys.readouterr().out)]
     assert main(["summary", f"id:{ids[1]}", "--db", db, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["episode_id"] == ids[1]
+
+
+def concept(axis: int) -> bytes:
+    """An int8 passage vector pointing along one axis (a topic), with a little in common with all."""
+    vector = np.full(384, 0.02, dtype=np.float32)
+    vector[axis] = 1.0
+    return quantize(vector / np.linalg.norm(vector)).tobytes()
+
+
+NEUTRAL = [
+    "We went back and forth on that for quite a while before we settled on something.",
+    "There were a few details we had to check first, and then the rest followed from there.",
+    "Honestly the hardest part was deciding where to begin, once we began it went quickly.",
+]
+
+
+def segments_passage(first: int, size: int, switch: int) -> Passage:
+    """A passage over `size` segments whose own vectors change topic at segment `switch`."""
+    own = b"".join(concept(1 if i < switch else 2) for i in range(first, first + size))
+    return Passage(first, first + size - 1, concept(1 if first + size // 2 < switch else 2), own)
+
+
+@pytest.mark.parametrize(
+    "passages",
+    [
+        tuple(Passage(i, i + 1, concept(1 if i < 30 else 2)) for i in range(0, 48, 2)),  # passage vectors only
+        tuple(segments_passage(i, 4, 30) for i in range(0, 48, 4)),  # the change inside a passage (28-31)
+    ],
+)
+def test_chapters_start_where_the_stored_vectors_change_topic_even_when_the_words_do_not(passages) -> None:
+    rows = [(i * 10.0, None, "Ada" if i % 2 else "Carl", NEUTRAL[i % 3]) for i in range(48)]
+    text = EpisodeText(1, "Somewhere to begin", None, None, None, None, None, (), None, rows, passages=passages)
+    made = summarize(text, lambda word: 1, 1000)
+    assert [c.start_seconds for c in made.chapters] == [0.0, 300.0]

@@ -39,7 +39,7 @@ from bot.ingest.values import (
     read_regular,
 )
 from bot.ports import IndexStore
-from bot.semantic.embedder import default_embedder
+from bot.semantic.embedder import DEFAULT, Default, Embedder, default_embedder
 from bot.semantic.passages import embed_pending
 from models.episodes import EpisodeFacts, EpisodeRecord, SourceRecord
 
@@ -179,9 +179,10 @@ async def index_paths(
     workers: int = 0,
     progress: Progress | None = None,
     full: bool = False,
+    embedder: Embedder | Default | None = DEFAULT,
 ) -> IndexReport:
     """Index files and folders into `store`; unchanged files are skipped (unless `full`), each
-    change is atomic."""
+    change is atomic; new passages are embedded by `embedder` (None: not now)."""
     started = time.perf_counter()
     report = IndexReport()
     listing = await asyncio.to_thread(collect_files, paths)
@@ -229,14 +230,17 @@ async def index_paths(
         await relink(store)
         await store.optimize()
         report.store_seconds += time.perf_counter() - writing
-    report.passages = await _embed(store, report, progress)
+    report.passages = await _embed(store, report, progress, embedder)
     report.seconds = time.perf_counter() - started
     return report
 
 
-async def _embed(store: IndexStore, report: IndexReport, progress: Progress | None) -> int:
+async def _embed(
+    store: IndexStore, report: IndexReport, progress: Progress | None, embedder: Embedder | Default | None
+) -> int:
     """Embed the new passages for search by meaning (the long phase), telling `progress`."""
     started = time.perf_counter()
+    embedder = default_embedder() if isinstance(embedder, Default) else embedder
 
     def embedded(done: int, total: int) -> None:
         report.embedding = Embedding(done, total, time.perf_counter() - started)
@@ -244,7 +248,7 @@ async def _embed(store: IndexStore, report: IndexReport, progress: Progress | No
             progress(report.files, report.files, report)
 
     try:
-        return await embed_pending(store, default_embedder(), embedded)
+        return await embed_pending(store, embedder, embedded)
     finally:
         report.embedding = None
 

@@ -63,14 +63,15 @@ async def embed_pending(store: Vectors, embedder: Embedder | None, progress: Emb
         total = max(total, len(tried) + len(pending))  # episodes indexed meanwhile
         for episode_id in pending:
             tried.add(episode_id)
-            stored += await _embed_episode(store, embedder, episode_id)
+            stored += await embed_episode(store, embedder, episode_id)
             if progress is not None:
                 progress(len(tried), total)
         log.info("embedded %d passages in %.0f s", stored, time.perf_counter() - started)
     return stored
 
 
-async def _embed_episode(store: Vectors, embedder: Embedder, episode_id: int) -> int:
+async def embed_episode(store: Vectors, embedder: Embedder, episode_id: int) -> int:
+    """Embed one episode's passages and store them; return how many were stored."""
     segments = await store.episode_segments(episode_id)
     spans = windows([text for _, text in segments])
     rows = await asyncio.to_thread(_embed_spans, embedder, [text for _, text in segments], spans)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.search.links import deep_link
 from bot.summary.gist import cold_open, expected_counts, host_intro, leading, pick_gist
+from bot.summary.meaning import Passage, unit_vectors
 from bot.summary.method import Weights, gist_candidates, keywords, pick_quotes, readable
 from bot.summary.sections import Section, sections
 from bot.summary.units import STOPWORDS, SegmentRow, Unit, is_boilerplate, show_words, sponsor_names, stem, units_of
@@ -39,6 +40,7 @@ class EpisodeText:
     description: str | None
     segments: Sequence[SegmentRow]
     chapters: tuple[tuple[float, str], ...] = ()  # from a chapters file: start seconds, title
+    passages: tuple[Passage, ...] = ()  # search by meaning's vectors, when the episode has them
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,15 +131,17 @@ def summarize(episode: EpisodeText, documents: Callable[[str], int], total_segme
         gist = _notes_gist(units, episode.show) or leading(units)
         return _summary(episode, _moments(gist, episode), keywords(units, weights, banned), (), (), source)
     candidates = gist_candidates(units, show_words(episode.show), sponsors)
+    vectors = unit_vectors(units, episode.passages)
     if episode.chapters:  # the show's own chapters beat topic segmentation
         chapters = tuple(Chapter(start, title) for start, title in episode.chapters)
         starts = [_first_unit_at(units, start) for start, _ in episode.chapters]
     else:
-        found = sections(units, weights, banned)
+        found = sections(units, weights, banned, vectors)
         chapters = tuple(Chapter(units[c.first].start, c.title) for c in found)
         starts = [c.first for c in found]
     notes = _notes_gist(units_of([(None, None, None, episode.description or "")]), episode.show)
-    gist = notes or pick_gist(candidates, expected_counts(units, episode.title), starts, opening=_opening(units))
+    expected = expected_counts(units, episode.title)
+    gist = notes or pick_gist(candidates, expected, starts, opening=_opening(units))
     return _summary(
         episode,
         _moments(gist, episode),

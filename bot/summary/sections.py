@@ -1,8 +1,11 @@
 """Topic segmentation: where the conversation turns to something else (TextTiling, Hearst 1997).
 
-The vocabulary of a window of units before each gap is compared with the window after it; a gap
-where similarity dips deeply below the peaks on either side is a topic boundary. The deepest dips,
-kept apart by a minimum chapter length, become chapter starts.
+A window of units before each gap is compared with the window after it, by meaning (the passage
+vectors stored for search, when the episode has them) or else by vocabulary; a gap where
+similarity dips deeply below the peaks on either side is a topic boundary. The deepest dips, kept
+apart by a minimum chapter length, become chapter starts, moved to the nearest turn of a speaker.
+Measured on 27 timed bitcointranscripts episodes (`bench/summary_eval.py`): 59% of boundaries fall
+within 30 s of a human heading by meaning, 50% by vocabulary.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from bot.summary.method import Weights, keywords
 from bot.summary.units import Unit, stands_alone, stem, tidy
@@ -21,6 +26,7 @@ CHAPTERS = (2, 10)
 LABEL_TERMS = 3
 OPENING_UNITS = 3  # a question this early in a chapter is what the chapter is about
 QUESTION_WORDS = (4, 14)
+SNAP_UNITS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,17 +45,18 @@ def chapter_count(units: Sequence[Unit]) -> int:
     return max(CHAPTERS[0], min(CHAPTERS[1], round(wanted)))
 
 
-def boundaries(units: Sequence[Unit], count: int) -> list[int]:
-    """Indexes of the units that start each chapter after the first, at most `count - 1` of them."""
+def boundaries(units: Sequence[Unit], count: int, vectors: np.ndarray | None = None) -> list[int]:
+    """Indexes of the units that start each chapter after the first, at most `count - 1` of them;
+    `vectors` (one a unit) compare windows by meaning, else by their words."""
     if len(units) < 12 or count < 2:
         return []
     window = max(3, len(units) // 40)
-    similarity = [
-        (gap, _cosine(_bag(units[gap - window : gap]), _bag(units[gap : gap + window])))
-        for gap in range(window, len(units) - window + 1)
-    ]
-    values = [value for _, value in similarity]
-    depth = [(_depth(values, i), gap) for i, (gap, _) in enumerate(similarity)]
+    gaps = range(window, len(units) - window + 1)
+    if vectors is None:
+        values = [_cosine(_bag(units[gap - window : gap]), _bag(units[gap : gap + window])) for gap in gaps]
+    else:
+        values = _window_similarity(vectors, window)
+    depth = [(_depth(values, i), gap) for i, gap in enumerate(gaps)]
     spacing = len(units) // (2 * count)
     chosen: list[int] = []
     for _, gap in sorted(depth, reverse=True):
@@ -57,14 +64,34 @@ def boundaries(units: Sequence[Unit], count: int) -> list[int]:
             chosen.append(gap)
         if len(chosen) == count - 1:
             break
-    return sorted(chosen)
+    return sorted(chosen if vectors is None else (_turn_start(units, gap) for gap in chosen))
 
 
-def sections(units: Sequence[Unit], weights: Weights, banned: frozenset[str] = frozenset()) -> list[Section]:
+def _window_similarity(vectors: np.ndarray, window: int) -> list[float]:
+    """For each gap from `window` to `len - window`: the cosine of the summed vectors of the
+    `window` units before it and of those after it."""
+    sums = np.vstack([np.zeros((1, vectors.shape[1]), dtype=np.float32), np.cumsum(vectors, axis=0)])
+    gaps = np.arange(window, len(vectors) - window + 1)
+    before, after = sums[gaps] - sums[gaps - window], sums[gaps + window] - sums[gaps]
+    norms = np.maximum(np.linalg.norm(before, axis=1) * np.linalg.norm(after, axis=1), 1e-6)
+    return list((before * after).sum(axis=1) / norms)
+
+
+def _turn_start(units: Sequence[Unit], gap: int) -> int:
+    """The start of a speaker's turn nearest `gap`, within SNAP_UNITS (`gap` when there is none):
+    a vector stands for a passage of a few segments, so a dip locates a turn only roughly."""
+    near = range(max(1, gap - SNAP_UNITS), min(len(units), gap + SNAP_UNITS + 1))
+    turns = [i for i in near if units[i].speaker != units[i - 1].speaker]
+    return min(turns, key=lambda i: abs(i - gap), default=gap)
+
+
+def sections(
+    units: Sequence[Unit], weights: Weights, banned: frozenset[str] = frozenset(), vectors: np.ndarray | None = None
+) -> list[Section]:
     """The episode's chapters with labels from their most distinctive terms."""
     if not units:
         return []
-    starts = [0, *boundaries(units, chapter_count(units))]
+    starts = [0, *boundaries(units, chapter_count(units), vectors)]
     ends = [*starts[1:], len(units)]
     whole = Counter(s for u in units for s in u.stems)
     found: list[Section] = []

@@ -6,17 +6,18 @@ import asyncio
 import json
 import logging
 
-from bot.ports import Catalogue, SummaryStore
+from bot.ports import EpisodeTexts, SummaryStore
 from bot.search.engine import Searcher
 from bot.summary import EpisodeText, Summary, summarize
+from bot.summary.meaning import Passage
 
 log = logging.getLogger(__name__)
 
 # Bump when the method changes, so cached summaries are made again.
-METHOD_VERSION = 11
+METHOD_VERSION = 12
 
 
-async def episode_text(store: Catalogue, episode_id: int) -> EpisodeText | None:
+async def episode_text(store: EpisodeTexts, episode_id: int) -> EpisodeText | None:
     """What the summary of one visible episode is made from, or None."""
     row = await store.episode(episode_id)
     if row is None:
@@ -33,6 +34,7 @@ async def episode_text(store: Catalogue, episode_id: int) -> EpisodeText | None:
         await store.description(row.id),
         await store.segments_of(row.id),
         tuple(await store.chapters_of(row.id)),
+        tuple(Passage(*passage) for passage in await store.passages_of(row.id)),
     )
 
 

@@ -98,6 +98,7 @@ class Unit:
     words: int
     stems: tuple[str, ...]  # content stems, with repeats
     said: tuple[str, ...] = ()  # every word, folded as the index folds it
+    segment: int = 0  # the index of the segment it comes from
 
     @property
     def is_question(self) -> bool:
@@ -107,11 +108,11 @@ class Unit:
 def units_of(segments: Iterable[SegmentRow]) -> list[Unit]:
     """Split segments into sentence-like units with their content stems."""
     found: list[Unit] = []
-    for start, _end, speaker, text in segments:
+    for segment, (start, _end, speaker, text) in enumerate(segments):
         for sentence in sentences(_URL.sub(" ", text)):
             said = tuple(tokens(sentence))
             stems = tuple(stem(w) for w in said if is_content(w))
-            found.append(Unit(len(found), sentence, start, speaker, len(sentence.split()), stems, said))
+            found.append(Unit(len(found), sentence, start, speaker, len(sentence.split()), stems, said, segment))
     return found
 
 

@@ -23,7 +23,7 @@ from models.errors import QueryTimeout, StoreError
 from models.search import IndexVersion, SegmentFilter, TermQuery
 from models.state import ScheduleRow
 from models.text import tokens
-from models.vectors import PassageRow, PassageSegments, VectorSnapshot
+from models.vectors import EpisodePassage, PassageRow, PassageSegments, VectorSnapshot
 from storage.documents import decoded_facts, link_columns
 from storage.postgres.feeds import PostgresFeedStore
 from storage.postgres.migrations import MIGRATIONS
@@ -51,6 +51,14 @@ COUNT_UNEMBEDDED = """
     SELECT count(*) FROM episodes e
     WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE p.episode_id = e.id AND p.segment_vectors IS NOT NULL)
       AND EXISTS (SELECT 1 FROM segments s WHERE s.episode_id = e.id)
+"""
+EPISODE_PASSAGES = """
+    WITH ordered AS (
+        SELECT id, ROW_NUMBER() OVER (ORDER BY position) - 1 AS n FROM segments WHERE episode_id = $1
+    )
+    SELECT f.n, l.n, p.vector, p.segment_vectors FROM passages p
+    JOIN ordered f ON f.id = p.first_segment JOIN ordered l ON l.id = p.last_segment
+    WHERE p.episode_id = $1 ORDER BY f.n
 """
 MAX_POSITION = 16383  # tsvector positions stop here; later words keep the last position
 
@@ -434,6 +442,12 @@ class PostgresStore:
     async def episode_segments(self, episode_id: int) -> PassageSegments:
         """An episode's segment ids and texts, in order."""
         return await _episode_segments(self._pool, episode_id)
+
+    async def passages_of(self, episode_id: int) -> list[EpisodePassage]:
+        """An episode's passages in order: first and last index into `segments_of`, vector, and
+        its segments' vectors (None for passages embedded before segment vectors)."""
+        rows = await self._pool.fetch(EPISODE_PASSAGES, episode_id)
+        return [(row[0], row[1], bytes(row[2]), None if row[3] is None else bytes(row[3])) for row in rows]
 
     async def save_passages(self, episode_id: int, embedded_from: PassageSegments, rows: list[PassageRow]) -> bool:
         """Store an episode's passage vectors in one transaction, in place of any without segment
