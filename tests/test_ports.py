@@ -16,6 +16,7 @@ CONCERNS = [
     ports.ChangeMarker,
     ports.CandidateSource,
     ports.Vectors,
+    ports.EpisodeTexts,
     ports.SummaryCache,
     ports.Schedules,
     ports.Pagers,
