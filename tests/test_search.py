@@ -424,3 +424,23 @@ async def test_contractions_match_with_any_apostrophe_or_none(contractions: Sear
 
 def test_tokens_treat_every_apostrophe_alike() -> None:
     assert parse_query("Don't").words == parse_query("don’t").words == parse_query("dont").words == ("dont",)
+
+
+VOYAGE = [
+    "The harbour pilot said the tide would turn before midnight and the ferry waited.",
+    "Nobody on deck believed him because the lanterns were already swinging in the wind.",
+    "By dawn the cargo of oranges had drifted halfway to the lighthouse rocks.",
+]
+
+
+async def test_a_thirty_word_quote_spanning_three_segments_is_found(store: Store, tmp_path: Path) -> None:
+    lines = [f"Line {i} is about something else entirely, the weather and the tide." for i in range(20)]
+    lines[10:10] = VOYAGE
+    text = "\n".join(f"00:00:{i * 2:02} {line}" for i, line in enumerate(lines))
+    write(tmp_path / "voyage", "ep-1-voyage.txt", text)
+    await index_paths(store, [tmp_path / "voyage"])
+    words = " ".join(VOYAGE).split()
+    quote = " ".join(words[8:38])  # the end of the first line, all of the second, the start of the third
+    (hit, *_) = await Searcher(store, embedder=None).search(quote)
+    assert hit.text == VOYAGE[1]
+    assert hit.score >= 95  # scored against the three lines as one (two of them at a time: 84)

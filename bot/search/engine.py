@@ -41,6 +41,8 @@ from models.text import SPONSOR_WORDS, normalised, token_spans, tokens
 
 CANDIDATES = 60
 MAX_AND_TERMS = 6
+LONG_QUOTE = 16  # words: a quote this long may span several segments
+RUN_WORDS = 8  # words of a long quote that likely lie in one segment
 NEAR_TERMS = 4  # the rarest words of a common quote that must lie close together
 BROAD_TERMS = 5  # the broad plan asks for all but one or two of this many rarest terms
 STAGE_SECONDS = 0.5  # a last resort: the plans' postings budget is what keeps queries fast
@@ -403,10 +405,13 @@ def candidate_plan(query: ParsedQuery, vocabulary: Vocabulary) -> CandidatePlan:
         raise QueryError(TOO_COMMON)
     partial = _partial_expression(query.words, groups, phrases, vocabulary)
     if close is not None:
-        precise, broad = close[0], close[1] or _broad_expression(rare[:BROAD_TERMS], phrases, vocabulary)
+        precise, broad = close
     else:
-        precise = _precise_expression([query.words], groups, phrases, vocabulary)
+        precise, broad = _precise_expression([query.words], groups, phrases, vocabulary), None
         assert precise is not None  # one run of every word, the rarest within budget
+    if broad is None and len(query.words) >= LONG_QUOTE:
+        broad = _runs_expression(query.words, phrases, vocabulary)
+    elif broad is None:
         broad = _broad_expression(rare[:BROAD_TERMS], phrases, vocabulary)
     return CandidatePlan(precise, broad, partial if partial != precise else None)
 
@@ -458,6 +463,22 @@ def _partial_expression(
     kept = groups if unknown else groups[1:]
     runs = [list(run) for left_out, run in itertools.groupby(words, key=dropped.__contains__) if not left_out]
     return _precise_expression(runs, kept, phrases, vocabulary)
+
+
+def _runs_expression(words: Sequence[str], phrases: list[tuple[str, ...]], vocabulary: Vocabulary) -> TermQuery | None:
+    """For a long quote, which may span several segments: those holding the two rarest words of
+    any run of RUN_WORDS consecutive words (runs overlap by half, so each segment the quote spans
+    holds a run, or most of one), dropping the costliest runs to fit BROAD_BUDGET."""
+    options: dict[tuple[tuple[str, ...], ...], int] = {}
+    for start in range(0, max(1, len(words) - RUN_WORDS // 2), RUN_WORDS // 2):
+        run = {group for word in words[start : start + RUN_WORDS] if (group := term_group(word, vocabulary))}
+        rarest = tuple(sorted(run, key=lambda group: (_documents(group, vocabulary), group))[:2])
+        if rarest:
+            options[rarest] = min(_documents(group, vocabulary) for group in rarest)
+    kept = sorted(options, key=options.__getitem__)
+    while kept and sum(options[option] for option in kept) > BROAD_BUDGET:
+        kept.pop()
+    return TermQuery(phrases=tuple(phrases), alternatives=tuple(kept)) if kept else None
 
 
 def _broad_expression(
@@ -518,7 +539,12 @@ def _window_score(wanted: str, candidate: Candidate) -> float:
         for window in windows
     )
     if candidate.before and best < 100:  # a quote that began in the previous segment belongs to that one
-        best = max(best, fuzz.partial_ratio(wanted, f"{normalised(candidate.before)} {own}") - 1.0)
+        before = normalised(candidate.before)
+        best = max(best, fuzz.partial_ratio(wanted, f"{before} {own}") - 1.0)
+        if candidate.after and wanted.count(" ") >= LONG_QUOTE - 1:  # a long quote may run on into the next
+            spanned = f"{before} {own} {normalised(candidate.after)}"
+            scorer = fuzz.partial_ratio if len(spanned) >= len(wanted) else fuzz.ratio
+            best = max(best, scorer(wanted, spanned) - 1.0)
     return best
 
 
