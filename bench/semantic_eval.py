@@ -102,13 +102,13 @@ def padded(snapshot: VectorSnapshot, count: int) -> VectorIndex:
     passages, and the random ones (cosine ~0 to any query) never reach a hit."""
     extra = max(0, count - len(snapshot.passage_ids))
     fake = [-1 - i for i in range(extra)]
-    vectors = snapshot.vectors + random_vectors(np.random.default_rng(18), extra).tobytes()
+    vectors = bytes(snapshot.vectors) + random_vectors(np.random.default_rng(18), extra).tobytes()
     return VectorIndex(
         VectorSnapshot(
-            snapshot.passage_ids + fake,
-            snapshot.episode_ids + [i // 60 for i in fake],
-            snapshot.first_segments + fake,
-            snapshot.last_segments + fake,
+            [*snapshot.passage_ids, *fake],
+            [*snapshot.episode_ids, *(i // 60 for i in fake)],
+            [*snapshot.first_segments, *fake],
+            [*snapshot.last_segments, *fake],
             vectors,
         )
     )

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 import aiosqlite
@@ -60,9 +61,9 @@ async def count_unembedded(db: aiosqlite.Connection) -> int:
     return int(count)
 
 
-async def segment_vectors(db: aiosqlite.Connection, passage_ids: list[int]) -> dict[int, bytes]:
+async def segment_vectors(db: aiosqlite.Connection, passage_ids: Sequence[int]) -> dict[int, bytes]:
     """These passages' segment vectors (int8, one a segment, back to back), where they have them."""
-    rows = await db.execute_fetchall(SEGMENT_VECTORS, {"ids": json.dumps(passage_ids)})
+    rows = await db.execute_fetchall(SEGMENT_VECTORS, {"ids": json.dumps(list(passage_ids))})
     return {row[0]: row[1] for row in rows}
 
 
@@ -95,15 +96,16 @@ async def save_passages(
 
 
 def read_vectors(path: Path) -> VectorSnapshot:
-    """Every passage's ids and vector, from one snapshot of the database at `path`."""
+    """Every passage's ids and vector, from one snapshot of the database at `path`, row by row."""
     uri = f"{Path(path).resolve().as_uri()}?mode=ro"
     with contextlib.closing(sqlite3.connect(uri, uri=True, isolation_level=None)) as connection:
         connection.execute("PRAGMA busy_timeout = 5000")
-        rows = connection.execute(
-            "SELECT p.id, p.episode_id, p.first_segment, p.last_segment, p.vector FROM passages p"
-            " JOIN episodes e ON e.id = p.episode_id WHERE e.merged_into IS NULL ORDER BY p.id"
-        ).fetchall()
-    return VectorSnapshot.of_rows(rows)
+        return VectorSnapshot.of_rows(
+            connection.execute(
+                "SELECT p.id, p.episode_id, p.first_segment, p.last_segment, p.vector FROM passages p"
+                " JOIN episodes e ON e.id = p.episode_id WHERE e.merged_into IS NULL ORDER BY p.id"
+            )
+        )
 
 
 class VectorTables(Connection):
@@ -117,7 +119,7 @@ class VectorTables(Connection):
         """How many episodes are waiting for their passage vectors."""
         return await count_unembedded(self._db)
 
-    async def segment_vectors(self, passage_ids: list[int]) -> dict[int, bytes]:
+    async def segment_vectors(self, passage_ids: Sequence[int]) -> dict[int, bytes]:
         """Passage id -> its segments' int8 vectors back to back, in order (search by meaning)."""
         return await segment_vectors(self._db, passage_ids)
 

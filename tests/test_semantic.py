@@ -168,9 +168,13 @@ async def test_vectors_of_text_that_changed_while_embedding_are_not_saved(indexe
 
 async def test_a_close_literal_quote_stands_alone_and_first(indexed) -> None:
     store, _, embedder = indexed
-    hits = await Searcher(store, embedder=embedder).search("flour water and yeast nothing else goes into the bread")
+    searcher = Searcher(store, embedder=embedder)
+    await searcher.vocabulary()
+    embedder.calls.clear()
+    hits = await searcher.search("flour water and yeast nothing else goes into the bread")
     assert hits[0].text.startswith("Flour, water and yeast")
     assert {hit.match for hit in hits} == {"literal"}
+    assert embedder.calls == []  # the query was never embedded: a close match costs no model time
 
 
 async def test_a_paraphrase_with_no_literal_candidate_finds_its_moment_by_meaning(indexed) -> None:

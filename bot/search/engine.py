@@ -16,8 +16,9 @@ import asyncio
 import itertools
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -224,10 +225,15 @@ class Searcher:
         if subject is not None:
             query = parse_query(subject, query.filters)
             subject = query.text
-        # the query's vector is made in a worker thread while the literal search runs
-        embedding = self.meaning.embedding(query.text) if subject is None and self.meaning is not None else None
+        embedding: asyncio.Future[Any] | None = None
+
+        def unsure() -> None:  # no close match yet: make the query's vector while the broad plan runs
+            nonlocal embedding
+            if embedding is None and subject is None and self.meaning is not None:
+                embedding = self.meaning.embedding(query.text)
+
         try:
-            hits = await self._literal(query, where, limit)
+            hits = await self._literal(query, where, limit, unsure)
         except QueryError:
             if self.meaning is None or not self.meaning.ready:
                 raise
@@ -242,7 +248,9 @@ class Searcher:
         found = await self.meaning.moments(query.text, where, limit, embedding)
         return fuse(hits, [_hit(c, 100 * similarity, (), "meaning") for c, similarity in found], _same_moment, limit)
 
-    async def _literal(self, query: ParsedQuery, where: SegmentFilter, limit: int) -> list[Hit]:
+    async def _literal(
+        self, query: ParsedQuery, where: SegmentFilter, limit: int, unsure: Callable[[], None] = lambda: None
+    ) -> list[Hit]:
         vocabulary = await self._fresh_for(query)
         plan = candidate_plan(query, vocabulary)
         found: list[Candidate] = []
@@ -254,6 +262,7 @@ class Searcher:
         hits = rank(query, found, vocabulary, limit)
         if hits and hits[0].score >= CONFIDENT:
             return hits
+        unsure()
         if plan.broad is not None:
             try:
                 found += await self._more(plan.broad, where, found)

@@ -20,6 +20,7 @@ from models.vectors import VectorSnapshot
 
 RESCORE = 1500
 EXACT_BELOW = 4 * RESCORE  # a small index is scored exactly
+SLICE = 65_536  # rows made into sign bits at a time (a bool copy of every vector would be as big as they are)
 TOPIC_PASSAGES = 3  # an episode's topic score: the mean of its best three passages
 
 
@@ -40,7 +41,10 @@ class VectorIndex:
     def __init__(self, snapshot: VectorSnapshot, dimension: int = 384) -> None:
         count = len(snapshot.passage_ids)
         self.vectors = np.frombuffer(snapshot.vectors, dtype=np.int8).reshape(count, dimension)
-        self.signs = np.ascontiguousarray(np.packbits(self.vectors > 0, axis=1).view(np.uint64).T)  # 6 x count
+        bits = [np.packbits(self.vectors[at : at + SLICE] > 0, axis=1) for at in range(0, count, SLICE)]
+        self.signs = np.ascontiguousarray(
+            np.concatenate(bits or [np.empty((0, dimension // 8), np.uint8)]).view(np.uint64).T
+        )
         self.episodes = np.asarray(snapshot.episode_ids, dtype=np.int32)
         self.first = np.asarray(snapshot.first_segments, dtype=np.int32)
         self.last = np.asarray(snapshot.last_segments, dtype=np.int32)

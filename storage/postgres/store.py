@@ -431,11 +431,11 @@ class PostgresStore:
         """How many episodes are waiting for their passage vectors."""
         return int(await self._pool.fetchval(COUNT_UNEMBEDDED))
 
-    async def segment_vectors(self, passage_ids: list[int]) -> dict[int, bytes]:
+    async def segment_vectors(self, passage_ids: Sequence[int]) -> dict[int, bytes]:
         """Passage id -> its segments' int8 vectors back to back, in order (search by meaning)."""
         rows = await self._pool.fetch(
             "SELECT id, segment_vectors FROM passages WHERE id = ANY($1::bigint[]) AND segment_vectors IS NOT NULL",
-            passage_ids,
+            list(passage_ids),
         )
         return {row[0]: bytes(row[1]) for row in rows}
 
