@@ -21,7 +21,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from bot.config import Settings, SettingsError, database_target, is_database_url
 from bot.errors import InvalidInput
-from bot.feeds import FeedError, FeedFollower, PollReport
+from bot.feeds import FeedFollower, PollReport
 from bot.ingest.indexer import IndexReport, index_paths
 from bot.onthisday import DailyPost, build_post, parse_day
 from bot.render import daily_heading, timestamp
@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as error:
         print(f"rewind: {error}", file=sys.stderr)
         return 1
-    except QueryError as error:  # a query or an option value that cannot be used: one line, exit 2
+    except InvalidInput as error:  # a query, an option value, a date or a feed that cannot be used: one line, exit 2
         print(f"rewind: {error}", file=sys.stderr)
         return 2
     except sqlite3.Error as error:  # locked by another writer, made read-only, or damage found by a query
@@ -300,9 +300,6 @@ async def _search(args: argparse.Namespace, settings: Settings) -> int:
     store = await _open(args, settings, read_only=True)
     try:
         hits = await Searcher(store).search(args.query, limit=max(1, min(args.limit, 25)), filters=_filters(args))
-    except QueryError as error:
-        print(f"rewind: {error}", file=sys.stderr)
-        return 2
     finally:
         await store.close()
     if args.json:
@@ -460,11 +457,7 @@ def _at(seconds: float | None) -> str:
 
 async def _onthisday(args: argparse.Namespace, settings: Settings) -> int:
     today = dt.date.today()  # noqa: DTZ011 - the operator's own calendar day
-    try:
-        day = parse_day(args.date, today) if args.date else today
-    except InvalidInput as error:
-        print(f"rewind: {error}", file=sys.stderr)
-        return 2
+    day = parse_day(args.date, today) if args.date else today
     store = await _open(args, settings)
     try:
         searcher = Searcher(store)
@@ -510,11 +503,7 @@ async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
             rows = await follower.feeds.feeds()
             print(json.dumps([r.as_json() for r in rows], indent=2) if args.json else format_feeds(rows))
             return 0
-        try:
-            row = await (follower.add(args.url) if args.action == "add" else follower.remove(args.url))
-        except FeedError as error:
-            print(f"rewind: {error}", file=sys.stderr)
-            return 2
+        row = await (follower.add(args.url) if args.action == "add" else follower.remove(args.url))
     finally:
         await store.close()
     done = "Following" if args.action == "add" else "No longer following"
