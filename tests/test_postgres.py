@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 
 from bot.cli import main
-from models.errors import StoreError
+from models.errors import QueryTimeout, StoreError
 from models.search import TermQuery
 from storage import Store
 from storage.opening import is_postgres_url, open_store
@@ -122,3 +122,18 @@ def test_the_cli_gives_the_same_answers_from_either_database(
 def test_rebuild_is_refused_for_a_postgresql_database(postgres_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rebuild", str(SAMPLE), "--db", postgres_url]) == 2
     assert "SQLite file" in capsys.readouterr().err
+
+
+async def test_a_search_past_its_time_limit_is_stopped_by_the_server(postgres_url: str) -> None:
+    store = await PostgresStore.open(postgres_url)
+    slow = (  # a candidate row, after a fifth of a second
+        "SELECT 1, 1, 0, NULL::float8, NULL, 'line', 0.0::float8, NULL, NULL, NULL, 'title', NULL, NULL, NULL, 'src'"
+        " FROM pg_sleep(0.2)"
+    )
+    try:
+        with pytest.raises(QueryTimeout, match=r"stopped after 0\.05 s"):
+            await store._timed(slow, [], 0.05)
+        assert len(await store._timed(slow, [], 5.0)) == 1  # the next search gets its own limit
+        assert await store._pool.fetchval("SELECT current_setting('statement_timeout')") == "0"  # writes unbounded
+    finally:
+        await store.close()
