@@ -500,3 +500,22 @@ def test_chapters_start_where_the_stored_vectors_change_topic_even_when_the_word
     text = EpisodeText(1, "Somewhere to begin", None, None, None, None, None, (), None, rows, passages=passages)
     made = summarize(text, lambda word: 1, 1000)
     assert [c.start_seconds for c in made.chapters] == [0.0, 300.0]
+
+
+def test_with_vectors_the_gist_passes_over_a_sentence_that_says_again_what_it_already_says() -> None:
+    lines = [  # as many content words each, none shared: the word model cannot tell them apart
+        "Compilers translate source programs into machine instructions.",
+        "Interpreters convert written code into processor operations.",
+        "Gardeners plant tomatoes after frost leaves spring.",
+        "Orchards attract bees into blossoms opening early.",
+    ]
+    units = units_of([(float(i), None, None, line) for i, line in enumerate(lines)])
+    expected = {s: 1.0 for u in units for s in u.stems}
+    vectors = np.zeros((4, 384), dtype=np.float32)
+    vectors[[0, 1], 1] = 1.0  # the first two say one thing, the last two another
+    vectors[[2, 3], 2] = 1.0
+    budget = units[0].words + units[1].words
+    by_words = pick_gist(units, expected, chapter_starts=[0, 1, 2, 3], budget=budget)
+    by_meaning = pick_gist(units, expected, chapter_starts=[0, 1, 2, 3], budget=budget, vectors=vectors)
+    assert [u.index for u in by_words] == [0, 1]
+    assert [u.index for u in by_meaning] == [0, 2]

@@ -141,7 +141,7 @@ def summarize(episode: EpisodeText, documents: Callable[[str], int], total_segme
         starts = [c.first for c in found]
     notes = _notes_gist(units_of([(None, None, None, episode.description or "")]), episode.show)
     expected = expected_counts(units, episode.title)
-    gist = notes or pick_gist(candidates, expected, starts, opening=_opening(units))
+    gist = notes or pick_gist(candidates, expected, starts, opening=_opening(units), vectors=vectors)
     return _summary(
         episode,
         _moments(gist, episode),
