@@ -40,7 +40,7 @@ from models.errors import QueryTimeout
 from models.search import IndexVersion, SearchFilters, SegmentFilter, TermQuery
 from models.text import SPONSOR_WORDS, normalised, token_spans, tokens
 
-CANDIDATES = 60
+CANDIDATES = 150  # bm25 order is weak among many rows holding common words: the fuzzy score decides
 MAX_AND_TERMS = 6
 LONG_QUOTE = 16  # words: a quote this long may span several segments
 RUN_WORDS = 8  # words of a long quote that likely lie in one segment
