@@ -34,13 +34,13 @@ sys.path.insert(0, str(REPO / "bench"))
 
 import asyncpg  # noqa: E402
 from bench_catalogue import generate_catalogue  # noqa: E402
-from bot.search.text import tokens  # noqa: E402
 from search_eval import DISTORTIONS, _correct, sample_quotes  # noqa: E402
 
 from bot.config import default_workers  # noqa: E402
 from bot.ingest.indexer import index_paths  # noqa: E402
 from bot.search.engine import Searcher  # noqa: E402
 from bot.search.query import QueryError  # noqa: E402
+from models.text import tokens  # noqa: E402
 from storage import Store  # noqa: E402
 from storage.postgres import PostgresStore  # noqa: E402
 from storage.postgres.copy import copy_sqlite_into  # noqa: E402
