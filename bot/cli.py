@@ -33,11 +33,11 @@ from models.episodes import EpisodeRow
 from models.errors import StoreError
 from models.search import SearchFilters
 from models.state import FeedRow
-from storage import Store
-from storage.errors import database_problem
-from storage.opening import open_store
-from storage.postgres import shown_url
-from storage.postgres.copy import copy_sqlite_into
+from storage import Store  # noqa: TID251 (a composition root)
+from storage.errors import database_problem  # noqa: TID251 (a composition root)
+from storage.opening import open_store  # noqa: TID251 (a composition root)
+from storage.postgres import shown_url  # noqa: TID251 (a composition root)
+from storage.postgres.copy import copy_sqlite_into  # noqa: TID251 (a composition root)
 
 log = logging.getLogger(__name__)
 

@@ -18,6 +18,7 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.errors import UserError
+from bot.feeds import FeedFollower
 from bot.reindex import Reindexer
 from bot.search.choices import Suggester
 from bot.search.engine import Searcher
@@ -45,12 +46,13 @@ class BotWideOnly(app_commands.CheckFailure):
 
 
 class RewindBot(commands.Bot):
-    """Rewind's bot: owns the store, searcher, summaries and reindexer the cogs use."""
+    """Rewind's bot: owns the store, searcher, summaries, feed follower and reindexer the cogs use."""
 
     store: Store | PostgresStore
     searcher: Searcher
     suggester: Suggester
     summaries: Summaries
+    follower: FeedFollower
 
     def __init__(self, settings: Settings, *, clock: Clock = utc_now) -> None:
         super().__init__(
@@ -73,6 +75,10 @@ class RewindBot(commands.Bot):
         self.searcher.start()  # the vocabulary loads behind the first searches
         self.suggester = Suggester(self.store)
         self.summaries = Summaries(self.store, self.searcher)
+        settings = self.settings
+        self.follower = FeedFollower(
+            self.store, settings.feed_cache_dir, self.reindexer.index, poll_minutes=settings.feed_poll_minutes
+        )
         self.add_dynamic_items(PageButton)
         for extension in EXTENSIONS:
             await self.load_extension(extension)

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.errors import UserError
 from bot.ingest.indexer import Embedding, IndexReport, Progress, index_paths
-from storage.opening import open_store
+from storage.opening import open_store  # noqa: TID251 (a composition root)
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from discord.ext import commands
 from bot import limits, render, uploads
 from bot.client import BotWideOnly, RewindBot
 from bot.episodes import episode_line
-from bot.feeds import FeedFollower, PollReport
+from bot.feeds import PollReport
 from bot.ingest.indexer import IndexReport
 from bot.reindex import ReindexBusy
 from bot.schedule import checked_timezone, due_date
@@ -212,20 +212,14 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
 
     feed = app_commands.Group(name="feed", description="Follow podcast feeds: new episodes arrive by themselves")
 
-    @property
-    def follower(self) -> FeedFollower:
-        cog = self.bot.get_cog("Feeds")
-        assert cog is not None
-        return cog.follower  # type: ignore[attr-defined]
-
     @feed.command(name="add")
     @bot_wide
     @app_commands.describe(url="The feed's address (http:// or https://)")
     async def feed_add(self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 500]) -> None:
         """Follow a podcast feed: its episodes, transcripts and chapters, polled every hour."""
         await interaction.response.defer(thinking=True, ephemeral=True)
-        row = await self.follower.add(url)
-        report = await self.follower.poll_one(row.url)
+        row = await self.bot.follower.add(url)
+        report = await self.bot.follower.poll_one(row.url)
         await interaction.followup.send(_first_poll(report), ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @feed.command(name="remove")
@@ -234,18 +228,18 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
     async def feed_remove(self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 500]) -> None:
         """Stop following a feed; its episodes leave the index."""
         await interaction.response.defer(thinking=True, ephemeral=True)
-        row = await self.follower.remove(url)
+        row = await self.bot.follower.remove(url)
         await interaction.followup.send(f"No longer following <{row.url}>.", ephemeral=True)
 
     @feed_remove.autocomplete("url")
     async def _feed_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        urls = {row.url: row.url for row in await self.follower.feeds.feeds() if len(row.url) <= 100}
+        urls = {row.url: row.url for row in await self.bot.follower.feeds.feeds() if len(row.url) <= 100}
         return as_choices(rank_choices(current, urls))
 
     @feed.command(name="list")
     async def feed_list(self, interaction: discord.Interaction) -> None:
         """The followed feeds and how their last poll went."""
-        rows = await self.follower.feeds.feeds()
+        rows = await self.bot.follower.feeds.feeds()
         text = render.feed_lines(rows, limits.CONTENT_LIMIT) or NO_FEEDS
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 

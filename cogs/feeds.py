@@ -13,7 +13,7 @@ from discord.ext import commands, tasks
 from bot import limits, render
 from bot.announce import Announcement, Announcer
 from bot.client import RewindBot
-from bot.feeds import FeedError, FeedFollower, PollReport
+from bot.feeds import FeedError, PollReport
 from bot.search.links import deep_link
 from ui.delivery import delivering
 from ui.embeds import NO_MENTIONS, summary_embed
@@ -72,12 +72,6 @@ class Feeds(commands.Cog):
         self.bot = bot
         self._announce_pending = True  # once at start-up: posts a restart interrupted
 
-    @functools.cached_property  # made on first use: the store opens at start-up, after the cogs are built
-    def follower(self) -> FeedFollower:
-        bot = self.bot
-        minutes = bot.settings.feed_poll_minutes
-        return FeedFollower(bot.store, bot.settings.feed_cache_dir, bot.reindexer.index, poll_minutes=minutes)
-
     @functools.cached_property
     def announcer(self) -> Announcer:
         return Announcer(self.bot.store, self.bot.summaries, self.deliver)
@@ -101,11 +95,11 @@ class Feeds(commands.Cog):
         await self.bot.wait_until_ready()
         for url in self.bot.settings.feeds:
             with contextlib.suppress(FeedError):  # followed already
-                await self.follower.add(url)
+                await self.bot.follower.add(url)
 
     async def round(self) -> list[PollReport]:
         """Poll the feeds that are due, then post what they brought."""
-        reports = await self.follower.poll_all(due_only=True)
+        reports = await self.bot.follower.poll_all(due_only=True)
         await self.announce_if_new(reports)
         return reports
 

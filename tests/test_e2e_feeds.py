@@ -43,7 +43,7 @@ async def publisher() -> AsyncIterator[Publisher]:
 async def poll_now(bot: RewindBot) -> None:
     """One round of the feed loop, without waiting for the feeds to be due."""
     cog = bot.get_cog("Feeds")
-    await cog.announce_if_new(await cog.follower.poll_all())  # type: ignore[union-attr]
+    await cog.announce_if_new(await bot.follower.poll_all())  # type: ignore[union-attr]
 
 
 def posts(fake: FakeDiscord) -> list[dict]:
