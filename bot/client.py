@@ -24,6 +24,7 @@ from bot.search.choices import Suggester
 from bot.search.engine import Searcher
 from bot.summary.service import Summaries
 from models.clock import Clock, utc_now
+from models.shards import ShardSlice
 from storage import Store
 from storage.opening import open_store
 from storage.postgres import PostgresStore
@@ -54,14 +55,18 @@ class RewindBot(commands.Bot):
     summaries: Summaries
     follower: FeedFollower
 
-    def __init__(self, settings: Settings, *, clock: Clock = utc_now) -> None:
+    def __init__(self, settings: Settings, *, clock: Clock = utc_now, **sharding: Any) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=discord.Intents(guilds=True),  # slash commands need no message events
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            **sharding,
         )
         self.settings = settings
+        self.shards_run = (
+            ShardSlice(settings.shard_count, settings.shard_ids) if settings.shard_count else ShardSlice.everything()
+        )
         self.clock = clock
         self.tree.on_error = self.on_app_command_error
         self.reindexer = Reindexer(settings.database, settings.index_folders, settings.index_workers)
@@ -145,6 +150,13 @@ class RewindBot(commands.Bot):
         await reply_privately(interaction, explain(error))
 
 
+class ShardedRewindBot(RewindBot, commands.AutoShardedBot):
+    """Rewind over a slice of the shards (SHARD_COUNT, SHARD_IDS); other processes run the rest."""
+
+    def __init__(self, settings: Settings, *, clock: Clock = utc_now) -> None:
+        super().__init__(settings, clock=clock, shard_count=settings.shard_count, shard_ids=list(settings.shard_ids))
+
+
 def explain(error: Exception) -> str:
     """What a member is told about `error`; anything unexpected is logged under the id it shows."""
     original = getattr(error, "original", error)
@@ -166,8 +178,11 @@ def explain(error: Exception) -> str:
 
 
 def create_bot(settings: Settings, *, clock: Clock = utc_now) -> RewindBot:
-    """Build the bot without connecting (for `run_bot`, tests, and operators embedding it)."""
-    return RewindBot(settings, clock=clock)
+    """Build the bot without connecting (for `run_bot`, tests, and operators embedding it): sharded
+    when SHARD_COUNT is set, else one process as Discord allows below 2,500 servers."""
+    if settings.shard_count is None:
+        return RewindBot(settings, clock=clock)
+    return ShardedRewindBot(settings, clock=clock)
 
 
 async def run_bot(settings: Settings) -> None:

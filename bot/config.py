@@ -36,6 +36,8 @@ class Settings:
     feed_poll_minutes: int = 60
     feed_cache_dir: Path = Path("data/feeds")
     upload_dir: Path = Path("data/uploads")
+    shard_count: int | None = None  # None: one process, unsharded, as Discord allows below 2,500 servers
+    shard_ids: tuple[int, ...] = ()  # the shards this process runs (all of them when SHARD_IDS is unset)
 
     @classmethod
     def from_mapping(
@@ -58,6 +60,7 @@ class Settings:
         raw_database = values.get("REWIND_DB", "").strip()
         database = raw_database if is_database_url(raw_database) else path("REWIND_DB", home / "data/rewind.db")
         state = home / "data" if isinstance(database, str) else database.parent
+        shard_count, shard_ids = _shards(values, database)
         return cls(
             token=token,
             database=database,
@@ -76,6 +79,8 @@ class Settings:
             # Beside the database by default (data/feeds, data/uploads), so one folder holds all state.
             feed_cache_dir=path("FEED_CACHE_DIR", state / "feeds"),
             upload_dir=path("UPLOAD_DIR", state / "uploads"),
+            shard_count=shard_count,
+            shard_ids=shard_ids,
         )
 
     @property
@@ -115,6 +120,36 @@ def _optional_int(values: Mapping[str, str], key: str) -> int | None:
     if not raw.isdigit():
         raise SettingsError(f"{key} must be a whole number, not {raw!r}")
     return int(raw)
+
+
+def _shards(values: Mapping[str, str], database: Path | str) -> tuple[int | None, tuple[int, ...]]:
+    """SHARD_COUNT and SHARD_IDS (`0-3`, `0,2`, `0-1,4`): the slice of the shards this process runs."""
+    count = _optional_int(values, "SHARD_COUNT")
+    raw = values.get("SHARD_IDS", "").strip()
+    if count is None:
+        if raw:
+            raise SettingsError("SHARD_IDS needs SHARD_COUNT (how many shards all the processes run together)")
+        return None, ()
+    if count < 1:
+        raise SettingsError("SHARD_COUNT must be at least 1")
+    if not raw:
+        return count, tuple(range(count))
+    ids: list[int] = []
+    for part in raw.split(","):
+        first, dash, last = part.strip().partition("-")
+        if not first.isdigit() or (dash and not last.isdigit()):
+            raise SettingsError(f"SHARD_IDS must be shard numbers and ranges such as 0-3 or 0,2, not {raw!r}")
+        ids.extend(range(int(first), int(last if dash else first) + 1))
+    if not ids or len(set(ids)) != len(ids):
+        raise SettingsError(f"SHARD_IDS {raw!r} names no shard, or one shard twice")
+    if max(ids) >= count:
+        raise SettingsError(f"SHARD_IDS {raw!r} names shard {max(ids)}, but shards are numbered 0 to {count - 1}")
+    if len(ids) < count and not isinstance(database, str):
+        raise SettingsError(
+            "SHARD_IDS runs only some of the shards, so other processes run the rest: they need a shared"
+            " postgresql:// REWIND_DB, not a SQLite file"
+        )
+    return count, tuple(sorted(ids))
 
 
 def _feeds(raw: str) -> tuple[str, ...]:

@@ -6,6 +6,13 @@ a test dispatch gateway events such as INTERACTION_CREATE.
 Messages get the visibility Discord gives them, not the one the bot asked for: the first follow-up
 after a deferred response replaces the "thinking" placeholder and keeps the defer's visibility,
 ignoring its own `ephemeral` flag (discord-api-docs, Receiving and Responding: Create Followup Message).
+
+Sharding as the Gateway docs describe it (Sharding, Get Gateway Bot, Identify): GET /gateway/bot
+answers the recommended `shards` and the `session_start_limit` with its `max_concurrency`; an
+IDENTIFY with `shard: [shard_id, num_shards]` gets READY and the GUILD_CREATEs of only the servers
+with (guild_id >> 22) % num_shards == shard_id; a shard id out of range is closed with 4010 (Invalid
+Shard). Each IDENTIFY is recorded with its time, so a test can check the rate limit bucket
+(shard_id % max_concurrency) rule: one IDENTIFY a bucket every 5 seconds.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +61,47 @@ class Recorded:
     body: Any
 
 
+@dataclass(frozen=True)
+class Identify:
+    """One IDENTIFY the gateway received: when (time.monotonic), for which shard, of how many."""
+
+    at: float
+    shard_id: int
+    num_shards: int
+
+
+def guild_payload(guild_id: str, channel_id: str) -> dict[str, Any]:
+    """A GUILD_CREATE for a server with one text channel."""
+    return {
+        "id": guild_id,
+        "name": f"Test server {guild_id[-4:]}",
+        "icon": None,
+        "owner_id": MEMBER_ID,
+        "roles": [],
+        "emojis": [],
+        "stickers": [],
+        "features": [],
+        "member_count": 2,
+        "members": [],
+        "channels": [{**CHANNEL, "id": channel_id, "guild_id": guild_id}],
+        "threads": [],
+        "voice_states": [],
+        "presences": [],
+        "unavailable": False,
+        "large": False,
+        "verification_level": 0,
+        "default_message_notifications": 0,
+        "explicit_content_filter": 0,
+        "mfa_level": 0,
+        "premium_tier": 0,
+        "preferred_locale": "en-US",
+        "nsfw_level": 0,
+        "system_channel_flags": 0,
+        "afk_timeout": 300,
+        "joined_at": "2026-01-01T00:00:00+00:00",
+    }
+
+
 @dataclass
 class FakeDiscord:
     requests: list[Recorded] = field(default_factory=list)
@@ -63,8 +112,12 @@ class FakeDiscord:
     identified: asyncio.Event = field(default_factory=asyncio.Event)
     intents: int | None = None  # what the bot asked for when it identified
     unavailable_for: set[int] = field(default_factory=set)  # channel posts (1 = the first) answered 503
+    guilds: dict[str, str] = field(default_factory=lambda: {GUILD_ID: CHANNEL_ID})  # the bot's servers: channel
+    recommended_shards: int = 1  # what GET /gateway/bot recommends
+    max_concurrency: int = 1  # IDENTIFYs allowed per 5 s, one per bucket shard_id % max_concurrency
+    identifies: list[Identify] = field(default_factory=list)
     _channel_posts: int = 0
-    _socket: web.WebSocketResponse | None = None
+    _sockets: dict[int, tuple[web.WebSocketResponse, int]] = field(default_factory=dict)  # shard: socket, of how many
     _sequence: itertools.count = field(default_factory=lambda: itertools.count(1))
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1200000000000000000))
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -88,6 +141,16 @@ class FakeDiscord:
             self._changed.notify_all()
         if path == "/users/@me":
             return _json(BOT_USER)
+        if path == "/gateway/bot":
+            limit = {"total": 1000, "remaining": 1000 - len(self.identifies), "reset_after": 86_400_000}
+            gateway = str(request.url.with_path("/gateway").with_query(None)).replace("http", "ws", 1)
+            return _json(
+                {
+                    "url": gateway,
+                    "shards": self.recommended_shards,
+                    "session_start_limit": {**limit, "max_concurrency": self.max_concurrency},
+                }
+            )
         if path == "/oauth2/applications/@me":
             return _json(
                 {
@@ -117,13 +180,14 @@ class FakeDiscord:
                     for command in body
                 ]
             )
-        if path == f"/channels/{CHANNEL_ID}" and request.method == "GET":
-            return _json(CHANNEL)
-        if path == f"/channels/{CHANNEL_ID}/messages" and request.method == "POST":
+        channel = self._channel(path)
+        if channel is not None and path == f"/channels/{channel['id']}" and request.method == "GET":
+            return _json(channel)
+        if channel is not None and path == f"/channels/{channel['id']}/messages" and request.method == "POST":
             self._channel_posts += 1
             if self._channel_posts in self.unavailable_for:  # a passing outage, as Discord's 503
                 return _json({"message": "Service Unavailable", "code": 0}, status=503)
-            message = self._message(body or {})
+            message = self._message(body or {}, channel["id"])
             self.channel_messages.append(message)
             return _json(message)
         if path.startswith("/channels/"):
@@ -133,6 +197,13 @@ class FakeDiscord:
         if path.startswith(f"/webhooks/{APPLICATION_ID}/"):
             return self._webhook(request.method, path.split("/")[3], path.endswith("/messages/@original"), body or {})
         return _json({"message": f"no fake for {request.method} {path}", "code": 0}, status=404)
+
+    def _channel(self, path: str) -> dict[str, Any] | None:
+        parts = path.split("/")
+        if len(parts) < 3 or parts[1] != "channels":
+            return None
+        guild = next((g for g, c in self.guilds.items() if c == parts[2]), None)
+        return None if guild is None else {**CHANNEL, "id": parts[2], "guild_id": guild}
 
     def _callback(self, interaction_id: str, token: str, body: dict[str, Any]) -> web.Response:
         data = body.get("data") or {}
@@ -184,10 +255,10 @@ class FakeDiscord:
         """The messages of an interaction that everyone in the channel sees."""
         return [m for m in self.created.get(token, []) if not m["flags"] & EPHEMERAL]
 
-    def _message(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _message(self, body: dict[str, Any], channel_id: str = CHANNEL_ID) -> dict[str, Any]:
         return {
             "id": str(next(self._ids)),
-            "channel_id": CHANNEL_ID,
+            "channel_id": channel_id,
             "author": BOT_USER,
             "content": body.get("content", ""),
             "timestamp": "2026-11-22T00:00:00+00:00",
@@ -207,7 +278,6 @@ class FakeDiscord:
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse()
         await socket.prepare(request)
-        self._socket = socket
         await socket.send_json({"op": 10, "d": {"heartbeat_interval": 45000}})
         async for message in socket:
             if message.type != WSMsgType.TEXT:
@@ -216,55 +286,44 @@ class FakeDiscord:
             if payload["op"] == 1:
                 await socket.send_json({"op": 11})
             elif payload["op"] == 2:
-                self.intents = payload["d"]["intents"]
-                await self.dispatch(
-                    "READY",
-                    {
-                        "v": 10,
-                        "user": BOT_USER,
-                        "guilds": [{"id": GUILD_ID, "unavailable": True}],
-                        "session_id": "fake-session",
-                        "resume_gateway_url": str(request.url.with_path("/gateway")),
-                        "application": {"id": APPLICATION_ID, "flags": 0},
-                    },
-                )
-                await self.dispatch(
-                    "GUILD_CREATE",
-                    {
-                        "id": GUILD_ID,
-                        "name": "Test server",
-                        "icon": None,
-                        "owner_id": MEMBER_ID,
-                        "roles": [],
-                        "emojis": [],
-                        "stickers": [],
-                        "features": [],
-                        "member_count": 2,
-                        "members": [],
-                        "channels": [CHANNEL],
-                        "threads": [],
-                        "voice_states": [],
-                        "presences": [],
-                        "unavailable": False,
-                        "large": False,
-                        "verification_level": 0,
-                        "default_message_notifications": 0,
-                        "explicit_content_filter": 0,
-                        "mfa_level": 0,
-                        "premium_tier": 0,
-                        "preferred_locale": "en-US",
-                        "nsfw_level": 0,
-                        "system_channel_flags": 0,
-                        "afk_timeout": 300,
-                        "joined_at": "2026-01-01T00:00:00+00:00",
-                    },
-                )
-                self.identified.set()
+                await self._identify(request, socket, payload["d"])
         return socket
 
-    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        assert self._socket is not None
-        await self._socket.send_json({"op": 0, "t": event, "s": next(self._sequence), "d": data})
+    async def _identify(self, request: web.Request, socket: web.WebSocketResponse, data: dict[str, Any]) -> None:
+        shard_id, num_shards = data.get("shard", [0, 1])
+        if not 0 <= shard_id < num_shards:
+            await socket.close(code=4010, message=b"Invalid shard")
+            return
+        self.intents = data["intents"]
+        self._sockets[shard_id] = (socket, num_shards)
+        mine = [g for g in self.guilds if (int(g) >> 22) % num_shards == shard_id]
+        ready = {
+            "v": 10,
+            "user": BOT_USER,
+            "guilds": [{"id": guild, "unavailable": True} for guild in mine],
+            "session_id": f"fake-session-{shard_id}",
+            "resume_gateway_url": str(request.url.with_path("/gateway").with_query(None)),
+            "application": {"id": APPLICATION_ID, "flags": 0},
+            "shard": [shard_id, num_shards],
+        }
+        await self._send(socket, "READY", ready)
+        for guild in mine:
+            await self._send(socket, "GUILD_CREATE", guild_payload(guild, self.guilds[guild]))
+        async with self._changed:
+            self.identifies.append(Identify(time.monotonic(), shard_id, num_shards))
+            self._changed.notify_all()
+        self.identified.set()
+
+    async def _send(self, socket: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
+        await socket.send_json({"op": 0, "t": event, "s": next(self._sequence), "d": data})
+
+    async def dispatch(self, event: str, data: dict[str, Any], *, guild_id: str = GUILD_ID) -> None:
+        """Send an event on the shard that holds `guild_id`, as Discord does."""
+        for shard_id, (socket, num_shards) in self._sockets.items():
+            if (int(guild_id) >> 22) % num_shards == shard_id and not socket.closed:
+                await self._send(socket, event, data)
+                return
+        raise AssertionError(f"no connected shard holds guild {guild_id}")
 
     async def slash_command(
         self,
@@ -345,6 +404,15 @@ class FakeDiscord:
             payload["message"] = message
         await self.dispatch("INTERACTION_CREATE", payload)
         return token
+
+    async def until(self, condition: Callable[[], bool]) -> None:
+        """Wait (up to 20 s) until `condition()` holds, checked after every request and IDENTIFY."""
+        async with asyncio.timeout(20), self._changed:
+            await self._changed.wait_for(condition)
+
+    def guild_for_shard(self, shard_id: int, num_shards: int, n: int) -> str:
+        """The `n`th snowflake of a server Discord would put on `shard_id` of `num_shards`."""
+        return str(((0x3F0000000 + n * num_shards + shard_id) << 22) | n)
 
     async def wait_for(self, predicate: Callable[[Recorded], bool]) -> Recorded:
         """The first recorded request matching `predicate`, waiting (up to 20 s) for it to arrive."""
