@@ -127,3 +127,35 @@ def test_rewind_random_past_its_time_limit_says_so_without_a_traceback(tmp_path:
     captured = capsys.readouterr()
     assert "busy" in captured.err
     assert "Traceback" not in captured.err
+
+
+async def lines_archive(path: Path, lines: list[str]) -> Store:
+    store = await Store.open(path)
+    facts = EpisodeFacts("Lines", "explicit", 1, "/lines.txt", "explicit", None, None, None, None, False)
+    rows = [(float(i), None, None, line) for i, line in enumerate(lines)]
+    source = SourceRecord("/lines.txt", "/lines.txt", "/lines.txt", "indexed", "txt")
+    await store.replace_sources([([source], [EpisodeRecord("/lines.txt", "", "txt", facts, (), rows)])])
+    await relink(store)
+    return store
+
+
+async def test_candidates_within_the_limit_are_all_the_matches_shortest_first(tmp_path: Path) -> None:
+    lines = [f"{'a much longer line ' * (i % 4)}about the harbour walk number {i}." for i in range(12)]
+    store = await lines_archive(tmp_path / "few.db", [*lines, *(f"nothing to see in line {i}." for i in range(40))])
+    try:
+        found = await store.candidates(TermQuery((("harbour",), ("walk",))), SegmentFilter(), 12)
+        assert sorted(c.text for c in found) == sorted(lines)
+        assert [len(c.text) for c in found] == sorted(len(c.text) for c in found)
+    finally:
+        await store.close()
+
+
+async def test_candidates_past_the_limit_are_the_best_by_bm25(tmp_path: Path) -> None:
+    dense = [f"harbour harbour harbour {i}." for i in range(5)]
+    sparse = [f"we walked a long way round the bay past the old harbour wall at dusk, line {i}." for i in range(200)]
+    store = await lines_archive(tmp_path / "many.db", [*sparse[:100], *dense, *sparse[100:]])
+    try:
+        found = await store.candidates(TermQuery((("harbour",),)), SegmentFilter(), 5)
+        assert sorted(c.text for c in found) == sorted(dense)
+    finally:
+        await store.close()
