@@ -405,9 +405,9 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", payload)
         return token
 
-    async def until(self, condition: Callable[[], bool]) -> None:
-        """Wait (up to 20 s) until `condition()` holds, checked after every request and IDENTIFY."""
-        async with asyncio.timeout(20), self._changed:
+    async def until(self, condition: Callable[[], bool], *, seconds: float = 20) -> None:
+        """Wait (up to `seconds`) until `condition()` holds, checked after every request and IDENTIFY."""
+        async with asyncio.timeout(seconds), self._changed:
             await self._changed.wait_for(condition)
 
     def guild_for_shard(self, shard_id: int, num_shards: int, n: int) -> str:
