@@ -36,7 +36,7 @@ from bot.ports import FollowerStore
 from bot.urls import required_url
 from bot.web import FetchError, Limits, fetch, open_session
 from models.clock import now_text
-from models.state import FeedRow
+from models.state import FeedRow, PollOutcome
 
 log = logging.getLogger(__name__)
 
@@ -311,8 +311,8 @@ class FeedFollower:
             return
         if got.status == 304 or got.body == cached:
             report.status = "unchanged"
-            await self.feeds.record_poll(row.url, status="unchanged", error=None, next_poll_at=_later(self.interval),
-                                         etag=got.etag, last_modified=got.last_modified)  # fmt: skip
+            later = _later(self.interval)
+            await self.feeds.record_poll(row.url, PollOutcome("unchanged", later, None, got.etag, got.last_modified))
             if cached is not None and await self._retries_due(row.url):
                 plan = await asyncio.to_thread(read_feed, cached, source)
                 await self._fetch_files(session, row, plan, report)
@@ -326,16 +326,14 @@ class FeedFollower:
         report.new_episodes = await self.feeds.note_items(row.url, [item.key for item in plan.items])
         report.items = len(plan.items)
         await self._fetch_files(session, row, plan, report, changed=True)
-        await self.feeds.record_poll(row.url, status="ok", error=None, next_poll_at=_later(self.interval),
-                                     etag=got.etag, last_modified=got.last_modified, items=report.items)  # fmt: skip
+        outcome = PollOutcome("ok", _later(self.interval), None, got.etag, got.last_modified, report.items)
+        await self.feeds.record_poll(row.url, outcome)
 
     async def _failed(self, row: FeedRow, report: PollReport, reason: str) -> None:
         report.status = "error"
         report.errors.append((row.url, reason))
         log.warning("feed %s: %s", row.url, reason)
-        await self.feeds.record_poll(
-            row.url, status="error", error=reason, next_poll_at=_later(backoff(row.failures + 1))
-        )
+        await self.feeds.record_poll(row.url, PollOutcome("error", _later(backoff(row.failures + 1)), reason))
 
     async def _retries_due(self, feed_url: str) -> bool:
         now = now_text()

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from models.episodes import Candidate, EpisodeFacts, EpisodeRecord, EpisodeRow, LinkedEpisode, SegmentRow, SourceRecord
 from models.search import IndexVersion, SegmentFilter, TermQuery
-from models.state import AnnounceRow, FeedRow, PendingPost, ScheduleRow
+from models.state import AnnounceRow, FeedRow, PendingPost, PollOutcome, ScheduleRow
 from models.vectors import EpisodePassage, PassageRow, PassageSegments, VectorSnapshot
 
 Anchor = tuple[str, str, int]  # source path, item key, position: where a segment sits, kept by a reindex
@@ -247,17 +247,7 @@ class Feeds(Protocol):
 
     async def feed(self, url: str) -> FeedRow | None: ...
 
-    async def record_poll(
-        self,
-        url: str,
-        *,
-        status: str,
-        error: str | None,
-        next_poll_at: str,
-        etag: str | None = None,
-        last_modified: str | None = None,
-        items: int | None = None,
-    ) -> None: ...
+    async def record_poll(self, url: str, outcome: PollOutcome) -> None: ...
 
     async def note_items(self, url: str, keys: Sequence[str]) -> list[str]: ...
 

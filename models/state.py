@@ -20,6 +20,18 @@ class ScheduleRow:
 
 
 @dataclass(frozen=True, slots=True)
+class PollOutcome:
+    """How one poll of a feed went, as its row keeps it; a failure keeps the old validators."""
+
+    status: str  # ok | unchanged | error
+    next_poll_at: str
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    items: int | None = None  # how many items the feed lists, when it was read
+
+
+@dataclass(frozen=True, slots=True)
 class FeedRow:
     """A followed feed and how its last poll went."""
 

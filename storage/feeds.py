@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from models.clock import now_text
-from models.state import AnnounceRow, FeedRow, PendingPost
+from models.state import AnnounceRow, FeedRow, PendingPost, PollOutcome
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -58,34 +59,15 @@ class FeedStore:
         rows = await self._db.execute_fetchall(_FEEDS_QUERY, {"url": url})
         return [FeedRow(*row, failed_downloads=tuple(failed.get(row[0], ()))) for row in rows]
 
-    async def record_poll(
-        self,
-        url: str,
-        *,
-        status: str,
-        error: str | None,
-        next_poll_at: str,
-        etag: str | None = None,
-        last_modified: str | None = None,
-        items: int | None = None,
-    ) -> None:
+    async def record_poll(self, url: str, outcome: PollOutcome) -> None:
         """Keep a poll's outcome: a failure counts up (for the backoff) and keeps the validators."""
         await self._db.execute(
             "UPDATE feeds SET status = :status, last_error = :error, last_polled_at = :now,"
-            " next_poll_at = :next, failures = CASE WHEN :error IS NULL THEN 0 ELSE failures + 1 END,"
+            " next_poll_at = :next_poll_at, failures = CASE WHEN :error IS NULL THEN 0 ELSE failures + 1 END,"
             " etag = CASE WHEN :error IS NULL THEN :etag ELSE etag END,"
-            " last_modified = CASE WHEN :error IS NULL THEN :modified ELSE last_modified END,"
+            " last_modified = CASE WHEN :error IS NULL THEN :last_modified ELSE last_modified END,"
             " items = coalesce(:items, items) WHERE url = :url",
-            {
-                "url": url,
-                "status": status,
-                "error": error,
-                "now": now_text(),
-                "next": next_poll_at,
-                "etag": etag,
-                "modified": last_modified,
-                "items": items,
-            },
+            {"url": url, "now": now_text(), **dataclasses.asdict(outcome)},
         )
 
     async def note_items(self, url: str, keys: Sequence[str]) -> list[str]:

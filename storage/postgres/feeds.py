@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from models.clock import now_text
-from models.state import AnnounceRow, FeedRow, PendingPost
+from models.state import AnnounceRow, FeedRow, PendingPost, PollOutcome
 
 if TYPE_CHECKING:
     from storage.postgres.store import PostgresStore
@@ -68,17 +68,7 @@ class PostgresFeedStore:
         rows = await self._pool.fetch(_FEEDS_QUERY, url)
         return [FeedRow(*row, failed_downloads=tuple(failed.get(row[0], ()))) for row in rows]
 
-    async def record_poll(
-        self,
-        url: str,
-        *,
-        status: str,
-        error: str | None,
-        next_poll_at: str,
-        etag: str | None = None,
-        last_modified: str | None = None,
-        items: int | None = None,
-    ) -> None:
+    async def record_poll(self, url: str, outcome: PollOutcome) -> None:
         """Keep a poll's outcome: a failure counts up (for the backoff) and keeps the validators."""
         await self._pool.execute(
             "UPDATE feeds SET status = $2, last_error = $3::text, last_polled_at = $4, next_poll_at = $5,"
@@ -87,13 +77,13 @@ class PostgresFeedStore:
             " last_modified = CASE WHEN $3::text IS NULL THEN $7 ELSE last_modified END,"
             " items = coalesce($8, items) WHERE url = $1",
             url,
-            status,
-            error,
+            outcome.status,
+            outcome.error,
             now_text(),
-            next_poll_at,
-            etag,
-            last_modified,
-            items,
+            outcome.next_poll_at,
+            outcome.etag,
+            outcome.last_modified,
+            outcome.items,
         )
 
     async def note_items(self, url: str, keys: Sequence[str]) -> list[str]:
