@@ -6,20 +6,12 @@ import json
 from collections.abc import Sequence
 
 from models.episodes import EpisodeRow, SegmentRow
+from storage.common import EpisodeLookups
 from storage.connection import Connection
 
 
-class CatalogueReads(Connection):
+class CatalogueReads(Connection, EpisodeLookups):
     """Reading what the index holds."""
-
-    async def list_episodes(self) -> list[EpisodeRow]:
-        """Every visible episode, by show, then date and number."""
-        return await self._episode_rows(None)
-
-    async def episode(self, episode_id: int) -> EpisodeRow | None:
-        """One visible episode, or None."""
-        rows = await self._episode_rows(episode_id)
-        return rows[0] if rows else None
 
     async def _episode_rows(self, episode_id: int | None) -> list[EpisodeRow]:
         query = """

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from models.clock import now_text
-from models.state import AnnounceRow, FeedRow, PendingPost, PollOutcome
+from models.state import AnnounceRow, PendingPost, PollOutcome
+from storage.common import FeedLookups
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -19,7 +20,7 @@ _FEEDS_QUERY = """
 """
 
 
-class FeedStore:
+class FeedStore(FeedLookups):
     """The feed tables, through the store's one connection."""
 
     def __init__(self, store: Store) -> None:
@@ -33,31 +34,17 @@ class FeedStore:
         )
         return cursor.rowcount == 1
 
-    async def remove(self, url: str) -> FeedRow | None:
-        """Stop following a feed; return what it was, or None when it was not followed."""
-        row = await self.feed(url)
-        if row is not None:
-            await self._db.execute("DELETE FROM feeds WHERE url = ?", (url,))
-        return row
+    async def _forget(self, url: str) -> None:
+        await self._db.execute("DELETE FROM feeds WHERE url = ?", (url,))
 
-    async def feeds(self) -> list[FeedRow]:
-        """Every followed feed, by URL."""
-        return await self._feed_rows(None)
+    async def _feed_table(self, url: str | None) -> Sequence[Sequence[object]]:
+        return await self._db.execute_fetchall(_FEEDS_QUERY, {"url": url})
 
-    async def feed(self, url: str) -> FeedRow | None:
-        """One followed feed, or None."""
-        rows = await self._feed_rows(url)
-        return rows[0] if rows else None
-
-    async def _feed_rows(self, url: str | None) -> list[FeedRow]:
-        failed: dict[str, list[tuple[str, str]]] = {}
-        for feed_url, download, reason in await self._db.execute_fetchall(
+    async def _failed_table(self, url: str | None) -> Sequence[Sequence[str]]:
+        return await self._db.execute_fetchall(
             "SELECT feed_url, url, reason FROM feed_downloads WHERE :url IS NULL OR feed_url = :url ORDER BY url",
             {"url": url},
-        ):
-            failed.setdefault(feed_url, []).append((download, reason))
-        rows = await self._db.execute_fetchall(_FEEDS_QUERY, {"url": url})
-        return [FeedRow(*row, failed_downloads=tuple(failed.get(row[0], ()))) for row in rows]
+        )
 
     async def record_poll(self, url: str, outcome: PollOutcome) -> None:
         """Keep a poll's outcome: a failure counts up (for the backoff) and keeps the validators."""

@@ -14,6 +14,7 @@ from pathlib import Path
 from models.episodes import Candidate
 from models.errors import QueryTimeout
 from models.search import SegmentFilter, TermQuery
+from storage.common import CANDIDATE_COLUMNS, CANDIDATE_JOINS, in_order
 from storage.connection import Connection, TimedReader
 from storage.fts import match_expression
 
@@ -29,17 +30,6 @@ def filter_parameters(where: SegmentFilter) -> dict[str, object]:
     }
 
 
-_CANDIDATE_COLUMNS = """
-    s.id, s.episode_id, s.position, s.start_seconds, s.speaker, s.text, {rank},
-    p.text, n.text, sh.title, e.title, e.number, e.published, e.url, so.shown_path
-"""
-_CANDIDATE_JOINS = """
-    JOIN episodes e ON e.id = s.episode_id
-    JOIN sources so ON so.path = e.source_path
-    LEFT JOIN shows sh ON sh.id = e.show_id
-    LEFT JOIN segments p ON p.episode_id = s.episode_id AND p.position = s.position - 1
-    LEFT JOIN segments n ON n.episode_id = s.episode_id AND n.position = s.position + 1
-"""
 _EPISODE_FILTERS = """
     e.merged_into IS NULL
     AND (:show_ids IS NULL OR e.show_id IN (SELECT value FROM json_each(:show_ids)))
@@ -50,15 +40,15 @@ _EPISODE_FILTERS = """
 _CANDIDATE_FILTERS = _EPISODE_FILTERS + "AND (:speaker IS NULL OR s.speaker = :speaker COLLATE NOCASE)\n"
 _MATCHING = (
     "FROM segments_fts f JOIN segments s ON s.id = f.rowid"
-    + _CANDIDATE_JOINS
+    + CANDIDATE_JOINS
     + "WHERE segments_fts MATCH :expression AND"
     + _CANDIDATE_FILTERS
 )
-MATCH_QUERY = "SELECT" + _CANDIDATE_COLUMNS.format(rank="f.rank") + _MATCHING + "ORDER BY f.rank LIMIT :limit"
+MATCH_QUERY = "SELECT" + CANDIDATE_COLUMNS.format(rank="f.rank") + _MATCHING + "ORDER BY f.rank LIMIT :limit"
 # bm25 weighs each phrase by the rows holding it, which FTS5 counts by walking the phrase's whole
 # doclist: for a common word (a million rows at 3M segments) most of the query's time, 50-1000 ms.
 # In index order, with no rank asked for, FTS5 walks only the matches and stops at the limit.
-UNRANKED_QUERY = "SELECT" + _CANDIDATE_COLUMNS.format(rank="0.0") + _MATCHING + "LIMIT :limit"
+UNRANKED_QUERY = "SELECT" + CANDIDATE_COLUMNS.format(rank="0.0") + _MATCHING + "LIMIT :limit"
 # A random quote picks an episode, then a point in it: both are index lookups, so the time does
 # not grow with the archive. (Scanning and sorting the joined rows took ~1 s at 1M segments.) Only
 # the picked episode's length is looked up: probing every episode's took 3-5 ms at 1M segments.
@@ -69,9 +59,9 @@ RANDOM_EPISODES = "SELECT" + " e.id FROM episodes e WHERE" + _EPISODE_FILTERS + 
 LAST_POSITION = "SELECT max(position) FROM segments WHERE episode_id = :episode"
 RANDOM_QUERY = (
     "SELECT"
-    + _CANDIDATE_COLUMNS.format(rank="0.0")
+    + CANDIDATE_COLUMNS.format(rank="0.0")
     + "FROM segments s"
-    + _CANDIDATE_JOINS
+    + CANDIDATE_JOINS
     + """WHERE s.episode_id = :episode AND s.position >= :from_position AND length(s.text) BETWEEN 40 AND 400
     AND (:speaker IS NULL OR s.speaker = :speaker COLLATE NOCASE)
     ORDER BY s.position LIMIT :limit"""
@@ -80,9 +70,9 @@ RANDOM_SECONDS = 1.0
 
 SEGMENTS_QUERY = (
     "SELECT"  # noqa: S608 (constant fragments; the ids are a bound JSON parameter)
-    + _CANDIDATE_COLUMNS.format(rank="0.0")
+    + CANDIDATE_COLUMNS.format(rank="0.0")
     + "FROM segments s"
-    + _CANDIDATE_JOINS
+    + CANDIDATE_JOINS
     + "WHERE s.id IN (SELECT value FROM json_each(:ids)) AND"
     + _CANDIDATE_FILTERS
 )
@@ -129,8 +119,7 @@ class SearchReads(Connection):
     async def segment_candidates(self, segment_ids: Sequence[int], where: SegmentFilter) -> list[Candidate]:
         """These segments as candidates, in the order given, less those `where` excludes."""
         parameters = {"ids": json.dumps(list(segment_ids)), **filter_parameters(where)}
-        found = {c.segment_id: c for c in await self._timed(SEGMENTS_QUERY, parameters, STAGE_LIMIT)}
-        return [found[i] for i in segment_ids if i in found]
+        return in_order(segment_ids, await self._timed(SEGMENTS_QUERY, parameters, STAGE_LIMIT))
 
     async def _timed(self, query: str, parameters: dict[str, object], time_limit: float) -> list[Candidate]:
         """Run a search statement on a read connection of its own, so its time limit bounds this

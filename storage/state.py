@@ -6,10 +6,11 @@ import datetime as dt
 
 from models.clock import now_text, utc_now
 from models.state import ScheduleRow
+from storage.common import ScheduleLookups
 from storage.connection import Connection
 
 
-class StateTables(Connection):
+class StateTables(Connection, ScheduleLookups):
     """Summaries, schedules, pagers and facts."""
 
     async def cached_summary(self, episode_id: int, method: int) -> str | None:
@@ -28,15 +29,6 @@ class StateTables(Connection):
             " SELECT id, ?, ? FROM episodes WHERE id = ?",
             (method, document, episode_id),
         )
-
-    async def schedules(self) -> list[ScheduleRow]:
-        """Every server's daily post settings."""
-        return await self._schedule_rows(None)
-
-    async def schedule(self, guild_id: int) -> ScheduleRow | None:
-        """One server's daily post settings, or None."""
-        rows = await self._schedule_rows(guild_id)
-        return rows[0] if rows else None
 
     async def _schedule_rows(self, guild_id: int | None) -> list[ScheduleRow]:
         query = """

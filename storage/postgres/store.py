@@ -24,6 +24,7 @@ from models.search import IndexVersion, SegmentFilter, TermQuery
 from models.state import ScheduleRow
 from models.text import tokens
 from models.vectors import EpisodePassage, PassageRow, PassageSegments, VectorSnapshot
+from storage.common import CANDIDATE_COLUMNS, CANDIDATE_JOINS, EpisodeLookups, ScheduleLookups, in_order
 from storage.documents import decoded_facts, link_columns
 from storage.postgres.feeds import PostgresFeedStore
 from storage.postgres.migrations import MIGRATIONS
@@ -66,17 +67,6 @@ EPISODE_PASSAGES = """
 """
 MAX_POSITION = 16383  # tsvector positions stop here; later words keep the last position
 
-_CANDIDATE_COLUMNS = """
-    s.id, s.episode_id, s.position, s.start_seconds, s.speaker, s.text, {rank},
-    p.text, n.text, sh.title, e.title, e.number, e.published, e.url, so.shown_path
-"""
-_CANDIDATE_JOINS = """
-    JOIN episodes e ON e.id = s.episode_id
-    JOIN sources so ON so.path = e.source_path
-    LEFT JOIN shows sh ON sh.id = e.show_id
-    LEFT JOIN segments p ON p.episode_id = s.episode_id AND p.position = s.position - 1
-    LEFT JOIN segments n ON n.episode_id = s.episode_id AND n.position = s.position + 1
-"""
 # $1-$5 in every filtered query: SegmentFilter's show ids, episode ids, after, before, speaker.
 _EPISODE_FILTERS = """
     e.merged_into IS NULL
@@ -88,9 +78,9 @@ _EPISODE_FILTERS = """
 _SPEAKER = "AND ($5::text IS NULL OR lower(s.speaker) = lower($5::text))\n"
 MATCH_QUERY = (
     "SELECT"
-    + _CANDIDATE_COLUMNS.format(rank="-ts_rank(s.tsv, $6::tsquery, 1)")
+    + CANDIDATE_COLUMNS.format(rank="-ts_rank(s.tsv, $6::tsquery, 1)")
     + "FROM segments s"
-    + _CANDIDATE_JOINS
+    + CANDIDATE_JOINS
     + "WHERE s.tsv @@ $6::tsquery AND"
     + _EPISODE_FILTERS
     + _SPEAKER
@@ -104,18 +94,18 @@ RANDOM_EPISODES = (
 )
 RANDOM_QUERY = (
     "SELECT"
-    + _CANDIDATE_COLUMNS.format(rank="0.0::float8")
+    + CANDIDATE_COLUMNS.format(rank="0.0::float8")
     + "FROM segments s"
-    + _CANDIDATE_JOINS
+    + CANDIDATE_JOINS
     + """WHERE s.episode_id = $1 AND s.position >= $2 AND length(s.text) BETWEEN 40 AND 400
     AND ($3::text IS NULL OR lower(s.speaker) = lower($3::text))
     ORDER BY s.position LIMIT $4"""
 )
 SEGMENTS_QUERY = (
     "SELECT"
-    + _CANDIDATE_COLUMNS.format(rank="0.0::float8")
+    + CANDIDATE_COLUMNS.format(rank="0.0::float8")
     + "FROM segments s"
-    + _CANDIDATE_JOINS
+    + CANDIDATE_JOINS
     + "WHERE s.id = ANY($6::bigint[]) AND"
     + _EPISODE_FILTERS
     + _SPEAKER
@@ -128,7 +118,7 @@ _STAGED_SEGMENTS = """
 """
 
 
-class PostgresStore:
+class PostgresStore(EpisodeLookups, ScheduleLookups):
     """Rewind's shared database. Open with `await PostgresStore.open(url)`; close with `close()`."""
 
     def __init__(self, pool: Any, searches: Any, url: str) -> None:
@@ -266,15 +256,6 @@ class PostgresStore:
 
     # --- reading ---------------------------------------------------------------------------
 
-    async def list_episodes(self) -> list[EpisodeRow]:
-        """Every visible episode, by show, then date and number."""
-        return await self._episode_rows(None)
-
-    async def episode(self, episode_id: int) -> EpisodeRow | None:
-        """One visible episode, or None."""
-        rows = await self._episode_rows(episode_id)
-        return rows[0] if rows else None
-
     async def _episode_rows(self, episode_id: int | None) -> list[EpisodeRow]:
         query = """
             SELECT e.id, sh.title, e.number, e.title, e.published, e.duration_seconds, e.url,
@@ -381,9 +362,9 @@ class PostgresStore:
 
     async def segment_candidates(self, segment_ids: Sequence[int], where: SegmentFilter) -> list[Candidate]:
         """These segments as candidates, in the order given, less those `where` excludes."""
-        rows = await self._timed(SEGMENTS_QUERY, [*_filters(where), list(segment_ids)], STAGE_LIMIT)
-        found = {c.segment_id: c for c in rows}
-        return [found[i] for i in segment_ids if i in found]
+        return in_order(
+            segment_ids, await self._timed(SEGMENTS_QUERY, [*_filters(where), list(segment_ids)], STAGE_LIMIT)
+        )
 
     async def _timed(self, query: str, arguments: list[object], time_limit: float) -> list[Candidate]:
         """Run a search statement under a server-side `statement_timeout`, on a connection that runs
@@ -515,15 +496,6 @@ class PostgresStore:
             method,
             document,
         )
-
-    async def schedules(self) -> list[ScheduleRow]:
-        """Every server's daily post settings."""
-        return await self._schedule_rows(None)
-
-    async def schedule(self, guild_id: int) -> ScheduleRow | None:
-        """One server's daily post settings, or None."""
-        rows = await self._schedule_rows(guild_id)
-        return rows[0] if rows else None
 
     async def _schedule_rows(self, guild_id: int | None) -> list[ScheduleRow]:
         query = """
