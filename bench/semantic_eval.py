@@ -5,12 +5,14 @@
 FILE is a database that `rewind index ../shared/seeds ../shared/corpus` made with the model
 installed (embedding its ~58k passages takes ~35 min of one core: do it once and keep the file).
 The questions, written by us as members would ask them, are bench/semantic_questions.json (the set
-the search was tuned on) and bench/semantic_heldout.json (written afterwards, to check the tuning
-did not fit the first set only). A paraphrase counts when a top-5 hit is in the right file and
-starts within 60 s of the moment (within 3 segments where the transcript has no times); a topic
-question when a top-5 hit is one of the accepted episodes. Then the time search by meaning adds to
-a search (per question, hybrid less literal alone), and with `--scale N` the same over the real
-passages padded with random ones to N (a million segments make ~390k passages), and its memory.
+the search was tuned on), bench/semantic_heldout.json (written afterwards, to check the tuning
+did not fit the first set only) and bench/semantic_fresh.json (topic questions written from episode
+titles alone before the episode ranking by title and notes was chosen). A paraphrase counts when
+a top-5 hit is in the right file and starts within 60 s of the moment (within 3 segments where
+the transcript has no times); a topic question when a top-5 hit is one of the accepted episodes.
+Then the time search by meaning adds to a search (per question, hybrid less literal alone), and
+with `--scale N` the same over the real passages padded with random ones to N (a million segments
+make ~390k passages), and its memory.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from bot.semantic.scan import VectorIndex  # noqa: E402
 from models.vectors import VectorSnapshot  # noqa: E402
 from storage import Store  # noqa: E402
 
-QUESTIONS = [REPO / "bench" / "semantic_questions.json", REPO / "bench" / "semantic_heldout.json"]
+QUESTIONS = [REPO / "bench" / f"semantic_{name}.json" for name in ("questions", "heldout", "fresh")]
 
 
 async def search(searcher: Searcher, text: str) -> tuple[list[Hit], float]:
@@ -80,7 +82,7 @@ async def evaluate(store: Store, searcher: Searcher, questions: dict) -> tuple[f
         times.append(seconds)
         titles = [t.casefold() for t in wanted["titles"]]
         topics += any(any(t in hit.title.casefold() for t in titles) for hit in hits)
-    return moments / len(questions["paraphrases"]), topics / len(questions["topics"]), times
+    return moments / max(1, len(questions["paraphrases"])), topics / max(1, len(questions["topics"])), times
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -14,7 +14,7 @@ from typing import Protocol
 from models.episodes import Candidate, EpisodeFacts, EpisodeRecord, EpisodeRow, LinkedEpisode, SegmentRow, SourceRecord
 from models.search import IndexVersion, SegmentFilter, TermQuery
 from models.state import AnnounceRow, FeedRow, PendingPost, PollOutcome, ScheduleRow
-from models.vectors import EpisodePassage, PassageRow, PassageSegments, VectorSnapshot
+from models.vectors import EpisodeNotes, EpisodePassage, PassageRow, PassageSegments, VectorSnapshot
 
 Anchor = tuple[str, str, int]  # source path, item key, position: where a segment sits, kept by a reindex
 
@@ -150,8 +150,16 @@ class Vectors(Protocol):
         """Store an episode's passage vectors in one transaction, unless its text changed meanwhile."""
         ...
 
+    async def unnoted_episodes(self, limit: int) -> list[EpisodeNotes]:
+        """Embedded episodes whose title and notes have no vector yet: id, title, notes."""
+        ...
+
+    async def save_notes_vector(self, notes: EpisodeNotes, vector: bytes) -> bool:
+        """Store the vector of an episode's title and notes, unless they changed meanwhile."""
+        ...
+
     async def vector_snapshot(self) -> VectorSnapshot:
-        """Every passage vector of the visible episodes."""
+        """Every passage vector of the visible episodes, and their notes vectors."""
         ...
 
 

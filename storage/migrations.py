@@ -183,4 +183,12 @@ MIGRATIONS: tuple[str, ...] = (
     """
     DROP INDEX episodes_published;
     """,
+    # 11: a vector of each episode's title and notes, to find episodes by topic; made for embedded
+    # episodes that lack one (deleting or reindexing an episode drops it).
+    """
+    CREATE TABLE episode_vectors (
+        episode_id INTEGER PRIMARY KEY REFERENCES episodes(id) ON DELETE CASCADE,
+        vector BLOB NOT NULL                -- int8: the unit vector times 127
+    );
+    """,
 )

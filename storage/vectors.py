@@ -16,7 +16,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from models.vectors import EpisodePassage, PassageRow, PassageSegments, VectorSnapshot
+from models.vectors import EpisodeNotes, EpisodePassage, PassageRow, PassageSegments, VectorSnapshot
 from storage.connection import Connection
 
 # Episodes with no passages yet, or with passages from before migration 9 (no segment vectors).
@@ -38,6 +38,17 @@ INSERT_PASSAGE = """
 SEGMENT_VECTORS = """
     SELECT id, segment_vectors FROM passages
     WHERE id IN (SELECT value FROM json_each(:ids)) AND segment_vectors IS NOT NULL
+"""
+# Embedded episodes whose title and notes have no vector yet.
+UNNOTED_EPISODES = """
+    SELECT e.id, e.title, coalesce(e.description, '') FROM episodes e
+    WHERE e.merged_into IS NULL AND NOT EXISTS (SELECT 1 FROM episode_vectors v WHERE v.episode_id = e.id)
+      AND EXISTS (SELECT 1 FROM passages p WHERE p.episode_id = e.id)
+    ORDER BY e.id LIMIT :limit
+"""
+SAVE_NOTES = """
+    INSERT OR REPLACE INTO episode_vectors (episode_id, vector)
+    SELECT id, :vector FROM episodes WHERE id = :episode AND title = :title AND coalesce(description, '') = :notes
 """
 EPISODE_PASSAGES = """
     WITH ordered AS (
@@ -95,16 +106,37 @@ async def save_passages(
     return True
 
 
+async def unnoted_episodes(db: aiosqlite.Connection, limit: int) -> list[EpisodeNotes]:
+    """Embedded episodes without a vector of their title and notes: id, title, notes."""
+    return [(row[0], row[1], row[2]) for row in await db.execute_fetchall(UNNOTED_EPISODES, {"limit": limit})]
+
+
+async def save_notes_vector(db: aiosqlite.Connection, notes: EpisodeNotes, vector: bytes) -> bool:
+    """Store the vector of an episode's title and notes if they are still `notes`."""
+    episode_id, title, description = notes
+    cursor = await db.execute(
+        SAVE_NOTES, {"vector": vector, "episode": episode_id, "title": title, "notes": description}
+    )
+    return cursor.rowcount == 1
+
+
 def read_vectors(path: Path) -> VectorSnapshot:
-    """Every passage's ids and vector, from one snapshot of the database at `path`, row by row."""
+    """Every passage's ids and vector and every episode's notes vector, from one snapshot of the
+    database at `path`, row by row."""
     uri = f"{Path(path).resolve().as_uri()}?mode=ro"
     with contextlib.closing(sqlite3.connect(uri, uri=True, isolation_level=None)) as connection:
         connection.execute("PRAGMA busy_timeout = 5000")
+        connection.execute("BEGIN")
+        notes = connection.execute(
+            "SELECT v.episode_id, v.vector FROM episode_vectors v"
+            " JOIN episodes e ON e.id = v.episode_id WHERE e.merged_into IS NULL"
+        ).fetchall()
         return VectorSnapshot.of_rows(
             connection.execute(
                 "SELECT p.id, p.episode_id, p.first_segment, p.last_segment, p.vector FROM passages p"
                 " JOIN episodes e ON e.id = p.episode_id WHERE e.merged_into IS NULL ORDER BY p.id"
-            )
+            ),
+            notes,
         )
 
 
@@ -136,6 +168,15 @@ class VectorTables(Connection):
         """Store an episode's passage vectors in one transaction, unless its text changed meanwhile."""
         async with self._write():
             return await save_passages(self._db, episode_id, embedded_from, rows)
+
+    async def unnoted_episodes(self, limit: int) -> list[EpisodeNotes]:
+        """Embedded episodes whose title and notes have no vector yet: id, title, notes."""
+        return await unnoted_episodes(self._db, limit)
+
+    async def save_notes_vector(self, notes: EpisodeNotes, vector: bytes) -> bool:
+        """Store the vector of an episode's title and notes, unless they changed meanwhile."""
+        async with self._write():
+            return await save_notes_vector(self._db, notes, vector)
 
     async def vector_snapshot(self) -> VectorSnapshot:
         """Every passage vector, read in a worker thread through a read-only connection of its own."""

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from bot.ingest.indexer import index_paths
 from bot.search.engine import Searcher
 from bot.search.query import QueryError
+from bot.semantic import scan
 from bot.semantic.hybrid import remembered_idea, topic_subject
 from bot.semantic.passages import embed_pending, quantize, windows
 from bot.semantic.scan import VectorIndex
@@ -147,7 +148,8 @@ async def test_a_reindex_never_leaves_vectors_of_the_old_text(indexed) -> None:
     assert after and set(after) < set(before)  # the bread episode's passages went with its segments
     embedder.calls.clear()
     await embed_pending(store, embedder)
-    assert embedder.calls == ["Entirely new words about bitcoin miners. And taproot blocks."]
+    # the new text's passage, then its title and notes (the old notes vector went with the episode)
+    assert embedder.calls == ["Entirely new words about bitcoin miners. And taproot blocks.", "Bread."]
 
 
 async def test_vectors_of_text_that_changed_while_embedding_are_not_saved(indexed, tmp_path: Path) -> None:
@@ -395,3 +397,42 @@ def test_rewind_index_prints_the_embedding_progress(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "indexing 1/1 files, 0 rejected" in result.stderr
     assert "embedding 1/1 episodes" in result.stderr
+
+
+MINING_CHAT = srt(
+    "So how did you get started with all this?",
+    "Honestly I was just curious and kept reading late at night.",
+    "And now it is your whole job, which still surprises my parents.",
+)
+
+
+async def test_a_topic_question_finds_an_episode_by_its_title_and_notes(store: Store, tmp_path: Path) -> None:
+    folder = tmp_path / "casts"
+    write(folder / "science", "ep-1-momentum.srt", ML)
+    write(folder / "kitchen", "ep-2-bread.srt", BAKING)
+    write(folder / "chats", "ep-3-chat.srt", MINING_CHAT)  # says nothing of what the notes say it is about
+    notes = '<p>A miner on <a href="https://example.com/taproot">taproot</a> &amp; the blocks of bitcoin.</p>'
+    write(folder / "chats", "ep-3-chat.meta.yaml", f"title: Coins at the pit face\ndescription: '{notes}'\n")
+    await index_paths(store, [folder])
+    embedder = ConceptEmbedder()
+    await embed_pending(store, embedder)
+    assert "Coins at the pit face. A miner on taproot the blocks of bitcoin." in embedder.calls
+    assert len((await store.vector_snapshot()).notes) == 3
+    hits = await Searcher(store, embedder=embedder).search("which episode talked about taproot and bitcoin")
+    assert hits[0].title == "Coins at the pit face"
+    assert hits[0].match == "meaning"
+
+
+def test_episode_means_are_made_across_slices_and_scattered_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scan, "SLICE", 7)
+    rng = np.random.default_rng(5)
+    episodes = rng.integers(1, 6, size=40).tolist()  # an episode's rows are scattered over the slices
+    vectors = quantize(rng.normal(size=(40, 384)).astype(np.float32) / 20)
+    ids = list(range(40))
+    index = VectorIndex(VectorSnapshot(ids, episodes, ids, ids, vectors.tobytes(), {3: vectors[0].tobytes()}))
+    for at, episode in enumerate(index.topic_episodes):
+        mean = vectors[np.array(episodes) == episode].astype(np.float64).mean(axis=0)
+        assert np.allclose(index.centroids[at], mean / np.linalg.norm(mean), atol=1e-5)
+    assert index.has_notes.tolist() == [e == 3 for e in index.topic_episodes]
+    only = index.topics(vectors[0] / 127.0, 5, episodes=(2, 4))
+    assert {near.episode_id for near in only} == {2, 4}

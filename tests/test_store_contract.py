@@ -205,6 +205,30 @@ async def test_search_by_meaning_finds_a_paraphrase(any_store: AnyStore, tmp_pat
     assert "damped spring" in hits[0].text
 
 
+async def test_notes_vectors_are_kept_only_for_the_notes_they_were_made_from(
+    any_store: AnyStore, tmp_path: Path
+) -> None:
+    folder = tmp_path / "casts"
+    write(folder / "kitchen", "ep-2-bread.srt", BAKING)
+    write(folder / "kitchen", "ep-2-bread.meta.yaml", "description: Loaves and ovens.\n")
+    await index_paths(any_store, [folder])
+    embedder = ConceptEmbedder()
+    assert await any_store.unnoted_episodes(10) == []  # nothing embedded yet
+    assert await embed_pending(any_store, embedder) > 0
+    assert await any_store.unnoted_episodes(10) == []
+    (episode_id,) = (await any_store.vector_snapshot()).notes
+    old = (episode_id, "Bread", "Loaves and ovens.")
+    write(folder / "kitchen", "ep-2-bread.meta.yaml", "description: Flour and yeast.\n")
+    await index_paths(any_store, [folder])  # the episode and its vectors are made anew
+    assert (await any_store.vector_snapshot()).notes == {}
+    assert not await any_store.save_notes_vector(
+        old, quantize(embedder.embed(["Bread. Loaves and ovens."])[0]).tobytes()
+    )
+    await embed_pending(any_store, embedder)
+    (notes,) = (await any_store.vector_snapshot()).notes.values()
+    assert notes == quantize(embedder.embed(["Bread. Flour and yeast."])[0]).tobytes()
+
+
 async def test_an_episodes_vectors_reach_its_summary_on_the_right_segments(any_store: AnyStore, tmp_path: Path) -> None:
     folder = tmp_path / "meaning"
     write(folder, "ep-1-ml.srt", ML)

@@ -143,7 +143,7 @@ class MeaningSearch:
         index = self.index
         assert index is not None
         query = (await asyncio.to_thread(self.embedder.embed, [text]))[0]
-        found = await asyncio.to_thread(index.topics, query, limit * 4)
+        found = await asyncio.to_thread(index.topics, query, limit * 4, where.episode_ids)
         return await self._candidates(text, found, where, limit)
 
     async def _candidates(

@@ -2,13 +2,15 @@
 
 `embed_pending` embeds the episodes that have no passages yet, one episode at a time in a worker
 thread, and stores each episode's vectors in one transaction only if its segments are unchanged
-(a reindex during the embedding wins; the new text is embedded on the next pass).
+(a reindex during the embedding wins; the new text is embedded on the next pass). Then each
+embedded episode's title and notes get one vector too, for topic questions.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 
@@ -16,6 +18,7 @@ import numpy as np
 
 from bot.ports import Vectors
 from bot.semantic.embedder import Embedder
+from models.vectors import EpisodeNotes
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +26,7 @@ PASSAGE_WORDS = 40  # a passage closes at this many words once it has two segmen
 LONG_SEGMENT_WORDS = 80  # a segment this long is a passage on its own
 MAX_SEGMENTS = 3
 EPISODES_A_ROUND = 50
+_MARKUP = re.compile(r"<[^>]*>|https?://\S+|&\w+;")
 
 
 def windows(texts: Sequence[str]) -> list[tuple[int, int]]:
@@ -67,7 +71,28 @@ async def embed_pending(store: Vectors, embedder: Embedder | None, progress: Emb
             if progress is not None:
                 progress(len(tried), total)
         log.info("embedded %d passages in %.0f s", stored, time.perf_counter() - started)
+    await embed_notes(store, embedder)
     return stored
+
+
+def notes_text(title: str, notes: str) -> str:
+    """What an episode's notes vector is made of: its title, then its notes without markup or links."""
+    return " ".join(f"{title}. {_MARKUP.sub(' ', notes)}".split())
+
+
+async def embed_notes(store: Vectors, embedder: Embedder) -> int:
+    """Give every embedded episode without one a vector of its title and notes; return how many."""
+    stored, tried = 0, set()
+    while pending := [e for e in await store.unnoted_episodes(EPISODES_A_ROUND + len(tried)) if e[0] not in tried]:
+        for notes in pending:
+            tried.add(notes[0])
+            stored += await _embed_notes(store, embedder, notes)
+    return stored
+
+
+async def _embed_notes(store: Vectors, embedder: Embedder, notes: EpisodeNotes) -> bool:
+    vector = await asyncio.to_thread(embedder.embed, [notes_text(notes[1], notes[2])])
+    return await store.save_notes_vector(notes, quantize(vector[0]).tobytes())
 
 
 async def embed_episode(store: Vectors, embedder: Embedder, episode_id: int) -> int:

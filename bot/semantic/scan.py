@@ -7,11 +7,14 @@ to a few milliseconds at a million segments (see bench/semantic_eval.py --scale)
 kept as six rows of 64-bit words (one row per word, not per passage) so each step runs over one
 contiguous array, and the candidates are cut at a distance read off a histogram of the distances
 (they are small integers) instead of a partial sort: each of these halved its stage's time.
+
+Topic questions rank whole episodes by three signals, each standardised over the episodes: their
+best passages, the mean of all their passages (what the episode is about overall) and the vector
+of their title and notes (what it says it is about).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,6 +52,27 @@ class VectorIndex:
         self.first = np.asarray(snapshot.first_segments, dtype=np.int32)
         self.last = np.asarray(snapshot.last_segments, dtype=np.int32)
         self.ids = np.asarray(snapshot.passage_ids, dtype=np.int32)
+        self.topic_episodes = np.unique(self.episodes)
+        rows = np.searchsorted(self.topic_episodes, self.episodes)
+        self.by_episode = np.argsort(rows, kind="stable").astype(np.int32)  # rows grouped by episode
+        self.bounds = np.searchsorted(rows[self.by_episode], np.arange(len(self.topic_episodes) + 1))
+        self.centroids = self._centroids(dimension)
+        self.notes = np.zeros_like(self.centroids)
+        found = [(i, snapshot.notes[int(e)]) for i, e in enumerate(self.topic_episodes) if int(e) in snapshot.notes]
+        self.has_notes = np.zeros(len(self.topic_episodes), dtype=bool)
+        for i, vector in found:
+            self.notes[i] = np.frombuffer(vector, dtype=np.int8) / 127.0
+            self.has_notes[i] = True
+
+    def _centroids(self, dimension: int) -> np.ndarray:
+        """Each episode's mean passage vector, made unit, in slices of rows (grouped by episode)."""
+        sums = np.zeros((len(self.topic_episodes), dimension), dtype=np.float32)
+        owner = np.repeat(np.arange(len(self.topic_episodes)), np.diff(self.bounds))
+        for at in range(0, len(self), SLICE):
+            rows, owners = self.by_episode[at : at + SLICE], owner[at : at + SLICE]
+            starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+            sums[owners[starts]] += np.add.reduceat(self.vectors[rows].astype(np.float32), starts, axis=0)
+        return sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
 
     def __len__(self) -> int:
         return len(self.episodes)
@@ -80,25 +104,49 @@ class VectorIndex:
     @property
     def nbytes(self) -> int:
         """The memory its arrays hold."""
-        return sum(a.nbytes for a in (self.vectors, self.signs, self.episodes, self.first, self.last, self.ids))
+        arrays = (self.vectors, self.signs, self.episodes, self.first, self.last, self.ids, self.by_episode)
+        return sum(a.nbytes for a in (*arrays, self.bounds, self.centroids, self.notes))
 
-    def topics(self, query: np.ndarray, limit: int) -> list[Near]:
-        """Episodes ranked by the mean similarity of their best passages, each as its best passage
-        (with that mean as its similarity)."""
-        best: dict[int, list[Near]] = defaultdict(list)
+    def topics(self, query: np.ndarray, limit: int, episodes: tuple[int, ...] | None = None) -> list[Near]:
+        """Episodes ranked by the sum of three standardised similarities: the mean of their best
+        passages (among the RESCORE nearest), their mean passage and their title and notes (the
+        mean passage where an episode has no notes vector). Each is shown as its best passage, with
+        the higher of that passage's and the notes' similarity."""
+        query = query.astype(np.float32)
+        passages = np.zeros(len(self.topic_episodes), dtype=np.float32)
+        taken = np.zeros(len(self.topic_episodes), dtype=np.int32)
+        best: dict[int, Near] = {}
         for near in self.nearest(query, RESCORE):
-            if len(best[near.episode_id]) < TOPIC_PASSAGES:
-                best[near.episode_id].append(near)
-        scored = [
-            Near(
-                episode,
-                found[0].first_segment,
-                found[0].last_segment,
-                sum(n.similarity for n in found) / TOPIC_PASSAGES,
-            )
-            for episode, found in best.items()
-        ]
-        return sorted(scored, key=lambda near: near.similarity, reverse=True)[:limit]
+            at = int(np.searchsorted(self.topic_episodes, near.episode_id))
+            if taken[at] < TOPIC_PASSAGES:
+                passages[at] += near.similarity / TOPIC_PASSAGES
+                taken[at] += 1
+                best.setdefault(at, near)
+        overall = self.centroids @ query
+        notes = np.where(self.has_notes, self.notes @ query, overall)
+        score = _standard(passages) + _standard(overall) + _standard(notes)
+        if episodes is not None:
+            score[~np.isin(self.topic_episodes, episodes)] = -np.inf
+        chosen = [int(at) for at in np.argsort(-score)[:limit] if np.isfinite(score[at])]
+        return [_shown(best.get(at) or self._best_passage(at, query), float(notes[at])) for at in chosen]
+
+    def _best_passage(self, at: int, query: np.ndarray) -> Near:
+        rows = self.by_episode[self.bounds[at] : self.bounds[at + 1]]
+        similarity = self.vectors[rows].astype(np.float32) @ query / 127.0
+        r = int(rows[int(np.argmax(similarity))])
+        return Near(
+            int(self.episodes[r]), int(self.first[r]), int(self.last[r]), float(similarity.max()), int(self.ids[r])
+        )
+
+
+def _shown(passage: Near, notes: float) -> Near:
+    similarity = max(passage.similarity, notes)
+    return Near(passage.episode_id, passage.first_segment, passage.last_segment, similarity, passage.passage_id)
+
+
+def _standard(values: np.ndarray) -> np.ndarray:
+    """`values` less their mean, over their standard deviation."""
+    return (values - values.mean()) / max(float(values.std()), 1e-9)
 
 
 def _closest(distance: np.ndarray, count: int) -> np.ndarray:

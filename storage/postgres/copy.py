@@ -50,6 +50,7 @@ TABLES: tuple[tuple[str, str, Convert], ...] = (
     ),
     ("segments", "id, episode_id, position, start_seconds, end_seconds, speaker, text", _segment),
     ("passages", "id, episode_id, first_segment, last_segment, vector, segment_vectors", _as_is),
+    ("episode_vectors", "episode_id, vector", _as_is),
     ("summaries", "episode_id, method, document", _as_is),
     ("schedules", "guild_id, channel_id, hour, timezone, enabled, last_posted, last_error, last_error_at", _flag_at(4)),
     ("pagers", "id, owner_id, kind, payload, created_at", _as_is),

@@ -156,4 +156,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     DROP INDEX episodes_published;
     """,
+    # 4: a vector of each episode's title and notes, for topic questions (SQLite's migration 11).
+    """
+    CREATE TABLE episode_vectors (
+        episode_id bigint PRIMARY KEY REFERENCES episodes(id) ON DELETE CASCADE,
+        vector bytea NOT NULL
+    );
+    """,
 )

@@ -23,7 +23,7 @@ from models.errors import QueryTimeout, StoreError
 from models.search import IndexVersion, SegmentFilter, TermQuery
 from models.state import ScheduleRow
 from models.text import tokens
-from models.vectors import EpisodePassage, PassageRow, PassageSegments, VectorSnapshot
+from models.vectors import EpisodeNotes, EpisodePassage, PassageRow, PassageSegments, VectorSnapshot
 from storage.common import CANDIDATE_COLUMNS, CANDIDATE_JOINS, EpisodeLookups, ScheduleLookups, in_order
 from storage.documents import decoded_facts, link_columns
 from storage.postgres.feeds import PostgresFeedStore
@@ -469,13 +469,43 @@ class PostgresStore(EpisodeLookups, ScheduleLookups):
             )
             return True
 
-    async def vector_snapshot(self) -> VectorSnapshot:
-        """Every visible passage's ids and vector."""
+    async def unnoted_episodes(self, limit: int) -> list[EpisodeNotes]:
+        """Embedded episodes whose title and notes have no vector yet: id, title, notes."""
         rows = await self._pool.fetch(
-            "SELECT p.id, p.episode_id, p.first_segment, p.last_segment, p.vector FROM passages p"
-            " JOIN episodes e ON e.id = p.episode_id WHERE e.merged_into IS NULL ORDER BY p.id"
+            "SELECT e.id, e.title, coalesce(e.description, '') FROM episodes e"
+            " WHERE e.merged_into IS NULL AND NOT EXISTS (SELECT 1 FROM episode_vectors v WHERE v.episode_id = e.id)"
+            " AND EXISTS (SELECT 1 FROM passages p WHERE p.episode_id = e.id) ORDER BY e.id LIMIT $1",
+            limit,
         )
-        return VectorSnapshot.of_rows(rows)
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    async def save_notes_vector(self, notes: EpisodeNotes, vector: bytes) -> bool:
+        """Store the vector of an episode's title and notes, unless they changed meanwhile."""
+        episode_id, title, description = notes
+        async with self._write() as connection:
+            status = await connection.execute(
+                "INSERT INTO episode_vectors (episode_id, vector)"
+                " SELECT id, $2 FROM episodes WHERE id = $1 AND title = $3 AND coalesce(description, '') = $4"
+                " ON CONFLICT (episode_id) DO UPDATE SET vector = excluded.vector",
+                episode_id,
+                vector,
+                title,
+                description,
+            )
+            return status.endswith(" 1")
+
+    async def vector_snapshot(self) -> VectorSnapshot:
+        """Every visible passage's ids and vector, and every visible episode's notes vector."""
+        async with self._pool.acquire() as connection, connection.transaction(isolation="repeatable_read"):
+            notes = await connection.fetch(
+                "SELECT v.episode_id, v.vector FROM episode_vectors v"
+                " JOIN episodes e ON e.id = v.episode_id WHERE e.merged_into IS NULL"
+            )
+            rows = await connection.fetch(
+                "SELECT p.id, p.episode_id, p.first_segment, p.last_segment, p.vector FROM passages p"
+                " JOIN episodes e ON e.id = p.episode_id WHERE e.merged_into IS NULL ORDER BY p.id"
+            )
+        return VectorSnapshot.of_rows(rows, notes)
 
     # --- state -----------------------------------------------------------------------------
 
