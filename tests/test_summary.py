@@ -19,7 +19,15 @@ from bot.onthisday import notes_highlight
 from bot.search.engine import Searcher
 from bot.semantic.passages import quantize
 from bot.summary import NOT_KEYWORDS, EpisodeText, summarize
-from bot.summary.gist import _at_least, cold_open, expected_counts, pick_gist
+from bot.summary.gist import (
+    OPENING_SECONDS,
+    _at_least,
+    cold_open,
+    expected_counts,
+    introduction,
+    opening_minutes,
+    pick_gist,
+)
 from bot.summary.meaning import Passage
 from bot.summary.method import Weights, gist_candidates, keywords, readable
 from bot.summary.service import METHOD_VERSION, Summaries
@@ -333,14 +341,30 @@ def test_a_key_phrase_is_spelled_as_it_was_said() -> None:
 def test_the_hosts_intro_leads_the_gist_when_it_comes_after_a_guests_clip() -> None:
     rows = [
         (0.0, None, "Guest", "Mempools are where unconfirmed transactions wait for a miner to pick them up."),
-        (20.0, None, "Host", "Welcome to the Test Cast podcast."),
+        (20.0, None, "Host", "Welcome to the Test Cast podcast, everyone."),
         (30.0, None, "Host", "Today we're talking to Ada about package relay and how fees bump a child."),
-        (40.0, None, "Host", "She wrote the proposal last year."),
+        (40.0, None, "Host", "The weather here has been lovely all week."),
         *[(60.0 + i, None, "Guest", BREAD[i % 6]) for i in range(30)],
     ]
-    opening = summarize_rows(rows, "Package relay").gist
-    assert opening[0].text.startswith("Today we're talking to Ada about package relay")
-    assert "She wrote the proposal" in opening[0].text  # the rest of the host's turn, joined as a fragment
+    gist = [m.text for m in summarize_rows(rows, "Package relay").gist]
+    assert gist[0].startswith("Today we're talking to Ada about package relay")
+    assert not any("Welcome" in text or "weather" in text for text in gist)
+
+
+def test_the_introduction_names_the_subject_and_the_speakers_in_the_fewest_words() -> None:
+    lines = [
+        "Hey Grace, hey Alan.",  # names both, but too short to say anything
+        "Grace, what got you into compilers in the first place?",  # a question: the host's prompt
+        "It has been a long week here in the studio, with the heating broken and rain on the windows.",
+        "We have Grace Hopper here, who wrote the first compiler, and Alan, who asks what compilers are for.",
+        "Grace and Alan met at a conference about compilers years ago, long before either of them wrote one.",
+        "Compilers turn source code into machine code.",
+    ]
+    units = units_of([(float(i * 10), None, "Host", line) for i, line in enumerate(lines)])
+    chosen = introduction(units, "Compilers", ("Grace Hopper", "Alan Turing"))
+    assert [u.text for u in chosen] == [lines[3]]  # the next ones name nothing new
+    late = units_of([(float(OPENING_SECONDS + 60), None, "Host", lines[3])])
+    assert introduction(opening_minutes([*units, *late]), "Compilers", ()) == introduction(units, "Compilers", ())
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.search.links import deep_link
-from bot.summary.gist import cold_open, expected_counts, host_intro, leading, pick_gist
+from bot.summary.gist import cold_open, expected_counts, introduction, leading, opening_minutes, pick_gist
 from bot.summary.meaning import Passage, unit_vectors
 from bot.summary.method import Weights, gist_candidates, keywords, pick_quotes, readable
 from bot.summary.sections import Section, sections
-from bot.summary.units import STOPWORDS, SegmentRow, Unit, is_boilerplate, show_words, sponsor_names, stem, units_of
+from bot.summary.units import (
+    STOPWORDS,
+    SegmentRow,
+    Unit,
+    is_boilerplate,
+    names_any,
+    show_words,
+    sponsor_names,
+    stands_alone,
+    stem,
+    units_of,
+)
 from models.text import SPONSOR_WORDS, tokens
 
 # Never keywords: sponsor and show vocabulary, verbs every conversation uses, and praise ("super interesting").
@@ -141,7 +152,8 @@ def summarize(episode: EpisodeText, documents: Callable[[str], int], total_segme
         starts = [c.first for c in found]
     notes = _notes_gist(units_of([(None, None, None, episode.description or "")]), episode.show)
     expected = expected_counts(units, episode.title)
-    gist = notes or pick_gist(candidates, expected, starts, opening=_opening(units), vectors=vectors)
+    opening = _opening(units, episode, sponsors)
+    gist = notes or pick_gist(candidates, expected, starts, opening=opening, vectors=vectors)
     return _summary(
         episode,
         _moments(gist, episode),
@@ -159,14 +171,22 @@ def _notes_gist(notes: Sequence[Unit], show: str | None) -> list[Unit]:
     return kept if sum(u.words for u in kept) >= NOTES_GIST_WORDS else []
 
 
-def _opening(units: Sequence[Unit]) -> list[Unit]:
-    """What the gist leads with: the host's own preview before the stock intro, else the host's
-    intro of the guest and the subject (a preview said by someone else is a clip of the guest)."""
+def _opening(units: Sequence[Unit], episode: EpisodeText, sponsors: frozenset[str]) -> list[Unit]:
+    """What the gist leads with: the host's own preview before the stock intro, else the sentences
+    of the first minutes that name the guests and the subject (a preview said by someone else than
+    the one who introduces them is a clip of the guest)."""
     preview = cold_open(units)
-    intro = host_intro(units)
-    if not intro or (preview and (intro[0].index < len(preview) or preview[0].speaker == intro[0].speaker)):
-        return preview
-    return intro
+    capitalised = sum(not u.text.lstrip()[:1].islower() for u in units) > len(units) / 2
+    usable = [
+        u
+        for u in opening_minutes(units)
+        if stands_alone(u.text, opening=True)
+        and not (capitalised and u.text.lstrip()[:1].islower())  # where sentences start with capitals
+        and not is_boilerplate(u, show_words(episode.show))
+        and not names_any(u, sponsors)
+    ]
+    intro = introduction(usable, episode.title, episode.speakers)
+    return preview if preview and (not intro or preview[0].speaker == intro[0].speaker) else intro or preview
 
 
 def _first_unit_at(units: Sequence[Unit], seconds: float) -> int:

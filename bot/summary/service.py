@@ -14,7 +14,7 @@ from bot.summary.meaning import Passage
 log = logging.getLogger(__name__)
 
 # Bump when the method changes, so cached summaries are made again.
-METHOD_VERSION = 13
+METHOD_VERSION = 14
 
 
 async def episode_text(store: EpisodeTexts, episode_id: int) -> EpisodeText | None:

@@ -62,6 +62,12 @@ _POINTS_BACK = re.compile(  # a sentence leaning on what was said before it
     r"her|him|that|this|there'?s|because|also|exactly|same|otherwise|then|again|as i said|like i said)\b",
     re.IGNORECASE,
 )
+# In an episode's opening "This", "It's" and "There's" point at the episode ("This episode was made for...").
+_POINTS_BACK_IN_OPENING = re.compile(
+    r"^(?:that'?s|that is|that was|this is why|which|those|they|them|their|he|she|his|her|him|that|because|also|"
+    r"exactly|same|otherwise|then|again|as i said|like i said)\b",
+    re.IGNORECASE,
+)
 _HOST_PROMPT = re.compile(
     r"^(?:tell (?:us|me)|talk (?:to us )?about|walk (?:us|me)|give (?:us|me)|let'?s (?:talk|dive|start|get)|"
     r"maybe (?:you could|just)|(?:can|could|would) you|what about|how about|welcome)\b",
@@ -124,13 +130,15 @@ def is_boilerplate(unit: Unit, show_words: frozenset[str] = frozenset()) -> bool
     return len(show_words) > 1 and named >= show_words
 
 
-def stands_alone(text: str) -> bool:
+def stands_alone(text: str, opening: bool = False) -> bool:
     """Whether a sentence can be shown out of context: it starts a sentence, does not point back at
-    earlier talk ("That's why", "He said") and is not the host's prompt ("Tell us about...")."""
+    earlier talk ("That's why", "He said") and is not the host's prompt ("Tell us about...");
+    `opening`: said in the episode's first minutes."""
     shown = tidy(text)
     if not shown or (text.lstrip()[:1].islower() and any(c.isupper() for c in text[1:])):
         return False  # a caption piece starting mid-sentence (captions with capitals start theirs)
-    return not (_POINTS_BACK.match(shown) or _HOST_PROMPT.match(shown))
+    back = _POINTS_BACK_IN_OPENING if opening else _POINTS_BACK
+    return not (back.match(shown) or _HOST_PROMPT.match(shown))
 
 
 def names_any(unit: Unit, names: frozenset[str]) -> bool:
