@@ -13,7 +13,8 @@ from typing import Protocol
 
 from models.episodes import Candidate, EpisodeFacts, EpisodeRecord, EpisodeRow, LinkedEpisode, SegmentRow, SourceRecord
 from models.search import IndexVersion, SegmentFilter, TermQuery
-from models.state import AnnounceRow, FeedRow, PendingPost, PollOutcome, ScheduleRow
+from models.shards import ShardSlice
+from models.state import AnnounceRow, FeedRow, PendingPost, PollOutcome, PostClaim, ScheduleRow
 from models.vectors import EpisodeNotes, EpisodePassage, PassageRow, PassageSegments, VectorSnapshot
 
 Anchor = tuple[str, str, int]  # source path, item key, position: where a segment sits, kept by a reindex
@@ -187,8 +188,8 @@ class SummaryCache(Protocol):
 class Schedules(Protocol):
     """Servers' daily post settings, and claiming each local day's post exactly once."""
 
-    async def schedules(self) -> list[ScheduleRow]:
-        """Every server's daily post settings."""
+    async def schedules(self, shards: ShardSlice | None = None) -> list[ScheduleRow]:
+        """Every server's daily post settings (those on `shards`, if given)."""
         ...
 
     async def schedule(self, guild_id: int) -> ScheduleRow | None:
@@ -199,12 +200,24 @@ class Schedules(Protocol):
         """Set a server's channel, hour, timezone and on/off; what was posted when is kept."""
         ...
 
-    async def claim_post(self, guild_id: int, local_date: str) -> bool:
-        """Mark `local_date` posted unless it already is; True when this call claimed it."""
+    async def claim_posts(self, due: Sequence[tuple[int, str]], owner: str, lease: float) -> list[PostClaim]:
+        """Claim the (guild, local date) pairs not posted nor claimed under a live lease."""
         ...
 
-    async def release_post(self, guild_id: int, local_date: str, previous: str | None) -> None:
-        """Undo a claim after a passing failure."""
+    async def renew_claim(self, claim: PostClaim, lease: float) -> bool:
+        """Extend a claim's lease; False when another process has taken it over."""
+        ...
+
+    async def mark_sent(self, claim: PostClaim, message_id: int) -> None:
+        """Keep the id of the claimed post's first message."""
+        ...
+
+    async def finish_post(self, claim: PostClaim) -> None:
+        """Mark the claimed date done: posted, or given up for the day."""
+        ...
+
+    async def release_post(self, claim: PostClaim) -> None:
+        """Drop a claim after a passing failure, so the next tick tries again."""
         ...
 
     async def record_post_result(self, guild_id: int, error: str | None) -> None:

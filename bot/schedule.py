@@ -2,14 +2,20 @@
 
 A loop calls `DailyPoster.tick()` every minute or so. A server is due once its local hour has
 reached the chosen one on a local date it has not posted yet, so downtime is caught up the same
-day, a restart never posts twice (the date is claimed in the database before sending), and a DST
-change neither skips nor doubles a day (dates are compared, not clock times).
+day, and a DST change neither skips nor doubles a day (dates are compared, not clock times).
+
+Several processes: each ticks over the servers of its own shards, claiming them in batches in the
+shared store (a claim names the date and holds a lease), so a server gets one post a local date
+even while its shard moves between processes. A claim whose process died is taken over once its
+lease ends: if Discord had taken the post's first message (its id is stored) the post is only
+marked done, else it is sent again, with the same nonce, which Discord then refuses to post twice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,11 +26,16 @@ from bot.onthisday import DailyPost, build_post
 from bot.ports import ScheduleStore
 from bot.summary.service import Summaries
 from models.clock import Clock, utc_now
-from models.state import ScheduleRow
+from models.shards import ShardSlice
+from models.state import PostClaim, ScheduleRow
 
 log = logging.getLogger(__name__)
 
-Send = Callable[[int, DailyPost], Awaitable[None]]  # channel id, post
+Sent = Callable[[int], Awaitable[None]]  # called with the post's first message id once Discord took it
+Send = Callable[[int, DailyPost, Sent], Awaitable[None]]  # channel id, post
+CLAIM_BATCH = 25  # servers claimed at once
+CLAIM_LEASE = 60.0  # seconds a claim holds unrenewed (renewed before each send); well within the
+# "few minutes" Discord keeps a nonce, so a taken-over post sent again is refused as a duplicate
 
 
 class DeliveryError(Exception):
@@ -76,6 +87,8 @@ class Outcome:
 class DailyPoster:
     """Posts each due server's "on this day" once per local date."""
 
+    lease = CLAIM_LEASE
+
     def __init__(
         self,
         store: ScheduleStore,
@@ -84,37 +97,53 @@ class DailyPoster:
         *,
         clock: Clock = utc_now,
         fallbacks: Sequence[str] = FALLBACKS,
+        shards: ShardSlice | None = None,
     ) -> None:
         self.store, self.summaries, self.send, self.clock, self.fallbacks = store, summaries, send, clock, fallbacks
+        self.shards = shards
+        self.owner = uuid.uuid4().hex  # this process's name on its claims
 
     async def tick(self) -> list[Outcome]:
-        """Post to every server that is due now; one server's failure never stops the others."""
+        """Post to every server of this process's shards that is due now; one server's failure
+        never stops the others."""
         now = self.clock()
-        outcomes = []
-        for row in await self.store.schedules():
-            day = due_date(row, now)
-            if day is not None and await self.store.claim_post(row.guild_id, day.isoformat()):
-                outcomes.append(await self._post(row, day))
+        rows = {row.guild_id: row for row in await self.store.schedules(self.shards)}
+        due = [(guild, day.isoformat()) for guild, row in rows.items() if (day := due_date(row, now))]
+        outcomes: list[Outcome] = []
+        posts: dict[str, DailyPost] = {}  # by local date: every server due that day gets the same post
+        for start in range(0, len(due), CLAIM_BATCH):
+            for claim in await self.store.claim_posts(due[start : start + CLAIM_BATCH], self.owner, self.lease):
+                outcomes.append(await self._post(rows[claim.guild_id], claim, posts))
         return outcomes
 
-    async def _post(self, row: ScheduleRow, day: dt.date) -> Outcome:
+    async def _post(self, row: ScheduleRow, claim: PostClaim, posts: dict[str, DailyPost]) -> Outcome:
+        day = dt.date.fromisoformat(claim.day)
+        if claim.sent_message_id is not None:  # its process died after the post went out
+            await self.store.finish_post(claim)
+            log.info("daily post %s for guild %s was sent before a restart; marked done", day, row.guild_id)
+            return Outcome(row.guild_id, day, True)
         try:
-            post = await build_post(self.store, self.summaries, day, self.fallbacks)
+            if claim.day not in posts:
+                posts[claim.day] = await build_post(self.store, self.summaries, day, self.fallbacks)
+            post = posts[claim.day]
             if not post.episodes:
+                await self.store.finish_post(claim)
                 await self.store.record_post_result(row.guild_id, "nothing to post: no dated episodes for this day")
                 return Outcome(row.guild_id, day, False, "nothing to post")
-            await self.send(row.channel_id, post)
+            if not await self.store.renew_claim(claim, self.lease):
+                return Outcome(row.guild_id, day, False, "taken over by another process")
+            await self.send(row.channel_id, post, lambda message_id: self.store.mark_sent(claim, message_id))
         except DeliveryError as error:
-            if not error.permanent:
-                await self.store.release_post(row.guild_id, day.isoformat(), row.last_posted)
+            await (self.store.finish_post(claim) if error.permanent else self.store.release_post(claim))
             log.warning("daily post for guild %s in channel %s failed: %s", row.guild_id, row.channel_id, error)
             await self.store.record_post_result(row.guild_id, str(error))
             return Outcome(row.guild_id, day, False, str(error))
         except Exception as error:
-            await self.store.release_post(row.guild_id, day.isoformat(), row.last_posted)
+            await self.store.release_post(claim)
             log.exception("daily post for guild %s failed; retrying on the next tick", row.guild_id)
             await self.store.record_post_result(row.guild_id, f"unexpected error: {error}")
             return Outcome(row.guild_id, day, False, str(error))
+        await self.store.finish_post(claim)
         await self.store.record_post_result(row.guild_id, None)
         log.info("posted on-this-day %s for guild %s (%d episodes)", day, row.guild_id, len(post.episodes))
         return Outcome(row.guild_id, day, True)

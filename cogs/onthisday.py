@@ -11,8 +11,8 @@ from discord.ext import commands, tasks
 from bot import limits, render
 from bot.client import RewindBot
 from bot.onthisday import DailyPost, build_post, parse_day
-from bot.schedule import DailyPoster, DeliveryError, local_date
-from ui.delivery import delivering
+from bot.schedule import DailyPoster, DeliveryError, Sent, local_date
+from ui.delivery import delivering, send_once
 from ui.embeds import NO_MENTIONS
 from ui.replies import reply_privately
 
@@ -46,6 +46,11 @@ def post_messages(post: DailyPost) -> list[tuple[str, list[discord.Embed]]]:
     return messages
 
 
+def post_nonce(channel_id: int, post: DailyPost) -> str:
+    """The same for every attempt at one channel's post of one date: 25 characters at most."""
+    return f"{post.day:%Y%m%d}{channel_id:x}"[:25]
+
+
 class OnThisDay(commands.Cog):
     """What came out on this day, on demand and every day at each server's hour."""
 
@@ -69,6 +74,7 @@ class OnThisDay(commands.Cog):
                 self.deliver,
                 clock=self.bot.clock,
                 fallbacks=settings.onthisday_fallbacks,
+                shards=self.bot.shards_run,
             )
         try:
             await self.poster.tick()
@@ -79,16 +85,20 @@ class OnThisDay(commands.Cog):
     async def _ready(self) -> None:
         await self.bot.wait_until_ready()
 
-    async def deliver(self, channel_id: int, post: DailyPost) -> None:
+    async def deliver(self, channel_id: int, post: DailyPost, first_sent: Sent) -> None:
         """Send the post to a channel; say whether a failure is worth retrying today.
 
-        A post that failed after its first message is in the channel counts as sent: trying again
-        would post the heading and the first episodes twice.
+        The first message carries a nonce made of the channel and the date, so a process that sends
+        it again after a crash gets the one already there. A post that failed after its first
+        message is in the channel counts as sent: trying again would post the heading twice.
         """
         messages, sent = post_messages(post), 0
         try:
             async with delivering(self.bot, channel_id) as channel:
-                for content, embeds in messages:
+                (content, embeds), *rest = messages
+                await first_sent(await send_once(self.bot, channel_id, post_nonce(channel_id, post), content, embeds))
+                sent += 1
+                for content, embeds in rest:
                     await channel.send(content or None, embeds=embeds, allowed_mentions=NO_MENTIONS)
                     sent += 1
         except DeliveryError as error:

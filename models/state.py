@@ -32,6 +32,20 @@ class PollOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class PostClaim:
+    """A process's claim on one server's daily post for a local date, held for a lease.
+
+    `sent_message_id` is set when an earlier claim on the same date had its first message taken by
+    Discord before that process died: the post is out, and only the claim needs finishing.
+    """
+
+    guild_id: int
+    day: str  # local date, YYYY-MM-DD
+    owner: str  # the claiming process's token
+    sent_message_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class FeedRow:
     """A followed feed and how its last poll went."""
 

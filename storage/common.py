@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from models.episodes import Candidate, EpisodeRow
+from models.shards import ShardSlice
 from models.state import FeedRow, ScheduleRow
 
 # A candidate: the segment, its rank, its neighbours' text and its episode (models.Candidate's fields).
@@ -50,9 +51,10 @@ class ScheduleLookups:
     async def _schedule_rows(self, guild_id: int | None) -> list[ScheduleRow]:
         raise NotImplementedError
 
-    async def schedules(self) -> list[ScheduleRow]:
-        """Every server's daily post settings."""
-        return await self._schedule_rows(None)
+    async def schedules(self, shards: ShardSlice | None = None) -> list[ScheduleRow]:
+        """Every server's daily post settings (those of the servers on `shards`, if given)."""
+        rows = await self._schedule_rows(None)
+        return rows if shards is None else [row for row in rows if shards.owns(row.guild_id)]
 
     async def schedule(self, guild_id: int) -> ScheduleRow | None:
         """One server's daily post settings, or None."""

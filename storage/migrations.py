@@ -191,4 +191,14 @@ MIGRATIONS: tuple[str, ...] = (
         vector BLOB NOT NULL                -- int8: the unit vector times 127
     );
     """,
+    # 12: a daily post's claim held for a lease (a claim whose process died is taken over once it
+    # ends), the id of the post's first message once Discord took it (so a taken-over claim whose
+    # post went out is finished, not posted again), and the index pruning old pagers reads.
+    """
+    ALTER TABLE schedules ADD COLUMN claimed_day TEXT;       -- the local date a process is posting
+    ALTER TABLE schedules ADD COLUMN claimed_by TEXT;        -- that process's token
+    ALTER TABLE schedules ADD COLUMN claimed_until REAL;     -- the lease's end, Unix seconds
+    ALTER TABLE schedules ADD COLUMN sent_message_id INTEGER;  -- the claimed post's first message
+    CREATE INDEX pagers_created ON pagers (created_at);
+    """,
 )

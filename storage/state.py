@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import time
+from collections.abc import Sequence
 
 from models.clock import now_text, utc_now
-from models.state import ScheduleRow
+from models.state import PostClaim, ScheduleRow
 from storage.common import ScheduleLookups
 from storage.connection import Connection
 
@@ -47,23 +50,52 @@ class StateTables(Connection, ScheduleLookups):
             (guild_id, channel_id, hour, timezone, int(enabled)),
         )
 
-    async def claim_post(self, guild_id: int, local_date: str) -> bool:
-        """Mark `local_date` posted for this server unless it already is; True when this call claimed it.
-
-        One UPDATE decides, so two loops (or a restart racing the old process) never both post.
+    async def claim_posts(self, due: Sequence[tuple[int, str]], owner: str, lease: float) -> list[PostClaim]:
+        """Claim each (guild, local date) of `due` not posted yet nor claimed under a live lease, for
+        `lease` seconds; the claims made. A dead claim on the same date keeps its sent message id."""
+        now = time.time()
+        query = """
+            WITH due(guild, day) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))
+            UPDATE schedules SET claimed_day = due.day, claimed_by = ?, claimed_until = ?,
+                sent_message_id = CASE WHEN schedules.claimed_day = due.day THEN schedules.sent_message_id END
+            FROM due
+            WHERE schedules.guild_id = due.guild AND schedules.enabled
+                AND (schedules.last_posted IS NULL OR schedules.last_posted < due.day)
+                AND (schedules.claimed_until IS NULL OR schedules.claimed_until < ?)
+            RETURNING guild_id, claimed_day, sent_message_id
         """
+        rows = await self._db.execute_fetchall(query, (json.dumps(list(due)), owner, now + lease, now))
+        return [PostClaim(guild, day, owner, sent) for guild, day, sent in sorted(rows)]
+
+    async def renew_claim(self, claim: PostClaim, lease: float) -> bool:
+        """Hold the claim `lease` seconds more; False when another process has taken it over."""
         cursor = await self._db.execute(
-            "UPDATE schedules SET last_posted = :day"
-            " WHERE guild_id = :guild AND (last_posted IS NULL OR last_posted < :day)",
-            {"guild": guild_id, "day": local_date},
+            "UPDATE schedules SET claimed_until = ? WHERE guild_id = ? AND claimed_by = ? AND claimed_day = ?",
+            (time.time() + lease, claim.guild_id, claim.owner, claim.day),
         )
         return cursor.rowcount == 1
 
-    async def release_post(self, guild_id: int, local_date: str, previous: str | None) -> None:
-        """Undo a claim after a passing failure, so the next tick tries again."""
+    async def mark_sent(self, claim: PostClaim, message_id: int) -> None:
+        """Keep the id of the claimed post's first message, which Discord has taken."""
         await self._db.execute(
-            "UPDATE schedules SET last_posted = ? WHERE guild_id = ? AND last_posted = ?",
-            (previous, guild_id, local_date),
+            "UPDATE schedules SET sent_message_id = ? WHERE guild_id = ? AND claimed_by = ? AND claimed_day = ?",
+            (message_id, claim.guild_id, claim.owner, claim.day),
+        )
+
+    async def finish_post(self, claim: PostClaim) -> None:
+        """The claimed date is done (posted, or given up for the day): it is not due again."""
+        await self._db.execute(
+            "UPDATE schedules SET last_posted = claimed_day, claimed_day = NULL, claimed_by = NULL,"
+            " claimed_until = NULL WHERE guild_id = ? AND claimed_by = ? AND claimed_day = ?",
+            (claim.guild_id, claim.owner, claim.day),
+        )
+
+    async def release_post(self, claim: PostClaim) -> None:
+        """Drop a claim after a passing failure, nothing sent, so the next tick tries again."""
+        await self._db.execute(
+            "UPDATE schedules SET claimed_day = NULL, claimed_by = NULL, claimed_until = NULL,"
+            " sent_message_id = NULL WHERE guild_id = ? AND claimed_by = ? AND claimed_day = ?",
+            (claim.guild_id, claim.owner, claim.day),
         )
 
     async def record_post_result(self, guild_id: int, error: str | None) -> None:

@@ -5,6 +5,7 @@ only where Discord is and, for the test's sake, the clock and the daily loop's p
     REWIND_TEST_DISCORD  http://127.0.0.1:PORT of the test Discord (REST at /api/v10, gateway at /gateway)
     REWIND_TEST_NOW      an ISO time the bot's clock starts at, then runs at real speed (default: real time)
     REWIND_TEST_TICK     seconds between two daily-post ticks (the bot's own: 60)
+    REWIND_TEST_LEASE    seconds a daily post's claim holds (the bot's own: bot.schedule.CLAIM_LEASE)
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from discord.http import Route
 
 from bot.client import create_bot
 from bot.config import Settings
+from bot.schedule import DailyPoster
 from cogs.onthisday import OnThisDay
 from models.clock import Clock, utc_now
 
@@ -43,6 +45,8 @@ def main() -> None:
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(base.replace("http", "ws", 1) + "/gateway")
     if tick := os.environ.get("REWIND_TEST_TICK"):
         OnThisDay.daily.change_interval(seconds=float(tick))  # each cog's loop copies the class's
+    if lease := os.environ.get("REWIND_TEST_LEASE"):
+        DailyPoster.lease = float(lease)
     now = os.environ.get("REWIND_TEST_NOW")
     settings = Settings.from_environment()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")

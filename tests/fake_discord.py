@@ -6,6 +6,8 @@ a test dispatch gateway events such as INTERACTION_CREATE.
 Messages get the visibility Discord gives them, not the one the bot asked for: the first follow-up
 after a deferred response replaces the "thinking" placeholder and keeps the defer's visibility,
 ignoring its own `ephemeral` flag (discord-api-docs, Receiving and Responding: Create Followup Message).
+A channel message sent again with the same `nonce` and `enforce_nonce` is not created twice: the
+first one is returned (Create Message).
 
 Sharding as the Gateway docs describe it (Sharding, Get Gateway Bot, Identify): GET /gateway/bot
 answers the recommended `shards` and the `session_start_limit` with its `max_concurrency`; an
@@ -116,6 +118,8 @@ class FakeDiscord:
     recommended_shards: int = 1  # what GET /gateway/bot recommends
     max_concurrency: int = 1  # IDENTIFYs allowed per 5 s, one per bucket shard_id % max_concurrency
     identifies: list[Identify] = field(default_factory=list)
+    post_delay: float = 0  # seconds between creating a channel message and answering (a slow Discord)
+    _nonces: dict[tuple[str, object], dict[str, Any]] = field(default_factory=dict)  # (channel, nonce): message
     _channel_posts: int = 0
     _sockets: dict[int, tuple[web.WebSocketResponse, int]] = field(default_factory=dict)  # shard: socket, of how many
     _sequence: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -187,8 +191,15 @@ class FakeDiscord:
             self._channel_posts += 1
             if self._channel_posts in self.unavailable_for:  # a passing outage, as Discord's 503
                 return _json({"message": "Service Unavailable", "code": 0}, status=503)
-            message = self._message(body or {}, channel["id"])
+            body = body or {}
+            nonce = (channel["id"], body.get("nonce"))
+            if body.get("enforce_nonce") and nonce in self._nonces:  # "that message will be returned"
+                return _json(self._nonces[nonce])
+            message = self._message(body, channel["id"])
             self.channel_messages.append(message)
+            if body.get("nonce") is not None:
+                self._nonces[nonce] = message
+            await asyncio.sleep(self.post_delay)  # Discord has the message; its answer is on the way
             return _json(message)
         if path.startswith("/channels/"):
             return _json({"message": "Unknown Channel", "code": 10003}, status=404)
@@ -273,6 +284,7 @@ class FakeDiscord:
             "type": 0,
             "flags": body.get("flags", 0),
             "components": body.get("components", []),
+            **({"nonce": body["nonce"]} if body.get("nonce") is not None else {}),
         }
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:

@@ -23,7 +23,8 @@ async def settled(path: Path) -> None:
     """A SQLite index with some of everything a server sets: a schedule, a feed, a pager, a summary."""
     store = await Store.open(path)
     await store.save_schedule(11, 21, 9, "Europe/Paris", True)
-    await store.claim_post(11, "2024-05-01")
+    (claim,) = await store.claim_posts([(11, "2024-05-01")], "bot", 60)
+    await store.finish_post(claim)
     await store.set_fact("commands:global", "abc")
     await store.save_pager(5, "hits", "[1, 2]")
     await store.save_summary(1, 3, '{"gist": "kept"}')

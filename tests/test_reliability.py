@@ -18,7 +18,7 @@ from bot.ingest import indexer
 from bot.ingest.indexer import index_paths
 from bot.onthisday import DailyPost
 from bot.reindex import Reindexer
-from bot.schedule import DailyPoster
+from bot.schedule import DailyPoster, Sent
 from bot.search.choices import Suggester
 from bot.search.engine import Searcher
 from bot.summary.service import Summaries
@@ -162,8 +162,9 @@ async def test_fifty_members_search_while_a_reindex_and_a_daily_post_run(tmp_pat
         await store.save_schedule(1, 10, 9, "UTC", True)
         searcher, posts = Searcher(store, recheck_seconds=0), []
 
-        async def send(channel: int, post: DailyPost) -> None:
+        async def send(channel: int, post: DailyPost, first_sent: Sent) -> None:
             posts.append(post)
+            await first_sent(1)
 
         poster = DailyPoster(
             store, Summaries(store, searcher), send, clock=lambda: dt.datetime(2026, 3, 10, 9, tzinfo=dt.UTC)

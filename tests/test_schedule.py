@@ -11,9 +11,10 @@ import pytest
 
 from bot.ingest.indexer import index_paths
 from bot.onthisday import DailyPost
-from bot.schedule import DailyPoster, DeliveryError, checked_timezone
+from bot.schedule import CLAIM_BATCH, DailyPoster, DeliveryError, Sent, checked_timezone
 from bot.search.engine import Searcher
 from bot.summary.service import Summaries
+from models.shards import ShardSlice
 from storage import Store
 from tests.conftest import write
 
@@ -37,10 +38,11 @@ class Channels:
         self.posts: list[tuple[int, DailyPost]] = []
         self.failing: dict[int, DeliveryError] = {}
 
-    async def send(self, channel_id: int, post: DailyPost) -> None:
+    async def send(self, channel_id: int, post: DailyPost, first_sent: Sent) -> None:
         if channel_id in self.failing:
             raise self.failing[channel_id]
         self.posts.append((channel_id, post))
+        await first_sent(len(self.posts))
 
     def days(self, channel_id: int) -> list[dt.date]:
         return [post.day for channel, post in self.posts if channel == channel_id]
@@ -60,8 +62,8 @@ async def indexed(store: Store, tmp_path: Path) -> Store:
     return store
 
 
-def poster(store: Store, channels: Channels, clock: Clock) -> DailyPoster:
-    return DailyPoster(store, Summaries(store, Searcher(store)), channels.send, clock=clock)
+def poster(store: Store, channels: Channels, clock: Clock, shards: ShardSlice | None = None) -> DailyPoster:
+    return DailyPoster(store, Summaries(store, Searcher(store)), channels.send, clock=clock, shards=shards)
 
 
 async def run_hourly(poster: DailyPoster, clock: Clock, start: dt.datetime, hours: int) -> None:
@@ -190,3 +192,44 @@ async def test_posting_counts_one_per_day_over_a_month(indexed: Store) -> None:
     await run_hourly(poster(indexed, channels, clock), clock, clock.now, 31 * 24)
     assert set(Counter(channels.days(30)).values()) == {1}
     assert len(channels.days(30)) == 31
+
+
+async def test_a_claim_whose_process_died_before_sending_is_posted_after_its_lease(indexed: Store) -> None:
+    await indexed.save_schedule(BERLIN, 10, 9, "Europe/Berlin", True)
+    channels, clock = Channels(), Clock(dt.datetime(2026, 3, 10, 8, 0, tzinfo=UTC))
+    (dead,) = await indexed.claim_posts([(BERLIN, "2026-03-10")], "a process that died", 60)
+    daily = poster(indexed, channels, clock)
+    assert await daily.tick() == []  # its lease still holds: it may yet send
+    assert await indexed.claim_posts([(BERLIN, "2026-03-10")], "another process", 60) == []
+    await indexed.renew_claim(dead, -1)  # the lease ends
+    assert [(o.guild_id, o.posted) for o in await daily.tick()] == [(BERLIN, True)]
+    assert channels.days(10) == [dt.date(2026, 3, 10)]
+    await indexed.finish_post(dead)  # the dead process's late call changes nothing: the claim is not its own
+    assert await daily.tick() == []
+    assert (await indexed.schedule(BERLIN)).last_posted == "2026-03-10"
+
+
+async def test_a_claim_whose_post_went_out_before_its_process_died_is_only_marked_done(indexed: Store) -> None:
+    await indexed.save_schedule(BERLIN, 10, 9, "Europe/Berlin", True)
+    channels, clock = Channels(), Clock(dt.datetime(2026, 3, 10, 8, 0, tzinfo=UTC))
+    (dead,) = await indexed.claim_posts([(BERLIN, "2026-03-10")], "a process that died", 60)
+    await indexed.mark_sent(dead, 1234)  # Discord took the first message, then the process was killed
+    await indexed.renew_claim(dead, -1)
+    assert [(o.guild_id, o.posted) for o in await poster(indexed, channels, clock).tick()] == [(BERLIN, True)]
+    assert channels.posts == []  # not sent again
+    assert (await indexed.schedule(BERLIN)).last_posted == "2026-03-10"
+    clock.now += dt.timedelta(days=1)  # the next day's claim starts without the old message id
+    assert [o.posted for o in await poster(indexed, channels, clock).tick()] == [True]
+    assert channels.days(10) == [dt.date(2026, 3, 11)]
+
+
+async def test_each_process_posts_only_to_the_servers_of_its_shards(indexed: Store) -> None:
+    guilds = [(n << 22) | n for n in range(1, 2 * CLAIM_BATCH + 8)]  # shard n % 2 of 2, more than two batches
+    for guild in guilds:
+        await indexed.save_schedule(guild, guild, 9, "UTC", True)
+    channels, clock = Channels(), Clock(dt.datetime(2026, 3, 10, 9, 0, tzinfo=UTC))
+    even = await poster(indexed, channels, clock, ShardSlice(2, (0,))).tick()
+    assert sorted(o.guild_id for o in even) == [g for g in guilds if (g >> 22) % 2 == 0]
+    odd = await poster(indexed, channels, clock, ShardSlice(2, (1,))).tick()
+    assert sorted(o.guild_id for o in odd) == [g for g in guilds if (g >> 22) % 2 == 1]
+    assert sorted(channel for channel, _ in channels.posts) == guilds

@@ -15,6 +15,7 @@ from bot.search.engine import Searcher
 from bot.search.query import SearchFilters
 from bot.semantic.passages import embed_pending, quantize
 from bot.summary.service import episode_text
+from models.shards import ShardSlice
 from models.text import tokens
 from storage import Store
 from storage.postgres import PostgresStore
@@ -139,22 +140,46 @@ async def test_another_processs_index_write_changes_the_marker(any_store: AnySto
         await other.close()
 
 
-async def test_two_processes_claiming_one_post_post_it_once(any_store: AnyStore) -> None:
+async def test_two_processes_claiming_the_same_posts_claim_each_once(any_store: AnyStore) -> None:
     other = await reopened(any_store)
     try:
         for guild in range(1, 41):
             await any_store.save_schedule(guild, 100 + guild, 9, "Europe/Paris", True)
-        claims = await asyncio.gather(
-            *(store.claim_post(guild, "2024-05-01") for guild in range(1, 41) for store in (any_store, other))
+        due = [(guild, "2024-05-01") for guild in range(1, 41)]
+        batches = [due[start : start + 10] for start in range(0, 40, 10)]
+        both = ((any_store, "a"), (other, "b"))
+        claimed = await asyncio.gather(
+            *(store.claim_posts(batch, name, 60) for batch in batches for store, name in both)
         )
-        assert sum(claims) == 40
-        assert {row.last_posted for row in await other.schedules()} == {"2024-05-01"}
-        assert not await other.claim_post(1, "2024-05-01")
-        assert await other.claim_post(1, "2024-05-02")
-        await other.release_post(1, "2024-05-02", "2024-05-01")
-        assert (await any_store.schedule(1)).last_posted == "2024-05-01"
+        claims = [claim for batch in claimed for claim in batch]
+        assert sorted(claim.guild_id for claim in claims) == list(range(1, 41))  # each once, by one of them
+        first = claims[0]
+        assert await other.claim_posts([(first.guild_id, "2024-05-01")], "c", 60) == []  # leased
+        await any_store.mark_sent(first, 777)
+        assert await other.renew_claim(first, -1)  # its lease ends, unfinished
+        (taken,) = await other.claim_posts([(first.guild_id, "2024-05-01")], "c", 60)
+        assert (taken.owner, taken.sent_message_id) == ("c", 777)  # the post went out: only finish it
+        assert not await any_store.renew_claim(first, 60)  # the first owner lost it
+        await any_store.finish_post(first)  # ...so its late finish changes nothing
+        assert (await any_store.schedule(first.guild_id)).last_posted is None
+        await other.finish_post(taken)
+        assert (await any_store.schedule(first.guild_id)).last_posted == "2024-05-01"
+        assert await other.claim_posts([(first.guild_id, "2024-05-01")], "c", 60) == []  # done for the day
+        (second, *_) = [claim for claim in claims if claim.guild_id != first.guild_id]
+        store = any_store if second.owner == "a" else other
+        await store.release_post(second)  # a passing failure: claimable again at once
+        (again,) = await other.claim_posts([(second.guild_id, "2024-05-01")], "c", 60)
+        assert again.sent_message_id is None
     finally:
         await other.close()
+
+
+async def test_schedules_of_a_slice_of_the_shards(any_store: AnyStore) -> None:
+    for n in range(8):
+        await any_store.save_schedule((n << 22) | 5, n, 9, "UTC", True)
+    rows = await any_store.schedules(ShardSlice(4, (1, 3)))
+    assert [row.channel_id for row in rows] == [1, 3, 5, 7]
+    assert len(await any_store.schedules()) == 8
 
 
 async def test_pager_ids_are_unique_across_processes_and_old_ones_go(any_store: AnyStore) -> None:

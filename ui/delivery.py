@@ -8,8 +8,23 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import discord
+from discord.http import handle_message_parameters
 
 from bot.schedule import DeliveryError
+from ui.embeds import NO_MENTIONS
+
+
+async def send_once(
+    bot: discord.Client, channel_id: int, nonce: str, content: str | None, embeds: list[discord.Embed]
+) -> int:
+    """Send a message Discord creates only once for `nonce` (up to 25 characters): sent again within
+    a few minutes, the first one is returned instead (`enforce_nonce`, which discord.py's send
+    does not offer). The message's id."""
+    with handle_message_parameters(content=content, embeds=embeds, nonce=nonce, allowed_mentions=NO_MENTIONS) as params:
+        assert params.payload is not None
+        params.payload["enforce_nonce"] = True
+        message = await bot.http.send_message(channel_id, params=params)
+    return int(message["id"])
 
 
 @contextlib.asynccontextmanager

@@ -163,4 +163,12 @@ MIGRATIONS: tuple[str, ...] = (
         vector bytea NOT NULL
     );
     """,
+    # 5: a daily post's claim held for a lease, and its first message's id (SQLite's migration 12;
+    # pagers_created is in migration 1 here).
+    """
+    ALTER TABLE schedules ADD COLUMN claimed_day text;
+    ALTER TABLE schedules ADD COLUMN claimed_by text;
+    ALTER TABLE schedules ADD COLUMN claimed_until timestamptz;
+    ALTER TABLE schedules ADD COLUMN sent_message_id bigint;
+    """,
 )

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from models.episodes import Candidate, EpisodeFacts, EpisodeRecord, EpisodeRow, LinkedEpisode, SegmentRow, SourceRecord
 from models.errors import QueryTimeout, StoreError
 from models.search import IndexVersion, SegmentFilter, TermQuery
-from models.state import ScheduleRow
+from models.state import PostClaim, ScheduleRow
 from models.text import tokens
 from models.vectors import EpisodeNotes, EpisodePassage, PassageRow, PassageSegments, VectorSnapshot
 from storage.common import CANDIDATE_COLUMNS, CANDIDATE_JOINS, EpisodeLookups, ScheduleLookups, in_order
@@ -547,26 +547,68 @@ class PostgresStore(EpisodeLookups, ScheduleLookups):
             enabled,
         )
 
-    async def claim_post(self, guild_id: int, local_date: str) -> bool:
-        """Mark `local_date` posted for this server unless it already is; True when this call claimed it.
-
-        One UPDATE decides: a second process's UPDATE waits on the row lock, then re-reads the row
-        and finds the date taken, so two processes never both post.
+    async def claim_posts(self, due: Sequence[tuple[int, str]], owner: str, lease: float) -> list[PostClaim]:
+        """Claim each (guild, local date) of `due` not posted yet nor claimed under a live lease, for
+        `lease` seconds; the claims made. Rows another process is claiming right now are skipped
+        (SKIP LOCKED), not waited for. A dead claim on the same date keeps its sent message id."""
+        query = """
+            WITH due AS (
+                SELECT s.guild_id, d.day FROM schedules s
+                JOIN unnest($1::bigint[], $2::text[]) AS d (guild_id, day) ON d.guild_id = s.guild_id
+                WHERE s.enabled AND (s.last_posted IS NULL OR s.last_posted < d.day)
+                    AND (s.claimed_until IS NULL OR s.claimed_until < clock_timestamp())
+                FOR UPDATE OF s SKIP LOCKED
+            )
+            UPDATE schedules s SET claimed_day = due.day, claimed_by = $3,
+                claimed_until = clock_timestamp() + make_interval(secs => $4),
+                sent_message_id = CASE WHEN s.claimed_day = due.day THEN s.sent_message_id END
+            FROM due WHERE s.guild_id = due.guild_id
+            RETURNING s.guild_id, s.claimed_day, s.sent_message_id
         """
+        guilds, days = [guild for guild, _ in due], [day for _, day in due]
+        rows = await self._pool.fetch(query, guilds, days, owner, lease)
+        return [PostClaim(guild, day, owner, sent) for guild, day, sent in sorted(rows)]
+
+    async def renew_claim(self, claim: PostClaim, lease: float) -> bool:
+        """Hold the claim `lease` seconds more; False when another process has taken it over."""
         status = await self._pool.execute(
-            "UPDATE schedules SET last_posted = $2 WHERE guild_id = $1 AND (last_posted IS NULL OR last_posted < $2)",
-            guild_id,
-            local_date,
+            "UPDATE schedules SET claimed_until = clock_timestamp() + make_interval(secs => $4)"
+            " WHERE guild_id = $1 AND claimed_by = $2 AND claimed_day = $3",
+            claim.guild_id,
+            claim.owner,
+            claim.day,
+            lease,
         )
         return status == "UPDATE 1"
 
-    async def release_post(self, guild_id: int, local_date: str, previous: str | None) -> None:
-        """Undo a claim after a passing failure, so the next tick tries again."""
+    async def mark_sent(self, claim: PostClaim, message_id: int) -> None:
+        """Keep the id of the claimed post's first message, which Discord has taken."""
         await self._pool.execute(
-            "UPDATE schedules SET last_posted = $3 WHERE guild_id = $1 AND last_posted = $2",
-            guild_id,
-            local_date,
-            previous,
+            "UPDATE schedules SET sent_message_id = $4 WHERE guild_id = $1 AND claimed_by = $2 AND claimed_day = $3",
+            claim.guild_id,
+            claim.owner,
+            claim.day,
+            message_id,
+        )
+
+    async def finish_post(self, claim: PostClaim) -> None:
+        """The claimed date is done (posted, or given up for the day): it is not due again."""
+        await self._pool.execute(
+            "UPDATE schedules SET last_posted = claimed_day, claimed_day = NULL, claimed_by = NULL,"
+            " claimed_until = NULL WHERE guild_id = $1 AND claimed_by = $2 AND claimed_day = $3",
+            claim.guild_id,
+            claim.owner,
+            claim.day,
+        )
+
+    async def release_post(self, claim: PostClaim) -> None:
+        """Drop a claim after a passing failure, nothing sent, so the next tick tries again."""
+        await self._pool.execute(
+            "UPDATE schedules SET claimed_day = NULL, claimed_by = NULL, claimed_until = NULL,"
+            " sent_message_id = NULL WHERE guild_id = $1 AND claimed_by = $2 AND claimed_day = $3",
+            claim.guild_id,
+            claim.owner,
+            claim.day,
         )
 
     async def record_post_result(self, guild_id: int, error: str | None) -> None:
