@@ -66,6 +66,7 @@ class LineScan:
     labels: Counter[str]  # real speaker names, by lines labelled
     headers: int  # label lines with no words: a header over the paragraph below
     placeholders: int  # lines labelled `Speaker 1`, `Unknown Speaker` and the like
+    read: dict[str, Line]  # each stripped line as `read_line` read it, for other readers of the same text
 
     def looks_timed(self) -> bool:
         return self.lines > 0 and self.stamped >= 0.3 * min(self.lines, 400)
@@ -88,7 +89,7 @@ def read_line(raw: str) -> Line:
         rest = _MD_ESCAPE.sub(r"\1", rest)
     if rest[:1] in _LIST_STARTS:
         rest = _LIST_MARK.sub("", rest)
-    header = _HEADER.match(rest) if "A" <= rest[:1] <= "Z" else None  # a header opens with a name
+    header = _HEADER.match(rest) if "A" <= rest[:1] <= "Z" and ":" in rest else None  # a name, then a stamp
     if header:
         name = header["name"] or header["name2"]
         if _is_name(name):
@@ -108,9 +109,13 @@ def read_line(raw: str) -> Line:
 
 
 def _label(text: str) -> tuple[str, str] | None:
-    if not ("A" <= text[:1] <= "Z" or text[:1] in _LABEL_STARTS):  # what every label opens with
+    if text[:1] in _LABEL_STARTS:
+        patterns = _LABELS
+    elif "A" <= text[:1] <= "Z" and ":" in text:  # `Name:` and `NAME, ROLE:` are the labels that open with a name
+        patterns = _LABELS[3:]
+    else:
         return None
-    for pattern in _LABELS:
+    for pattern in patterns:
         match = pattern.match(text)
         if match and _is_name(match["name"]):
             return _name(match["name"]), text[match.end() :]
@@ -148,6 +153,7 @@ def scan_lines(text: str) -> LineScan:
     raw_lines = [all_lines[i] for i in kept]
     opens_paragraph = [i == 0 or not all_lines[i - 1].strip() for i in kept]
     parsed = [read_line(line) for line in raw_lines]
+    read = {line.strip(): line_read for line, line_read in zip(raw_lines, parsed, strict=True)}
     lead = Counter(p.stamp for p in parsed if p.stamp is not None)
     if len(lead) == 1 and lead.most_common(1)[0][1] >= 5:  # an exporter's `0:00 ` before every line
         parsed = [read_line(_drop_stamp(line)) for line in raw_lines]
@@ -167,6 +173,7 @@ def scan_lines(text: str) -> LineScan:
         labels=labels,
         headers=sum(1 for p in parsed[:400] if p.speaker and not p.text),
         placeholders=placeholders,
+        read=read,
     )
 
 
@@ -238,5 +245,7 @@ def _close_ends(utterances: list[Utterance]) -> list[Utterance]:
                 end = following.start
             elif following.start == utterance.start:
                 end = following.end
-        closed.append(Utterance(utterance.text, utterance.start, end, utterance.speaker, utterance.new_turn))
+        if end != utterance.end:
+            utterance = Utterance(utterance.text, utterance.start, end, utterance.speaker, utterance.new_turn)
+        closed.append(utterance)
     return closed[::-1]

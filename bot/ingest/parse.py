@@ -62,7 +62,7 @@ def parse_document(text: str, path: Path) -> ParsedDocument:
     if table is not None:
         return _transcript("tsv", table, text, path, front)
     scan = lines_grammar.scan_lines(body)
-    topics = shownotes.topic_lines(body)
+    topics = shownotes.topic_lines(body, scan.read)
     chapters = tuple(shownotes.front_chapters(data))
     topical = shownotes.are_topics(topics, scan.stamped)
     if topical or (chapters and not scan.looks_timed() and not scan.looks_like_dialogue()):

@@ -23,7 +23,8 @@ _OVERLAP_WINDOW = 30
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?…])[\"”')\]]*\s+(?=[\"“'(\[]?[A-Z0-9¿¡])")
 _ABBREVIATION = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|vs|etc|e\.g|i\.e|approx|Inc|Ltd|No)\.$", re.IGNORECASE)
-_ENDS_SENTENCE = re.compile(r"[.!?…][\"”')\]]*$")
+_SENTENCE_ENDS = ".!?…"
+_CLOSERS = "\"”')]"  # may follow a sentence's end
 
 
 def sentences(text: str) -> list[str]:
@@ -140,12 +141,19 @@ def _merge(units: Sequence[Utterance]) -> Iterable[Segment]:
 def _should_cut(unit: Utterance, count: int, following: Utterance | None) -> bool:
     if count < MIN_WORDS:
         return False
-    if _ENDS_SENTENCE.search(unit.text):
+    if _ends_sentence(unit.text):
         return True
     pause = _gap(unit, following)
     if count >= UNPUNCTUATED_TARGET and (pause is None or pause >= 0.3 or count >= 40):
         return True
     return pause is not None and pause >= PAUSE_SECONDS and count >= 2 * MIN_WORDS
+
+
+def _ends_sentence(text: str) -> bool:
+    """Whether `text` ends with a full stop, a question or exclamation mark, maybe inside quotes
+    or brackets (read from the end: a regex search tried every position)."""
+    head = text.removesuffix("\n").rstrip(_CLOSERS)  # as a regex `$` would, a final line break is passed over
+    return bool(head) and head[-1] in _SENTENCE_ENDS
 
 
 def _gap(unit: Utterance, following: Utterance | None) -> float | None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import itertools
 import re
 import statistics
+from collections.abc import Mapping
 
-from bot.ingest.lines import clean_words, read_line
+from bot.ingest.lines import Line, clean_words, read_line
 from bot.ingest.text import fold_spaces, parse_timestamp
 
 ChapterMark = tuple[float, str]
@@ -24,8 +25,10 @@ def notes_text(body: str) -> str:
     return _BLOCK.sub("\n", body) if "<" in body else body
 
 
-def topic_lines(body: str) -> list[ChapterMark]:
-    """Lines that are a stamp and a short topic title (or a stamp line over its title), in time order."""
+def topic_lines(body: str, known: Mapping[str, Line] | None = None) -> list[ChapterMark]:
+    """Lines that are a stamp and a short topic title (or a stamp line over its title), in time order;
+    `known` holds lines read already (`LineScan.read`), so a transcript's lines are not read twice."""
+    known = known or {}
     marks = []
     pending: float | None = None  # a stamp alone on its line: the title is the next line
     for raw in notes_text(body).split("\n"):
@@ -34,7 +37,7 @@ def topic_lines(body: str) -> list[ChapterMark]:
         line = _LIST.sub("", clean_words(raw))
         if not line:
             continue
-        parsed = read_line(line) if line[:1].isdigit() or line[:1] in "[(" else None
+        parsed = known.get(line) or read_line(line) if line[:1].isdigit() or line[:1] in "[(" else None
         if parsed is not None and parsed.speaker is None and parsed.stamp is not None:
             stamp, title = parsed.stamp, parsed.text.strip(" -–—:|")
         elif pending is not None:

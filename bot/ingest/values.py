@@ -162,6 +162,8 @@ def checked_int(value: object) -> int | None:
 
 def checked_seconds(value: object) -> float | None:
     """A time in a recording: finite, from 0 to MAX_SECONDS; else None."""
+    if type(value) is float:  # what every parser gives: NaN and infinities fail the comparison
+        return value if 0 <= value <= MAX_SECONDS else None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     try:

@@ -1,0 +1,61 @@
+"""The parsers' fast paths give what the general rules they skip would give."""
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.ingest.lines import scan_lines
+from bot.ingest.segmenter import _ends_sentence
+from bot.ingest.shownotes import topic_lines
+from bot.ingest.text import fold_spaces, parse_timestamp
+
+SPACES = st.sampled_from([" ", "  ", "\t", "\n", "\r", "\x0b", "\x1c", "\xa0", "\u2003", "\u3000", "\u200b"])
+WORDS = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=6)
+SPACED = st.lists(st.one_of(WORDS, SPACES), max_size=12).map("".join)
+STAMP_CHARS = st.sampled_from(list("0123456789:.,٣٥۹５ -x"))
+
+
+@given(SPACED)
+def test_fold_spaces_is_the_white_space_regex(text):
+    assert fold_spaces(text) == re.sub(r"\s+", " ", text).strip()
+
+
+@given(st.lists(STAMP_CHARS, min_size=12, max_size=12).map("".join))
+def test_a_sliced_caption_stamp_reads_as_the_regex_does(value):
+    full = re.fullmatch(r"(\d{1,3}):([0-5]\d):([0-5]\d)[.,](\d{3})", value)
+    if full:
+        hours, minutes, seconds, millis = full.groups()
+        assert parse_timestamp(value) == int(hours) * 3600 + int(minutes) * 60 + int(seconds) + int(millis) / 1000
+
+
+def test_caption_stamps_in_seconds():
+    assert parse_timestamp("01:02:03.456") == 3723.456
+    assert parse_timestamp("00:00:09,100") == 9.1
+    assert parse_timestamp("٠١:02:03.45٦") == 3723.456  # Arabic-Indic digits where `\d` reads them
+    assert parse_timestamp("00:٠٢:03.456") is None  # but a minute's tens are 0-5
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab .!?…\"”')]\n")), max_size=10))
+def test_a_sentence_end_is_the_regex_one(text):
+    assert _ends_sentence(text) == bool(re.search(r"[.!?…][\"”')\]]*$", text))
+
+
+def test_topic_lines_read_from_the_scan_are_those_read_anew():
+    body = "\n".join(
+        [
+            "00:00 Welcome and intro",
+            "",
+            "[00:45] Ana: the first real line of talk",
+            "- 02:18 - The history of the thing",
+            "(00:03:20) A topic in brackets",
+            "05:00",
+            "A title on the line below its stamp",
+            "* **[07:10](#t=07:10)** Linked topic",
+            "10:00  Spaced   out  topic",
+            "Bob: no stamp here",
+        ]
+    )
+    scan = scan_lines(body)
+    assert topic_lines(body, scan.read) == topic_lines(body)
+    assert (120 + 18.0, "The history of the thing") in topic_lines(body, scan.read)
