@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 SegmentRow = tuple[float | None, float | None, str | None, str]  # start, end, speaker, text
@@ -66,24 +67,38 @@ class SourceRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class EpisodeRow:
-    """An episode as the CLI and the bot list it."""
+class Episode:
+    """An episode as Rewind names it, once linked: what a listing, its summary and its text share."""
 
     id: int
     show: str | None
     number: int | None
     title: str
-    published: str | None
+    published: str | None  # YYYY-MM-DD
     duration_seconds: float | None
     url: str | None
+    speakers: Sequence[str]  # the real speakers, not "Speaker 1": a list as listed, a tuple in a summary
+
+
+def episode_fields(episode: Episode, **changes: object) -> dict[str, object]:
+    """An episode's own fields (of an `Episode` or of anything built on one), as keyword
+    arguments for another model built on `Episode`."""
+    return {field.name: getattr(episode, field.name) for field in dataclasses.fields(Episode)} | changes
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeRow(Episode):
+    """An episode as the CLI and the bot list it."""
+
     source: str
     format: str
     segments: int
-    speakers: list[str]
 
     def as_json(self) -> dict[str, object]:
         """The public JSON shape of `rewind episodes --json`."""
-        return dataclasses.asdict(self)
+        shown = dataclasses.asdict(self)
+        shown["speakers"] = list(shown.pop("speakers"))  # last, as it always was
+        return shown
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 
 from models.episodes import EpisodeRow, SegmentRow
-from storage.common import EpisodeLookups
+from storage.common import EpisodeLookups, episode_row
 from storage.connection import Connection
 
 
@@ -15,9 +15,8 @@ class CatalogueReads(Connection, EpisodeLookups):
 
     async def _episode_rows(self, episode_id: int | None) -> list[EpisodeRow]:
         query = """
-            SELECT e.id, sh.title, e.number, e.title, e.published, e.duration_seconds, e.url,
-                   so.shown_path, e.format, e.speakers,
-                   (SELECT count(*) FROM segments s WHERE s.episode_id = e.id)
+            SELECT e.id, sh.title, e.number, e.title, e.published, e.duration_seconds, e.url, e.speakers,
+                   so.shown_path, e.format, (SELECT count(*) FROM segments s WHERE s.episode_id = e.id)
             FROM episodes e
             JOIN sources so ON so.path = e.source_path
             LEFT JOIN shows sh ON sh.id = e.show_id
@@ -25,12 +24,7 @@ class CatalogueReads(Connection, EpisodeLookups):
             ORDER BY sh.title COLLATE NOCASE, e.published, e.number, e.id
         """
         async with self._db.execute(query, {"id": episode_id}) as cursor:
-            return [
-                EpisodeRow(
-                    row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[10], json.loads(row[9])
-                )
-                async for row in cursor
-            ]
+            return [episode_row(row, json.loads(row[7])) async for row in cursor]
 
     async def description(self, episode_id: int) -> str | None:
         """An episode's show notes or description, if any."""

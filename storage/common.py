@@ -3,7 +3,8 @@ from one engine-specific query: every row, or the row of one key."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from models.episodes import Candidate, EpisodeRow
 from models.shards import ShardSlice
@@ -21,6 +22,11 @@ CANDIDATE_JOINS = """
     LEFT JOIN segments p ON p.episode_id = s.episode_id AND p.position = s.position - 1
     LEFT JOIN segments n ON n.episode_id = s.episode_id AND n.position = s.position + 1
 """
+
+
+def episode_row(row: Sequence[Any], speakers: Iterable[str]) -> EpisodeRow:
+    """An EpisodeRow from the episode query's columns, in the model's order (the speakers decoded)."""
+    return EpisodeRow(*row[:7], list(speakers), *row[8:])
 
 
 def in_order(segment_ids: Sequence[int], found: Sequence[Candidate]) -> list[Candidate]:

@@ -21,7 +21,7 @@ LONG = "word " * 3000 + "@everyone <@123456789012345678> **bold**"
 def test_a_huge_summary_fits_one_embed() -> None:
     moments = tuple(Moment(LONG, 61.0 * i, "Ana " * 50, "https://example.com/a.mp3#t=1") for i in range(5))
     summary = Summary(
-        1, LONG, LONG, 7, "2020-01-01", 3600.0, "https://example.com/a.mp3", ("Name " * 60,) * 40,
+        1, LONG, 7, LONG, "2020-01-01", 3600.0, "https://example.com/a.mp3", ("Name " * 60,) * 40,
         moments, (LONG[:90],) * 10, tuple(Chapter(60.0 * i, LONG[:100]) for i in range(10)), moments, "transcript",
     )  # fmt: skip
     embed = summary_embed(summary)
@@ -58,5 +58,5 @@ async def test_a_second_reindex_while_one_runs_is_refused(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("stored", ["javascript:alert(1)", "see the show notes", "file:///etc/passwd"])
 def test_a_stored_link_that_is_not_http_never_reaches_an_embed(stored: str) -> None:
-    summary = Summary(1, "Title", "Show", 7, None, None, stored, (), (), (), (), (), "none")
+    summary = Summary(1, "Show", 7, "Title", None, None, stored, (), (), (), (), (), "none")
     assert summary_embed(summary).url is None

@@ -16,7 +16,7 @@ from tests.conftest import SAMPLE, SHARED, needs_shared
 
 
 def episode(row_id: int, published: str | None, title: str | None = None, number: int | None = None) -> EpisodeRow:
-    return EpisodeRow(row_id, "Show", number, title or f"Episode {row_id}", published, None, None, "x", "txt", 1, [])
+    return EpisodeRow(row_id, "Show", number, title or f"Episode {row_id}", published, None, None, [], "x", "txt", 1)
 
 
 def ids(rows) -> list[int]:

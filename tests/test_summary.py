@@ -410,14 +410,14 @@ def test_sponsor_names_the_transcript_gives_stay_out_of_every_part_of_the_summar
 
 
 def summarize_rows(rows: list[tuple[float | None, float | None, str | None, str]], title: str):
-    text = EpisodeText(1, title, "Test Cast", 1, None, None, None, (), None, rows)
+    text = EpisodeText(1, "Test Cast", 1, title, None, None, None, (), None, rows)
     return summarize(text, lambda word: 1, 1000)
 
 
 def test_show_notes_are_the_gist_and_the_transcript_gives_the_rest() -> None:
     notes = "Two bakers explain sourdough starters and why rye flour ferments faster. Links: example.com"
     rows = [(i * 30.0, None, None, text) for i, text in enumerate([*BREAD * 6, *CLUSTERS * 6])]
-    text = EpisodeText(1, "Bread", "Test Cast", 1, None, None, None, (), notes, rows)
+    text = EpisodeText(1, "Test Cast", 1, "Bread", None, None, None, (), notes, rows)
     made = summarize(text, lambda word: 1, 1000)
     assert made.source == "transcript"
     assert made.gist[0].text.startswith("Two bakers explain sourdough starters") and made.gist[0].start_seconds is None
@@ -430,7 +430,7 @@ def test_a_notes_only_episode_gets_a_highlight_from_its_notes_in_the_daily_post(
         "Two beekeepers explain how pollinators help vegetable gardens grow. "
         "Hives placed near flowering plants feed the bees all summer long. Subscribe to the show."
     )
-    text = EpisodeText(1, "Bees", "Test Cast", 1, None, None, None, (), notes, [(None, None, None, notes)])
+    text = EpisodeText(1, "Test Cast", 1, "Bees", None, None, None, (), notes, [(None, None, None, notes)])
     made = summarize(text, lambda word: 1, 1000)
     assert made.source == "notes" and not made.quotes
     highlight = notes_highlight(made)
@@ -521,7 +521,7 @@ def segments_passage(first: int, size: int, switch: int) -> Passage:
 )
 def test_chapters_start_where_the_stored_vectors_change_topic_even_when_the_words_do_not(passages) -> None:
     rows = [(i * 10.0, None, "Ada" if i % 2 else "Carl", NEUTRAL[i % 3]) for i in range(48)]
-    text = EpisodeText(1, "Somewhere to begin", None, None, None, None, None, (), None, rows, passages=passages)
+    text = EpisodeText(1, None, None, "Somewhere to begin", None, None, None, (), None, rows, passages=passages)
     made = summarize(text, lambda word: 1, 1000)
     assert [c.start_seconds for c in made.chapters] == [0.0, 300.0]
 

@@ -22,6 +22,7 @@ from bot.summary.units import (
     stem,
     units_of,
 )
+from models.episodes import Episode, episode_fields
 from models.text import SPONSOR_WORDS, tokens
 
 # Never keywords: sponsor and show vocabulary, verbs every conversation uses, and praise ("super interesting").
@@ -37,17 +38,9 @@ NOTES_GIST_WORDS = 12  # shorter notes (a title again, a link) leave the gist to
 
 
 @dataclass(frozen=True, slots=True)
-class EpisodeText:
-    """What a summary is made from."""
+class EpisodeText(Episode):
+    """What a summary is made from: the episode and its text."""
 
-    episode_id: int
-    title: str
-    show: str | None
-    number: int | None
-    published: str | None
-    duration_seconds: float | None
-    url: str | None
-    speakers: tuple[str, ...]
     description: str | None
     segments: Sequence[SegmentRow]
     chapters: tuple[tuple[float, str], ...] = ()  # from a chapters file: start seconds, title
@@ -77,17 +70,9 @@ class Chapter:
 
 
 @dataclass(frozen=True, slots=True)
-class Summary:
-    """What `/episode summary` and `rewind summary` show."""
+class Summary(Episode):
+    """What `/episode summary` and `rewind summary` show: the episode and what it is about."""
 
-    episode_id: int
-    title: str
-    show: str | None
-    number: int | None
-    published: str | None
-    duration_seconds: float | None
-    url: str | None
-    speakers: tuple[str, ...]
     gist: tuple[Moment, ...]
     keywords: tuple[str, ...]
     chapters: tuple[Chapter, ...]
@@ -97,7 +82,7 @@ class Summary:
     def as_json(self) -> dict[str, object]:
         """The public JSON shape of `rewind summary --json`."""
         return {
-            "episode_id": self.episode_id,
+            "episode_id": self.id,
             "title": self.title,
             "show": self.show,
             "number": self.number,
@@ -116,7 +101,8 @@ class Summary:
     def from_json(cls, data: dict) -> Summary:
         """Rebuild a summary from `as_json` output (the cache)."""
         return cls(
-            **{k: data[k] for k in ("episode_id", "title", "show", "number", "published", "duration_seconds", "url")},
+            id=data["episode_id"],
+            **{k: data[k] for k in ("title", "show", "number", "published", "duration_seconds", "url")},
             speakers=tuple(data["speakers"]),
             gist=tuple(Moment(**m) for m in data["gist"]),
             keywords=tuple(data["keywords"]),
@@ -224,19 +210,12 @@ def _summary(
         ends = [row[1] or row[0] for row in episode.segments if (row[1] or row[0]) is not None]
         duration = max(ends) if ends else None
     return Summary(
-        episode.episode_id,
-        episode.title,
-        episode.show,
-        episode.number,
-        episode.published,
-        duration,
-        episode.url,
-        episode.speakers,
-        gist,
-        tuple(words),
-        chapters,
-        quotes,
-        source,
+        **episode_fields(episode, duration_seconds=duration),
+        gist=gist,
+        keywords=tuple(words),
+        chapters=chapters,
+        quotes=quotes,
+        source=source,
     )
 
 

@@ -10,6 +10,7 @@ from bot.ports import EpisodeTexts, SummaryStore
 from bot.search.engine import Searcher
 from bot.summary import EpisodeText, Summary, summarize
 from bot.summary.meaning import Passage
+from models.episodes import episode_fields
 
 log = logging.getLogger(__name__)
 
@@ -23,18 +24,11 @@ async def episode_text(store: EpisodeTexts, episode_id: int) -> EpisodeText | No
     if row is None:
         return None
     return EpisodeText(
-        row.id,
-        row.title,
-        row.show,
-        row.number,
-        row.published,
-        row.duration_seconds,
-        row.url,
-        tuple(row.speakers),
-        await store.description(row.id),
-        await store.segments_of(row.id),
-        tuple(await store.chapters_of(row.id)),
-        tuple(Passage(*passage) for passage in await store.passages_of(row.id)),
+        **episode_fields(row, speakers=tuple(row.speakers)),
+        description=await store.description(row.id),
+        segments=await store.segments_of(row.id),
+        chapters=tuple(await store.chapters_of(row.id)),
+        passages=tuple(Passage(*passage) for passage in await store.passages_of(row.id)),
     )
 
 

@@ -24,7 +24,7 @@ from models.search import IndexVersion, SegmentFilter, TermQuery
 from models.state import PostClaim, ScheduleRow
 from models.text import tokens
 from models.vectors import EpisodeNotes, EpisodePassage, PassageRow, PassageSegments, VectorSnapshot
-from storage.common import CANDIDATE_COLUMNS, CANDIDATE_JOINS, EpisodeLookups, ScheduleLookups, in_order
+from storage.common import CANDIDATE_COLUMNS, CANDIDATE_JOINS, EpisodeLookups, ScheduleLookups, episode_row, in_order
 from storage.documents import decoded_facts, link_columns
 from storage.postgres.feeds import PostgresFeedStore
 from storage.postgres.migrations import MIGRATIONS
@@ -258,16 +258,15 @@ class PostgresStore(EpisodeLookups, ScheduleLookups):
 
     async def _episode_rows(self, episode_id: int | None) -> list[EpisodeRow]:
         query = """
-            SELECT e.id, sh.title, e.number, e.title, e.published, e.duration_seconds, e.url,
-                   so.shown_path, e.format,
-                   (SELECT count(*) FROM segments s WHERE s.episode_id = e.id), e.speakers
+            SELECT e.id, sh.title, e.number, e.title, e.published, e.duration_seconds, e.url, e.speakers,
+                   so.shown_path, e.format, (SELECT count(*) FROM segments s WHERE s.episode_id = e.id)
             FROM episodes e
             JOIN sources so ON so.path = e.source_path
             LEFT JOIN shows sh ON sh.id = e.show_id
             WHERE e.merged_into IS NULL AND ($1::bigint IS NULL OR e.id = $1::bigint)
             ORDER BY lower(sh.title) NULLS FIRST, e.published NULLS FIRST, e.number NULLS FIRST, e.id
         """
-        return [EpisodeRow(*row[:10], list(row[10])) for row in await self._pool.fetch(query, episode_id)]
+        return [episode_row(row, row[7]) for row in await self._pool.fetch(query, episode_id)]
 
     async def description(self, episode_id: int) -> str | None:
         """An episode's show notes or description, if any."""
