@@ -30,6 +30,7 @@ from bot.summary.gist import (
 )
 from bot.summary.meaning import Passage
 from bot.summary.method import Weights, gist_candidates, keywords, readable
+from bot.summary.sections import _similarity_at_scales
 from bot.summary.service import METHOD_VERSION, Summaries
 from bot.summary.units import Unit, is_boilerplate, sponsor_names, tidy, units_of
 from storage import Store
@@ -543,3 +544,13 @@ def test_with_vectors_the_gist_passes_over_a_sentence_that_says_again_what_it_al
     by_meaning = pick_gist(units, expected, chapter_starts=[0, 1, 2, 3], budget=budget, vectors=vectors)
     assert [u.index for u in by_words] == [0, 1]
     assert [u.index for u in by_meaning] == [0, 2]
+
+
+def test_window_similarity_at_several_scales_dips_deepest_at_the_topic_change() -> None:
+    vectors = np.zeros((60, 8), dtype=np.float32)
+    vectors[:25, 1] = vectors[25:, 2] = 1.0
+    vectors[::7, 3] = 0.5  # a little noise common to both topics
+    values = _similarity_at_scales(vectors, window=6)
+    assert len(values) == 60 - 2 * 6 + 1  # one value a gap, from the window to the end less the window
+    assert 6 + int(np.argmin(values)) == 25
+    assert values[0] > 0.9 and values[-1] > 0.9  # far from the change every window sees one topic
