@@ -33,6 +33,7 @@ from ui.replies import reply_privately
 
 log = logging.getLogger(__name__)
 
+IDENTIFY_SPACING = 5.1  # Discord's 5 s between a bucket's IDENTIFYs, and a margin for the hop from the hook to the send
 EXTENSIONS = ("cogs.quotes", "cogs.episodes", "cogs.onthisday", "cogs.feeds", "cogs.admin", "cogs.meta")
 
 
@@ -90,7 +91,14 @@ class RewindBot(commands.Bot):
         for folder in (self.settings.upload_dir, self.settings.feed_cache_dir):
             folder.mkdir(parents=True, exist_ok=True)
         self._indexing = self.background(self._index_configured_folders())
-        await self.sync_commands()
+        if self.syncs_commands:
+            await self.sync_commands()
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Whether this process registers the slash commands at start-up: of several processes,
+        only the one running shard 0 does."""
+        return True
 
     def background(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run `work` alongside the bot, keeping a reference until it ends; cancelled at close."""
@@ -151,10 +159,33 @@ class RewindBot(commands.Bot):
 
 
 class ShardedRewindBot(RewindBot, commands.AutoShardedBot):
-    """Rewind over a slice of the shards (SHARD_COUNT, SHARD_IDS); other processes run the rest."""
+    """Rewind over a slice of the shards (SHARD_COUNT, SHARD_IDS); other processes run the rest.
+
+    Discord lets one IDENTIFY through per rate-limit bucket (shard_id % max_concurrency) every 5 s,
+    counting every process of the bot: each shard waits for its bucket's turn in the shared store.
+    """
+
+    max_concurrency = 1
 
     def __init__(self, settings: Settings, *, clock: Clock = utc_now) -> None:
         super().__init__(settings, clock=clock, shard_count=settings.shard_count, shard_ids=list(settings.shard_ids))
+
+    async def setup_hook(self) -> None:
+        self.max_concurrency = max(1, (await self.fetch_session_start_limits()).max_concurrency)
+        await super().setup_hook()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        bucket = (shard_id or 0) % self.max_concurrency
+        waited = 0.0
+        while (left := await self.store.take_identify_turn(bucket, IDENTIFY_SPACING)) > 0:
+            await asyncio.sleep(left)
+            waited += left
+        if waited:
+            log.info("shard %s waited %.1f s for its turn to identify (bucket %d)", shard_id, waited, bucket)
+
+    @property
+    def syncs_commands(self) -> bool:
+        return 0 in self.shards_run.ids
 
 
 def explain(error: Exception) -> str:

@@ -256,6 +256,10 @@ class Facts(Protocol):
         """Store a fact."""
         ...
 
+    async def take_identify_turn(self, bucket: int, spacing: float) -> float:
+        """Take a gateway rate-limit bucket's IDENTIFY turn (0.0), or say how many seconds are left."""
+        ...
+
 
 class Feeds(Protocol):
     """Followed feeds, their items and downloads, and new-episode announcements."""

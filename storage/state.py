@@ -126,6 +126,20 @@ class StateTables(Connection, ScheduleLookups):
         rows = await self._db.execute_fetchall("SELECT value FROM facts WHERE key = ?", (key,))
         return rows[0][0] if rows else None
 
+    async def take_identify_turn(self, bucket: int, spacing: float) -> float:
+        """Take `bucket`'s gateway IDENTIFY turn if `spacing` seconds have passed since the last one
+        (0.0), else how many seconds are left: one statement decides, so two takers never both win."""
+        key, now = f"identify:{bucket}", time.time()
+        cursor = await self._db.execute(
+            "INSERT INTO facts (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+            " WHERE CAST(facts.value AS REAL) + ?3 <= ?2",
+            (key, now, spacing),
+        )
+        if cursor.rowcount == 1:
+            return 0.0
+        rows = await self._db.execute_fetchall("SELECT CAST(value AS REAL) FROM facts WHERE key = ?", (key,))
+        return max(rows[0][0] + spacing - time.time(), 0.001) if rows else 0.001
+
     async def set_fact(self, key: str, value: str) -> None:
         """Store a bot fact."""
         await self._db.execute("INSERT OR REPLACE INTO facts (key, value) VALUES (?, ?)", (key, value))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from bot.client import RewindBot, ShardedRewindBot, create_bot
 from bot.config import Settings, SettingsError
 from models.shards import ShardSlice
 from tests.fake_discord import FakeDiscord
-from tests.test_e2e import discord_server, serving, settings_for
+from tests.test_e2e import TOKEN, discord_server, serving, settings_for
 
 __all__ = ["discord_server"]
 
@@ -81,3 +82,30 @@ async def test_a_sharded_bot_identifies_each_shard_and_each_gets_its_own_servers
         assert {str(g.id) for g in bot.guilds} == set(discord_server.guilds)
         assert {g.shard_id for g in bot.guilds} == {0, 1}
         assert all(g.shard_id == (g.id >> 22) % 2 for g in bot.guilds)
+
+
+async def test_processes_identify_each_bucket_5_s_apart_and_one_syncs_the_commands(
+    discord_server: FakeDiscord, tmp_path: Path, postgres_url: str
+) -> None:
+    fake = discord_server
+    fake.max_concurrency = 2  # buckets: shards 0 and 2, shards 1 and 3
+    fake.guilds = {fake.guild_for_shard(shard, 4, 1): str(9100 + shard) for shard in range(4)}
+    base = dataclasses.replace(settings_for(tmp_path), database=postgres_url, shard_count=4)
+    high, low = (create_bot(dataclasses.replace(base, shard_ids=ids)) for ids in ((2, 3), (0, 1)))
+    started = [asyncio.create_task(high.start(TOKEN))]  # first: with a fresh store it would sync too
+    await fake.until(lambda: len(fake.identifies) == 1)  # high's start-up is done
+    high_done = len(fake.requests)
+    started.append(asyncio.create_task(low.start(TOKEN)))
+    try:
+        await fake.until(lambda: len(fake.identifies) == 4, seconds=40)
+        await high.wait_until_ready()
+        await low.wait_until_ready()
+        await low._indexing
+    finally:
+        for bot in (high, low):
+            await bot.close()
+        await asyncio.gather(*started)
+    at = {identify.shard_id: identify.at for identify in fake.identifies}
+    assert abs(at[0] - at[2]) >= 5.0 and abs(at[1] - at[3]) >= 5.0, at
+    syncs = [n for n, r in enumerate(fake.requests) if r.method == "PUT" and r.path.endswith("/commands")]
+    assert len(syncs) == 1 and syncs[0] >= high_done  # by the process running shard 0, not the first one up

@@ -174,6 +174,17 @@ async def test_two_processes_claiming_the_same_posts_claim_each_once(any_store: 
         await other.close()
 
 
+async def test_one_identify_turn_a_bucket_at_a_time_across_processes(any_store: AnyStore) -> None:
+    other = await reopened(any_store)
+    try:
+        turns = await asyncio.gather(*(store.take_identify_turn(0, 5.0) for store in (any_store, other) * 3))
+        assert sorted(turns)[0] == 0.0 and all(0 < left <= 5.0 for left in sorted(turns)[1:])  # one winner
+        assert await other.take_identify_turn(1, 5.0) == 0.0  # another bucket has its own turns
+        assert await any_store.take_identify_turn(0, 0.0) == 0.0  # once the spacing has passed
+    finally:
+        await other.close()
+
+
 async def test_schedules_of_a_slice_of_the_shards(any_store: AnyStore) -> None:
     for n in range(8):
         await any_store.save_schedule((n << 22) | 5, n, 9, "UTC", True)

@@ -641,6 +641,25 @@ class PostgresStore(EpisodeLookups, ScheduleLookups):
         """A stored bot fact (such as the hash of the last synced commands)."""
         return await self._pool.fetchval("SELECT value FROM facts WHERE key = $1", key)
 
+    async def take_identify_turn(self, bucket: int, spacing: float) -> float:
+        """Take `bucket`'s gateway IDENTIFY turn if `spacing` seconds have passed since the last one
+        (0.0), else how many seconds are left. One statement decides, on the server's clock: a
+        second process's INSERT waits on the row, then finds the turn taken."""
+        key = f"identify:{bucket}"
+        taken = await self._pool.fetchval(
+            "INSERT INTO facts (key, value) VALUES ($1, extract(epoch FROM clock_timestamp())::text)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+            " WHERE facts.value::float8 + $2 <= extract(epoch FROM clock_timestamp()) RETURNING true",
+            key,
+            spacing,
+        )
+        if taken:
+            return 0.0
+        left = await self._pool.fetchval(
+            "SELECT value::float8 + $2 - extract(epoch FROM clock_timestamp()) FROM facts WHERE key = $1", key, spacing
+        )
+        return max(left or 0.0, 0.001)
+
     async def set_fact(self, key: str, value: str) -> None:
         """Store a bot fact."""
         await self._pool.execute(
