@@ -146,9 +146,13 @@ async def evaluate(store: Store, samples: int, seed: int) -> None:
             latencies.append((time.perf_counter() - started) * 1000)
             one, five = _correct(hits, segment_id, episode_id, original)
             at1, at5 = at1 + one, at5 + five
-            parsed = parse_query(quote)
-            plain_query = TermQuery(tuple((word,) for word in parsed.words), parsed.phrases)
-            plain = await store.candidates(plain_query, SegmentFilter(), 5)
+            try:
+                parsed = parse_query(quote)
+            except QueryError:  # refused before any search (only common words): plain FTS5 gets none either
+                plain = []
+            else:
+                plain_query = TermQuery(tuple((word,) for word in parsed.words), parsed.phrases)
+                plain = await store.candidates(plain_query, SegmentFilter(), 5)
             plain5 += _correct(plain, segment_id, episode_id, original)[1]
             if name not in ("exact", "no punctuation or case"):
                 distorted_at_5.append(five)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import time
@@ -154,18 +155,20 @@ async def main() -> None:
                     f"  {label:18s} paraphrase recall@5 {moments:.2f} (goal 0.80)  topic recall@5 {topics:.2f}"
                     f" (goal 0.85)  query {milliseconds(times)}"
                 )
-        texts = [q["question"] for questions in sets.values() for q in questions["paraphrases"] + questions["topics"]]
+        paraphrases = [q["question"] for questions in sets.values() for q in questions["paraphrases"]]
+        topics = [q["question"] for questions in sets.values() for q in questions["topics"]]
         assert hybrid.meaning is not None and hybrid.meaning.index is not None
         real = hybrid.meaning.index
-        print(f"meaning part added ({len(real):,} passages): {milliseconds(await added_time(literal, hybrid, texts))}")
+        sizes = [(len(real), real)]
         if args.scale:
-            hybrid.meaning.index = scaled = padded(await store.vector_snapshot(), args.scale)
-            added = await added_time(literal, hybrid, texts)
-            print(
-                f"meaning part added ({args.scale:,} passages, ~{args.scale * 2.6 / 1e6:.1f}M segments): "
-                f"{milliseconds(added)} (goal p99 <= 10 ms at 1M segments); "
-                f"vector arrays {scaled.nbytes / 1e6:.0f} MB ({real.nbytes / 1e6:.0f} MB at {len(real):,})"
-            )
+            sizes.append((args.scale, padded(await store.vector_snapshot(), args.scale)))
+        for count, index in sizes:
+            hybrid.meaning.index = index
+            label = f"{count:,} passages" + (f", ~{count * 2.6 / 1e6:.1f}M segments" if index is not real else "")
+            print(f"meaning part added ({label}; load {' '.join(f'{x:.1f}' for x in os.getloadavg())}):")
+            print(f"  paraphrases {milliseconds(await added_time(literal, hybrid, paraphrases))}")
+            print(f"  topics      {milliseconds(await added_time(literal, hybrid, topics))} (goal p99 <= 10 ms at 1M)")
+            print(f"  vector arrays {index.nbytes / 1e6:.0f} MB")
     finally:
         await store.close()
 

@@ -436,3 +436,38 @@ def test_episode_means_are_made_across_slices_and_scattered_rows(monkeypatch: py
     assert index.has_notes.tolist() == [e == 3 for e in index.topic_episodes]
     only = index.topics(vectors[0] / 127.0, 5, episodes=(2, 4))
     assert {near.episode_id for near in only} == {2, 4}
+
+
+async def test_a_framed_memory_is_searched_by_meaning_while_the_literal_search_runs(indexed) -> None:
+    store, _, _ = indexed
+    embedding = threading.Event()
+    seen: list[bool] = []
+
+    class Signals(ConceptEmbedder):
+        def embed(self, texts: list[str]) -> np.ndarray:
+            embedding.set()
+            return super().embed(texts)
+
+    class WaitsForTheEmbedding:
+        """The store, except that each literal stage waits (in a thread) for the query's embedding."""
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(store, name)
+
+        async def candidates(self, *args: object, **kwargs: object) -> object:
+            seen.append(await asyncio.to_thread(embedding.wait, 10))  # False if it only came after
+            return await store.candidates(*args, **kwargs)
+
+    searcher = Searcher(WaitsForTheEmbedding(), embedder=Signals())  # type: ignore[arg-type]
+    await searcher.refreshed()  # the vectors are loaded
+    hits = await searcher.search("the bit where they said the momentum acts like a bouncing oscillator")
+    assert seen and all(seen)
+    assert "damped spring" in hits[0].text
+
+
+async def test_a_topic_question_is_answered_literally_until_vectors_are_in(store: Store, tmp_path: Path) -> None:
+    write(tmp_path / "casts" / "kitchen", "ep-2-bread.srt", BAKING)
+    await index_paths(store, [tmp_path / "casts"])  # not embedded yet
+    hits = await Searcher(store, embedder=ConceptEmbedder()).search("which episode talked about sourdough")
+    assert hits and hits[0].match == "literal"
+    assert "sourdough" in hits[0].text

@@ -18,7 +18,6 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -34,7 +33,7 @@ from bot.search.query import (
 )
 from bot.search.vocabulary import Vocabulary
 from bot.semantic.embedder import DEFAULT, Default, Embedder, default_embedder
-from bot.semantic.hybrid import SAME_MOMENT_SECONDS, MeaningSearch, fuse, topic_subject
+from bot.semantic.hybrid import SAME_MOMENT_SECONDS, MeaningSearch, fuse, remembered_idea, topic_subject
 from models.episodes import Candidate
 from models.errors import QueryTimeout
 from models.search import IndexVersion, SearchFilters, SegmentFilter, TermQuery
@@ -221,32 +220,32 @@ class Searcher:
         where = await self._segment_filter(query.filters)
         if where is None:
             return []
-        subject = topic_subject(text) if self.meaning is not None else None
+        meaning = self.meaning
+        subject = topic_subject(text) if meaning is not None else None
         if subject is not None:
             query = parse_query(subject, query.filters)
-            subject = query.text
-        embedding: asyncio.Future[Any] | None = None
+        started: asyncio.Future[list[tuple[Candidate, float]]] | None = None
 
-        def unsure() -> None:  # no close match yet: make the query's vector while the broad plan runs
-            nonlocal embedding
-            if embedding is None and subject is None and self.meaning is not None:
-                embedding = self.meaning.embedding(query.text)
+        def unsure() -> None:  # no close match yet: search by meaning while the literal search goes on
+            nonlocal started
+            if started is None and meaning is not None and meaning.index is not None:
+                started = meaning.start(query.text, where, limit, topic=subject is not None)
 
+        if subject is not None or remembered_idea(text) != text:
+            unsure()  # a topic, or a memory framed as one ("the bit where they said..."): from the start
         try:
             hits = await self._literal(query, where, limit, unsure)
         except QueryError:
-            if self.meaning is None or not self.meaning.ready:
+            if meaning is None or not meaning.ready:
                 raise
             hits = []
-        if self.meaning is None or (subject is None and hits and hits[0].score >= CONFIDENT):
-            if embedding is not None:
-                embedding.cancel()  # not needed: a close literal match stands alone
+        if meaning is None or not meaning.ready or (subject is None and hits and hits[0].score >= CONFIDENT):
+            if started is not None:
+                started.cancel()  # not needed: a close literal match stands alone
             return hits
-        if subject is not None:
-            found = await self.meaning.topics(subject, where, limit)
-            return [_hit(c, 100 * similarity, (), "meaning") for c, similarity in found]
-        found = await self.meaning.moments(query.text, where, limit, embedding)
-        return fuse(hits, [_hit(c, 100 * similarity, (), "meaning") for c, similarity in found], _same_moment, limit)
+        found = await (started or meaning.start(query.text, where, limit, topic=subject is not None))
+        meant = [_hit(c, 100 * similarity, (), "meaning") for c, similarity in found]
+        return meant if subject is not None else fuse(hits, meant, _same_moment, limit)
 
     async def _literal(
         self, query: ParsedQuery, where: SegmentFilter, limit: int, unsure: Callable[[], None] = lambda: None

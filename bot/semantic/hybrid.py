@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import numpy as np
@@ -19,7 +19,7 @@ from rapidfuzz import fuzz
 
 from bot.ports import MeaningStore
 from bot.semantic.embedder import Embedder
-from bot.semantic.scan import Near, VectorIndex
+from bot.semantic.scan import Near, VectorIndex, one_blas_thread
 from models.episodes import Candidate
 from models.search import SegmentFilter
 
@@ -92,6 +92,7 @@ class MeaningSearch:
         self.store = store
         self.embedder = embedder
         self.index: VectorIndex | None = None
+        one_blas_thread()
 
     async def reload(self) -> None:
         """Read every passage vector again (called when the index has changed)."""
@@ -102,22 +103,28 @@ class MeaningSearch:
     def ready(self) -> bool:
         return self.index is not None and len(self.index) > 0
 
-    def embedding(self, text: str) -> asyncio.Future[np.ndarray]:
-        """Start embedding the idea of `text` in a worker thread, to overlap with the literal search."""
-        return asyncio.ensure_future(asyncio.to_thread(lambda: self.embedder.embed([remembered_idea(text)])[0]))
+    def start(
+        self, text: str, where: SegmentFilter, limit: int, *, topic: bool = False
+    ) -> asyncio.Future[list[tuple[Candidate, float]]]:
+        """Begin finding the moments nearest in meaning to `text` (the episodes, for a topic), to
+        overlap with the literal search: the model and the scan run in a worker thread, and
+        numpy and onnxruntime let go of the GIL."""
+        return asyncio.ensure_future(self.topics(text, where, limit) if topic else self.moments(text, where, limit))
 
-    async def moments(
-        self, text: str, where: SegmentFilter, limit: int, embedding: Awaitable[np.ndarray] | None = None
-    ) -> list[tuple[Candidate, float]]:
-        """The segments nearest in meaning to `text` (through their passages) as candidates, with their
-        similarity; `embedding` is `text`'s, if already started."""
-        if not self.ready:
-            return []
+    async def moments(self, text: str, where: SegmentFilter, limit: int) -> list[tuple[Candidate, float]]:
+        """The segments nearest in meaning to `text` (through their passages) as candidates, with their similarity."""
         index = self.index
-        assert index is not None
-        query = await (embedding or self.embedding(text))
-        found = await asyncio.to_thread(index.nearest, query, max(RERANK, limit * 4), where.episode_ids)
+        if index is None or not len(index):
+            return []
+        count = max(RERANK, limit * 4)
+        query, found = await asyncio.to_thread(self._nearest, index, remembered_idea(text), count, where.episode_ids)
         return await self._candidates(text, await self._best_segments(query, found), where, limit)
+
+    def _nearest(
+        self, index: VectorIndex, text: str, count: int, episodes: tuple[int, ...] | None
+    ) -> tuple[np.ndarray, list[Near]]:
+        query = self.embedder.embed([text])[0]
+        return query, index.nearest(query, count, episodes)
 
     async def _best_segments(self, query: np.ndarray, found: Sequence[Near]) -> list[Near]:
         """Each passage as its segment closest to `query` (with that similarity), best first: the
@@ -138,13 +145,14 @@ class MeaningSearch:
 
     async def topics(self, text: str, where: SegmentFilter, limit: int) -> list[tuple[Candidate, float]]:
         """Episodes that discussed `text`, best first, each as its closest passage."""
-        if not self.ready:
-            return []
         index = self.index
-        assert index is not None
-        query = (await asyncio.to_thread(self.embedder.embed, [text]))[0]
-        found = await asyncio.to_thread(index.topics, query, limit * 4, where.episode_ids)
+        if index is None or not len(index):
+            return []
+        found = await asyncio.to_thread(self._topics, index, text, limit * 4, where.episode_ids)
         return await self._candidates(text, found, where, limit)
+
+    def _topics(self, index: VectorIndex, text: str, count: int, episodes: tuple[int, ...] | None) -> list[Near]:
+        return index.topics(self.embedder.embed([text])[0], count, episodes)
 
     async def _candidates(
         self, text: str, found: Sequence[Near], where: SegmentFilter, limit: int
