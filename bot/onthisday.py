@@ -21,6 +21,7 @@ from bot.search.engine import is_quotable
 from bot.summary import Moment, Summary
 from bot.summary.service import Summaries
 from models.episodes import EpisodeRow
+from models.shapes import fields_of
 from models.text import tokens
 
 WEEK_DAYS = 3  # "this week": up to three days either side
@@ -113,16 +114,8 @@ class Anniversary:
     highlight: Moment | None
 
     def as_json(self) -> dict[str, object]:
-        return {
-            "episode_id": self.episode_id,
-            "title": self.title,
-            "number": self.number,
-            "published": self.published,
-            "show": self.show,
-            "years_ago": self.years_ago,
-            "summary": self.summary,
-            "highlight": None if self.highlight is None else _highlight_json(self.highlight),
-        }
+        plain = fields_of(self, "episode_id", "title", "number", "published", "show", "years_ago", "summary")
+        return plain | {"highlight": None if self.highlight is None else _highlight_json(self.highlight)}
 
 
 def _highlight_json(moment: Moment) -> dict[str, object]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from models.shapes import fields_of
+
 
 @dataclass(frozen=True, slots=True)
 class ScheduleRow:
@@ -64,16 +66,8 @@ class FeedRow:
 
     def as_json(self) -> dict[str, object]:
         """The public JSON shape of `rewind feeds list --json`."""
-        return {
-            "url": self.url,
-            "status": self.status,
-            "items": self.items,
-            "last_polled_at": self.last_polled_at,
-            "last_error": self.last_error,
-            "failures": self.failures,
-            "next_poll_at": self.next_poll_at,
-            "failed_downloads": [{"url": url, "reason": reason} for url, reason in self.failed_downloads],
-        }
+        plain = fields_of(self, "url", "status", "items", "last_polled_at", "last_error", "failures", "next_poll_at")
+        return plain | {"failed_downloads": [{"url": url, "reason": reason} for url, reason in self.failed_downloads]}
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,7 @@ from bot.ports import IndexStore
 from bot.semantic.embedder import DEFAULT, Default, Embedder, default_embedder
 from bot.semantic.passages import embed_pending
 from models.episodes import EpisodeFacts, EpisodeRecord, SourceRecord
+from models.shapes import fields_of
 
 log = logging.getLogger(__name__)
 
@@ -144,14 +145,7 @@ class IndexReport:
 
     def as_json(self) -> dict[str, object]:
         """The public JSON shape of `rewind index --json`."""
-        return {
-            "files": self.files,
-            "indexed": self.indexed,
-            "unchanged": self.unchanged,
-            "twins": self.twins,
-            "removed": self.removed,
-            "episodes": self.episodes,
-            "segments": self.segments,
+        return fields_of(self, "files", "indexed", "unchanged", "twins", "removed", "episodes", "segments") | {
             "seconds": round(self.seconds, 3),
             "store_seconds": round(self.store_seconds, 3),
             "passages": self.passages,

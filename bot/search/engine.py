@@ -37,6 +37,7 @@ from bot.semantic.hybrid import SAME_MOMENT_SECONDS, MeaningSearch, fuse, rememb
 from models.episodes import Candidate
 from models.errors import QueryTimeout
 from models.search import IndexVersion, SearchFilters, SegmentFilter, TermQuery
+from models.shapes import fields_of
 from models.text import SPONSOR_WORDS, normalised, token_spans, tokens
 
 CANDIDATES = 150  # bm25 order is weak among many rows holding common words: the fuzzy score decides
@@ -87,19 +88,8 @@ class Hit:
 
     def as_json(self) -> dict[str, object]:
         """The public JSON shape of `rewind search --json`."""
-        return {
-            "episode_id": self.episode_id,
-            "show": self.show,
-            "title": self.title,
-            "number": self.number,
-            "published": self.published,
-            "start_seconds": self.start_seconds,
-            "speaker": self.speaker,
-            "text": self.text,
-            "context_before": self.context_before,
-            "context_after": self.context_after,
-            "url": self.url,
-            "source": self.source,
+        plain = ("episode_id", "show", "title", "number", "published", "start_seconds", "speaker", "text")
+        return fields_of(self, *plain, "context_before", "context_after", "url", "source") | {
             "score": round(self.score, 2),
             "highlights": [list(span) for span in self.highlights],
             "match": self.match,

@@ -23,6 +23,7 @@ from bot.summary.units import (
     units_of,
 )
 from models.episodes import Episode, episode_fields
+from models.shapes import fields_of
 from models.text import SPONSOR_WORDS, tokens
 
 # Never keywords: sponsor and show vocabulary, verbs every conversation uses, and praise ("super interesting").
@@ -69,6 +70,9 @@ class Chapter:
         return {"start_seconds": self.start_seconds, "title": self.title}
 
 
+_EPISODE_KEYS = ("title", "show", "number", "published", "duration_seconds", "url")  # shown as they are
+
+
 @dataclass(frozen=True, slots=True)
 class Summary(Episode):
     """What `/episode summary` and `rewind summary` show: the episode and what it is about."""
@@ -81,14 +85,7 @@ class Summary(Episode):
 
     def as_json(self) -> dict[str, object]:
         """The public JSON shape of `rewind summary --json`."""
-        return {
-            "episode_id": self.id,
-            "title": self.title,
-            "show": self.show,
-            "number": self.number,
-            "published": self.published,
-            "duration_seconds": self.duration_seconds,
-            "url": self.url,
+        return {"episode_id": self.id, **fields_of(self, *_EPISODE_KEYS)} | {
             "speakers": list(self.speakers),
             "gist": [m.as_json() for m in self.gist],
             "keywords": list(self.keywords),
@@ -102,7 +99,7 @@ class Summary(Episode):
         """Rebuild a summary from `as_json` output (the cache)."""
         return cls(
             id=data["episode_id"],
-            **{k: data[k] for k in ("title", "show", "number", "published", "duration_seconds", "url")},
+            **{k: data[k] for k in _EPISODE_KEYS},
             speakers=tuple(data["speakers"]),
             gist=tuple(Moment(**m) for m in data["gist"]),
             keywords=tuple(data["keywords"]),
