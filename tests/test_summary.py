@@ -5,6 +5,10 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import os
+import subprocess
+import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +34,7 @@ from bot.summary.gist import (
 )
 from bot.summary.meaning import Passage
 from bot.summary.method import Weights, gist_candidates, keywords, readable
-from bot.summary.sections import _similarity_at_scales
+from bot.summary.sections import _similarity_at_scales, _word_similarity
 from bot.summary.service import METHOD_VERSION, Summaries
 from bot.summary.units import Unit, is_boilerplate, sponsor_names, tidy, units_of
 from storage import Store
@@ -554,3 +558,40 @@ def test_window_similarity_at_several_scales_dips_deepest_at_the_topic_change() 
     assert len(values) == 60 - 2 * 6 + 1  # one value a gap, from the window to the end less the window
     assert 6 + int(np.argmin(values)) == 25
     assert values[0] > 0.9 and values[-1] > 0.9  # far from the change every window sees one topic
+
+
+def test_sliding_word_windows_give_the_cosine_of_each_gaps_own_windows() -> None:
+    units = units_of([(float(i), None, None, line) for i, line in enumerate([*BREAD, *CLUSTERS, *BREAD[:3]])])
+
+    def cosine(a: Counter[str], b: Counter[str]) -> float:
+        dot = sum(count * b[term] for term, count in a.items())
+        return dot / (math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values())))
+
+    def bag(part: list[Unit]) -> Counter[str]:
+        return Counter(s for u in part for s in u.stems)
+
+    direct = [cosine(bag(units[gap - 4 : gap]), bag(units[gap : gap + 4])) for gap in range(4, len(units) - 3)]
+    assert _word_similarity(units, 4) == pytest.approx(direct)
+
+
+def test_keywords_are_the_same_whatever_the_hash_seed() -> None:
+    script = (
+        "from bot.summary.method import Weights, keywords; from bot.summary.units import units_of\n"
+        "words = 'alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima'.split()\n"
+        "pairs = enumerate(zip(words, words[1:]))\n"
+        "units = units_of([(float(i), None, None, f'{a} and {b}.') for i, (a, b) in pairs])\n"
+        "units = units * 2\n"
+        "print(keywords(units, Weights.of(units, lambda word: 1, 1000), frozenset(), limit=3))\n"
+    )
+    found = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parents[1],
+        ).stdout
+        for seed in range(6)
+    }
+    assert len(found) == 1

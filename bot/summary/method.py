@@ -93,7 +93,7 @@ def keywords(units: Sequence[Unit], weights: Weights, banned: frozenset[str], li
     for (a, b), count in pairs.items():
         if count >= 3 and a in usable and b in usable:
             scored[a, b] = (distinct[a] + distinct[b]) * min(1.0, count / 4)
-    ranked = sorted(scored, key=lambda key: -scored[key])
+    ranked = sorted(scored, key=lambda key: (-scored[key], key))  # ties in stem order, the same on every run
     picked: list[tuple[str, ...]] = []
     for key in ranked:
         if any(set(key) & set(other) for other in picked):

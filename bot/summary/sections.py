@@ -54,10 +54,7 @@ def boundaries(units: Sequence[Unit], count: int, vectors: np.ndarray | None = N
         return []
     window = max(3, len(units) // 40)
     gaps = range(window, len(units) - window + 1)
-    if vectors is None:
-        values = [_cosine(_bag(units[gap - window : gap]), _bag(units[gap : gap + window])) for gap in gaps]
-    else:
-        values = _similarity_at_scales(vectors, window)
+    values = _word_similarity(units, window) if vectors is None else _similarity_at_scales(vectors, window)
     depth = [(_depth(values, i), gap) for i, gap in enumerate(gaps)]
     spacing = len(units) // (2 * count)
     chosen: list[int] = []
@@ -80,6 +77,52 @@ def _similarity_at_scales(vectors: np.ndarray, window: int) -> list[float]:
             fitted[size : len(vectors) - size + 1] += 1
     gaps = slice(window, len(vectors) - window + 1)
     return list(total[gaps] / np.maximum(fitted[gaps], 1))
+
+
+def _word_similarity(units: Sequence[Unit], window: int) -> list[float]:
+    """For each gap from `window` to `len - window`: the cosine of the content-stem counts of the
+    `window` units before it and of those after it, both windows slid one unit at a time."""
+    pair = _SlidingPair()
+    for unit in units[:window]:
+        pair.add(unit, before=True)
+    for unit in units[window : 2 * window]:
+        pair.add(unit, before=False)
+    values = [pair.cosine]
+    for gap in range(window + 1, len(units) - window + 1):
+        pair.remove(units[gap - 1 - window], before=True)
+        pair.remove(units[gap - 1], before=False)
+        pair.add(units[gap - 1], before=True)
+        pair.add(units[gap + window - 1], before=False)
+        values.append(pair.cosine)
+    return values
+
+
+class _SlidingPair:
+    """Two windows' stem counts with their dot product and squared norms, kept as units come and go."""
+
+    def __init__(self) -> None:
+        self.counts: tuple[Counter[str], Counter[str]] = (Counter(), Counter())
+        self.squares = [0, 0]
+        self.dot = 0
+
+    def add(self, unit: Unit, before: bool) -> None:
+        mine, other = self.counts if before else self.counts[::-1]
+        for term in unit.stems:
+            self.squares[not before] += 2 * mine[term] + 1
+            self.dot += other[term]
+            mine[term] += 1
+
+    def remove(self, unit: Unit, before: bool) -> None:
+        mine, other = self.counts if before else self.counts[::-1]
+        for term in unit.stems:
+            mine[term] -= 1
+            self.squares[not before] -= 2 * mine[term] + 1
+            self.dot -= other[term]
+
+    @property
+    def cosine(self) -> float:
+        norm = math.sqrt(self.squares[0]) * math.sqrt(self.squares[1])
+        return self.dot / norm if norm else 0.0
 
 
 def _window_similarity(vectors: np.ndarray, window: int) -> np.ndarray:
@@ -143,12 +186,6 @@ def _is_opening_question(unit: Unit, weights: Weights, banned: frozenset[str]) -
 
 def _bag(part: Sequence[Unit]) -> Counter[str]:
     return Counter(s for u in part for s in u.stems)
-
-
-def _cosine(a: Counter[str], b: Counter[str]) -> float:
-    dot = sum(count * b[term] for term, count in a.items() if term in b)
-    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
-    return dot / norm if norm else 0.0
 
 
 def _depth(values: Sequence[float], i: int) -> float:
