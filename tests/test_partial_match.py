@@ -9,6 +9,7 @@ from bot.ingest.indexer import index_paths
 from bot.search.engine import Searcher, candidate_plan
 from bot.search.query import parse_query
 from bot.search.vocabulary import Vocabulary
+from models.search import SegmentFilter
 from storage import Store
 from storage.fts import match_expression
 from tests.conftest import write
@@ -53,3 +54,45 @@ def test_the_partial_plan_leaves_out_the_rarest_word_when_every_word_is_known() 
 def test_the_partial_plan_keeps_to_the_precise_budget() -> None:
     counts = {"the": 700_000, "of": 400_000, "handle": 40}
     assert candidate_plan(parse_query("the handle of the"), Vocabulary(counts, 1_000_000)).partial is None
+
+
+def timed_lines(lines: list[str]) -> str:
+    return "\n".join(f"00:{i // 30:02}:{i * 2 % 60:02} {line}" for i, line in enumerate(lines))
+
+
+async def test_a_quote_of_words_over_the_near_budget_is_searched_as_its_phrase_not_refused(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every word in 40 lines: over the (lowered) budgets, yet under the common share (50 lines)."""
+    monkeypatch.setattr("bot.search.engine.RANK_BUDGET", 10)
+    monkeypatch.setattr("bot.search.engine.PRECISE_BUDGET", 30)
+    rng = random.Random(4)
+    words = "were not going to make it home tonight".split()
+    lines = [" ".join(rng.sample(words, 8)).capitalize() + f" on day {i}." for i in range(40)]
+    lines += [f"Something else entirely, number {i}." for i in range(260)]
+    lines[200] = "Honestly we're not going to make it home tonight."
+    write(tmp_path / "casts", "ep-1-home.txt", timed_lines(lines))
+    await index_paths(store, [tmp_path / "casts"])
+    hits = await Searcher(store, embedder=None).search("were not going to make it home")
+    assert hits[0].text == lines[200]
+
+
+async def test_a_phrase_plan_splits_at_a_misspelt_word_and_asks_for_its_spellings(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The typed words in 60 lines (over the lowered NEAR budget), `proof` in 25."""
+    monkeypatch.setattr("bot.search.engine.RANK_BUDGET", 10)
+    monkeypatch.setattr("bot.search.engine.PRECISE_BUDGET", 40)
+    rng = random.Random(5)
+    words = "do it with another thats".split()
+    lines = [" ".join(rng.sample(words, 5) + ["proof"] * (i < 24)).capitalize() + f" in round {i}." for i in range(60)]
+    lines += [f"Nothing to see in line {i}." for i in range(240)]
+    lines[100] = "I cannot do it with another, that's proof it didn't work."
+    write(tmp_path / "casts", "ep-1-proof.txt", timed_lines(lines))
+    await index_paths(store, [tmp_path / "casts"])
+    vocabulary = await Searcher(store, embedder=None).vocabulary()
+    plan = candidate_plan(parse_query("do it with another thats prooof it"), vocabulary)
+    assert plan.precise.phrases == (("do", "it", "with", "another", "thats"),)
+    assert plan.precise.groups == (("proof",),)
+    found = await store.candidates(plan.precise, SegmentFilter(), 150)
+    assert [c.text for c in found] == [lines[100]]  # the phrase with the misspelt word matched nothing

@@ -419,7 +419,8 @@ def _close_together(
 ) -> tuple[TermQuery, TermQuery | None] | None:
     """For a quote of common words, a precise and a fallback plan: its rarest words typed right
     within the quote's length of each other (NEAR, so a word dropped or two swapped still match),
-    after the quote as a phrase when even those words are common (they are close together in too
+    after the quote as a phrase (split at words in no transcript) when every word is typed right
+    or past correction and those words are common or over budget (they are close together in too
     many rows, and the phrase is the cheaper query). None when neither fits. The phrase alone failed
     every such quote with a word dropped or misspelt, and an AND of such words matches tens of
     thousands of rows in a large archive."""
@@ -428,9 +429,11 @@ def _close_together(
     typed = [group[0] for group in groups if group[0] in query.words]  # rarest first
     near = tuple(typed[:NEAR_TERMS])
     close = TermQuery(phrases=tuple(phrases), near=near, within=len(query.words)) if len(near) >= 2 else None
-    if len(typed) == len(set(query.words)) and (close is None or all(vocabulary.is_common(t) for t in near)):
-        return TermQuery(phrases=(query.words, *phrases)), close
-    if close is not None and vocabulary.documents(near[0]) <= PRECISE_BUDGET:
+    within_budget = close is not None and vocabulary.documents(near[0]) <= PRECISE_BUDGET
+    runs = _known_runs([query.words], vocabulary)
+    if len(typed) == len(groups) and runs and not (within_budget and not all(map(vocabulary.is_common, near))):
+        return TermQuery(phrases=(*runs, *phrases)), close
+    if within_budget:
         return close, None
     return None  # a word is misspelt and the rest are too common to be near: the plans below
 
@@ -439,16 +442,27 @@ def _precise_expression(
     runs: Sequence[Sequence[str]], groups: list[tuple[str, ...]], phrases: list[tuple[str, ...]], vocabulary: Vocabulary
 ) -> TermQuery | None:
     """The rarest `groups` ANDed or, when even the rarest is in many rows, the `runs` of words as
-    phrases; None when nothing fits PRECISE_BUDGET."""
+    phrases, split at words in no transcript, with the spellings of those words; None when nothing
+    fits PRECISE_BUDGET."""
     matches = _documents(groups[0], vocabulary) if groups else PRECISE_BUDGET + 1
     if matches > PRECISE_BUDGET:
         return None
     if matches > RANK_BUDGET and sum(map(len, runs)) >= 3:
-        long_runs = [tuple(run) for run in runs if len(run) > 1]
-        return TermQuery(phrases=(*long_runs, *phrases)) if long_runs else None
+        # a misspelt word would make a phrase match nothing: the runs around it, and its spellings
+        corrected = {g for w in itertools.chain(*runs) if w not in vocabulary and (g := term_group(w, vocabulary))}
+        long_runs = _known_runs(runs, vocabulary)
+        within = tuple(sorted(g for g in corrected if _documents(g, vocabulary) <= PRECISE_BUDGET))
+        if long_runs:
+            return TermQuery(within, phrases=(*long_runs, *phrases))
     # the commonest words would make bm25 load long position lists for every match
     narrowing = [g for g in groups if _documents(g, vocabulary) <= STOPWORD_SHARE * vocabulary.segments]
     return TermQuery(tuple((narrowing or groups)[:MAX_AND_TERMS]), tuple(phrases))
+
+
+def _known_runs(runs: Sequence[Sequence[str]], vocabulary: Vocabulary) -> list[tuple[str, ...]]:
+    """The runs of two or more words in the vocabulary that `runs` hold, split at the others."""
+    known = (tuple(part) for run in runs for typed, part in itertools.groupby(run, vocabulary.__contains__) if typed)
+    return [run for run in known if len(run) > 1]
 
 
 def _partial_expression(
