@@ -26,13 +26,11 @@ import tempfile
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-import asyncpg  # noqa: E402
 from bench_catalogue import generate_catalogue  # noqa: E402
 from search_eval import DISTORTIONS, _correct, sample_quotes  # noqa: E402
 
@@ -44,6 +42,7 @@ from models.text import tokens  # noqa: E402
 from storage import Store  # noqa: E402
 from storage.postgres import PostgresStore  # noqa: E402
 from storage.postgres.copy import copy_sqlite_into  # noqa: E402
+from tests.scratch_database import fresh_database  # noqa: E402
 
 PER_EPISODE = 500
 SHAPES = {"exact": None, "drop a word": DISTORTIONS["drop a word"], "misspell one": DISTORTIONS["misspell one"]}
@@ -67,18 +66,6 @@ async def server(given: str | None) -> AsyncIterator[str]:
             yield started.stdout.strip()
         finally:
             await asyncio.to_thread(subprocess.run, ["bash", script, "stop", folder], check=False)
-
-
-@contextlib.asynccontextmanager
-async def database(admin_url: str) -> AsyncIterator[str]:
-    name = f"rewind_bench_{os.getpid()}"
-    admin = await asyncpg.connect(admin_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield urlsplit(admin_url)._replace(path=f"/{name}").geturl()
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 def ms(latencies: list[float], q: float) -> float:
@@ -132,7 +119,7 @@ async def run(args: argparse.Namespace, work: Path) -> None:
         rate = report.segments / report.seconds
         print(f"sqlite: indexed {report.segments:,} segments into an empty index at {rate:,.0f}/s")
         await sqlite.close()
-    async with server(args.postgres) as admin, database(admin) as url:
+    async with server(args.postgres) as admin, fresh_database(admin, "rewind_bench") as url:
         sqlite, postgresql = await Store.open(db), await PostgresStore.open(url)
         try:
             started = time.perf_counter()

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import subprocess
 import tempfile
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
 from storage import Store
 from storage.postgres import PostgresStore
+from tests.scratch_database import fresh_database
 
 # The installed model is off unless a test passes it in (tests/test_semantic.py): embedding the
 # shared corpus would take half an hour on this machine.
@@ -67,21 +65,6 @@ def postgres(postgres_server: str) -> str:
     """The server's URL, once asyncpg is importable (the `postgres` extra, also in `test`)."""
     pytest.importorskip("asyncpg")
     return postgres_server
-
-
-@contextlib.asynccontextmanager
-async def fresh_database(server: str) -> AsyncIterator[str]:
-    """The URL of a new, empty database on `server`, dropped afterwards."""
-    import asyncpg
-
-    name = f"rewind_test_{uuid.uuid4().hex[:16]}"
-    admin = await asyncpg.connect(server)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield urlsplit(server)._replace(path=f"/{name}").geturl()
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 @pytest.fixture

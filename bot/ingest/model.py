@@ -7,17 +7,6 @@ from dataclasses import dataclass, field, fields
 
 
 @dataclass(frozen=True, slots=True)
-class Utterance:
-    """One raw unit as a format delivers it: a cue, a timestamped line, a speaker turn."""
-
-    text: str
-    start: float | None = None
-    end: float | None = None
-    speaker: str | None = None
-    new_turn: bool = False  # a speaker change is marked here even when the name is unknown
-
-
-@dataclass(frozen=True, slots=True)
 class Segment:
     """What a search hit shows: roughly a sentence or a speaker turn."""
 
@@ -25,6 +14,14 @@ class Segment:
     start: float | None = None
     end: float | None = None
     speaker: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Utterance(Segment):
+    """One raw unit as a format delivers it (a cue, a timestamped line, a speaker turn): the
+    segmenter joins or splits them into segments."""
+
+    new_turn: bool = False  # a speaker change is marked here even when the name is unknown
 
 
 @dataclass(frozen=True, slots=True)

@@ -595,21 +595,27 @@ def _same_moment(meaning: Hit, literal: Hit) -> bool:
     return _close(meaning, literal, SAME_MOMENT_SECONDS, segments=2)
 
 
+# A hit's fields that are its candidate's, as they are.
+_FROM_CANDIDATE = (
+    "episode_id",
+    "segment_id",
+    "show",
+    "title",
+    "number",
+    "published",
+    "start_seconds",
+    "speaker",
+    "text",
+    "source",
+)
+
+
 def _hit(candidate: Candidate, score: float, highlights: tuple[tuple[int, int], ...], match: str = "literal") -> Hit:
     return Hit(
-        episode_id=candidate.episode_id,
-        segment_id=candidate.segment_id,
-        show=candidate.show,
-        title=candidate.title,
-        number=candidate.number,
-        published=candidate.published,
-        start_seconds=candidate.start_seconds,
-        speaker=candidate.speaker,
-        text=candidate.text,
+        **fields_of(candidate, *_FROM_CANDIDATE),
         context_before=candidate.before,
         context_after=candidate.after,
         url=deep_link(candidate.url, candidate.start_seconds),
-        source=candidate.source,
         score=score,
         highlights=highlights,
         match=match,
