@@ -7,9 +7,11 @@ store the test gives it. The processes are real: they can be killed (SIGKILL) an
     async with serve_discord(fake) as url:
         one = BotProcess("one", bot_environment(url, database, SHARD_COUNT="4", SHARD_IDS="0-1"), tmp_path)
         async with running(one, other):
-            await fake.until(lambda: ...)   # poll for a condition, never sleep
+            await fake.until(lambda: ...)   # wait for a condition, never sleep
             one.kill()
+            await one.wait()
             await one.start()
+            await eventually(a_store_query)  # poll the store with a deadline
 
 On failure, `BotProcess.log()` holds what the process printed (its log lines).
 """
@@ -21,7 +23,7 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 from aiohttp.test_utils import TestServer
@@ -104,6 +106,13 @@ class BotProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], *, seconds: float = 30) -> None:
+    """Poll `check` (a store query, say) every 0.1 s until it holds; TimeoutError after `seconds`."""
+    async with asyncio.timeout(seconds):
+        while not await check():  # noqa: ASYNC110 (a store has no event to wait on)
+            await asyncio.sleep(0.1)
 
 
 @contextlib.asynccontextmanager

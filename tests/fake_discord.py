@@ -119,6 +119,7 @@ class FakeDiscord:
     max_concurrency: int = 1  # IDENTIFYs allowed per 5 s, one per bucket shard_id % max_concurrency
     identifies: list[Identify] = field(default_factory=list)
     post_delay: float = 0  # seconds between creating a channel message and answering (a slow Discord)
+    repeated_nonces: int = 0  # channel messages sent again with an enforced nonce, answered with the first
     _nonces: dict[tuple[str, object], dict[str, Any]] = field(default_factory=dict)  # (channel, nonce): message
     _channel_posts: int = 0
     _sockets: dict[int, tuple[web.WebSocketResponse, int]] = field(default_factory=dict)  # shard: socket, of how many
@@ -194,6 +195,7 @@ class FakeDiscord:
             body = body or {}
             nonce = (channel["id"], body.get("nonce"))
             if body.get("enforce_nonce") and nonce in self._nonces:  # "that message will be returned"
+                self.repeated_nonces += 1
                 return _json(self._nonces[nonce])
             message = self._message(body, channel["id"])
             self.channel_messages.append(message)

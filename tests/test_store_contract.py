@@ -205,6 +205,17 @@ async def test_pager_ids_are_unique_across_processes_and_old_ones_go(any_store: 
         await other.close()
 
 
+async def test_old_pagers_are_found_by_an_index_on_created_at(any_store: AnyStore) -> None:
+    prune = "DELETE FROM pagers WHERE created_at < '2026-01-01'"
+    if isinstance(any_store, PostgresStore):
+        async with any_store._pool.acquire() as connection:
+            await connection.execute("SET enable_seqscan = off")  # an empty table: ask what could be used
+            plan = "\n".join(row[0] for row in await connection.fetch(f"EXPLAIN {prune}"))
+    else:
+        plan = " ".join(str(row[-1]) for row in await any_store._db.execute_fetchall(f"EXPLAIN QUERY PLAN {prune}"))
+    assert "pagers_created" in plan, plan
+
+
 async def test_facts_and_summaries_are_kept(any_store: AnyStore, tmp_path: Path) -> None:
     await indexed(any_store, tmp_path / "casts")
     await any_store.set_fact("commands", "abc")
