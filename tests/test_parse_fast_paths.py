@@ -29,11 +29,21 @@ def test_a_sliced_caption_stamp_reads_as_the_regex_does(value):
         assert parse_timestamp(value) == int(hours) * 3600 + int(minutes) * 60 + int(seconds) + int(millis) / 1000
 
 
+@given(st.lists(STAMP_CHARS, min_size=8, max_size=8).map("".join))
+def test_a_sliced_clock_reads_as_the_regex_does(value):
+    clock = re.fullmatch(r"([0-9]{1,4}):([0-9]{1,2}):([0-9]{1,2})", value)
+    if clock:
+        hours, minutes, seconds = clock.groups()
+        assert parse_timestamp(value) == float(int(hours) * 3600 + int(minutes) * 60 + int(seconds))
+
+
 def test_caption_stamps_in_seconds():
     assert parse_timestamp("01:02:03.456") == 3723.456
     assert parse_timestamp("00:00:09,100") == 9.1
     assert parse_timestamp("٠١:02:03.45٦") == 3723.456  # Arabic-Indic digits where `\d` reads them
     assert parse_timestamp("00:٠٢:03.456") is None  # but a minute's tens are 0-5
+    assert parse_timestamp("01:02:03") == 3723.0
+    assert parse_timestamp("٠١:02:03") is None  # a transcript's clock is ASCII
 
 
 @given(st.text(alphabet=st.sampled_from(list("ab .!?…\"”')]\n")), max_size=10))

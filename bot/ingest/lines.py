@@ -206,7 +206,7 @@ def _assemble(parsed: list[Line]) -> list[Utterance]:
     clock: float | None = None
     turn = False
     for line in parsed:
-        if _FOOTER.match(line.text):
+        if "://" in line.text and _FOOTER.match(line.text):
             continue
         if line.speaker is not None:
             speaker, turn = line.speaker, True

@@ -15,6 +15,7 @@ ChapterMark = tuple[float, str]
 MOST_TOPIC_WORDS = 15
 _BLOCK = re.compile(r"</?(?:p|br|div|li|ul|ol|h[1-6]|tr|blockquote|section|hr)\b[^>]{0,200}>", re.IGNORECASE)
 _LIST = re.compile(r"^[*\-•+]\s+")
+_LIST_STARTS = tuple("*-•+")
 _MAY_BE_TOPIC = re.compile(r"^\s*(?:[*\-•+]\s*)*(?:\*\*)?[\[(]?\d")  # a cheap look before the full read
 _FRONT_KEYS = ("chapters", "chapter", "topics", "timestamps")
 _START_KEYS = ("start", "startTime", "start_time", "time", "timestamp")
@@ -34,7 +35,9 @@ def topic_lines(body: str, known: Mapping[str, Line] | None = None) -> list[Chap
     for raw in notes_text(body).split("\n"):
         if pending is None and not _MAY_BE_TOPIC.match(raw):
             continue
-        line = _LIST.sub("", clean_words(raw))
+        line = clean_words(raw)
+        if line[:1] in _LIST_STARTS:
+            line = _LIST.sub("", line)
         if not line:
             continue
         parsed = known.get(line) or read_line(line) if line[:1].isdigit() or line[:1] in "[(" else None

@@ -100,6 +100,10 @@ def parse_timestamp(value: str) -> float | None:
         digits = value[:2] + value[3:5] + value[6:8] + value[9:]  # a caption's `00:01:02.345`, sliced
         if digits.isdecimal():  # what re's `\d` matches
             return int(value[:2]) * 3600 + int(value[3:5]) * 60 + int(value[6:8]) + int(value[9:]) / 1000
+    if len(value) == 8 and value[2] == value[5] == ":" and value.isascii():  # a transcript's `00:01:02`
+        digits = value[:2] + value[3:5] + value[6:]
+        if digits.isdigit():
+            return float(int(value[:2]) * 3600 + int(value[3:5]) * 60 + int(value[6:]))
     full = _FULL_TIMESTAMP.match(value)
     if full:  # the common caption form, read in one step
         hours, minutes, seconds, millis = full.groups()
