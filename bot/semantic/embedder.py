@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from bot.semantic.resources import release_freed_memory
+
 if TYPE_CHECKING:
     from tokenizers import Encoding
 
@@ -74,6 +76,7 @@ class MiniLM:
         )
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._lock = threading.Lock()
+        release_freed_memory()  # loading the model freed ~60 MB of temporaries (its weights made float)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Unit vectors of `texts`, one a row."""

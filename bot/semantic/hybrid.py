@@ -19,7 +19,8 @@ from rapidfuzz import fuzz
 
 from bot.ports import MeaningStore
 from bot.semantic.embedder import Embedder
-from bot.semantic.scan import Near, VectorIndex, one_blas_thread
+from bot.semantic.resources import one_blas_thread, release_freed_memory
+from bot.semantic.scan import Near, VectorIndex
 from models.episodes import Candidate
 from models.search import SegmentFilter
 
@@ -98,6 +99,8 @@ class MeaningSearch:
         """Read every passage vector again (called when the index has changed)."""
         snapshot = await self.store.vector_snapshot()
         self.index = await asyncio.to_thread(VectorIndex, snapshot, self.embedder.dimension)
+        del snapshot  # the old index goes too: give back what building the new one freed
+        await asyncio.to_thread(release_freed_memory)
 
     @property
     def ready(self) -> bool:

@@ -19,11 +19,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.semantic.passages import quantize
 from models.vectors import VectorSnapshot
 
 RESCORE = 1500
 EXACT_BELOW = 4 * RESCORE  # a small index is scored exactly
 SLICE = 65_536  # rows made into sign bits at a time (a bool copy of every vector would be as big as they are)
+ROWS_AT_ONCE = 4_096  # int8 rows made float32 at a time for episode means (6 MB, not the heap's for good)
 TOPIC_PASSAGES = 3  # an episode's topic score: the mean of its best three passages
 
 
@@ -56,23 +58,23 @@ class VectorIndex:
         rows = np.searchsorted(self.topic_episodes, self.episodes)
         self.by_episode = np.argsort(rows, kind="stable").astype(np.int32)  # rows grouped by episode
         self.bounds = np.searchsorted(rows[self.by_episode], np.arange(len(self.topic_episodes) + 1))
-        self.centroids = self._centroids(dimension)
+        self.centroids = self._centroids(dimension)  # int8 like the passages: a quarter of float32's bytes
         self.notes = np.zeros_like(self.centroids)
         found = [(i, snapshot.notes[int(e)]) for i, e in enumerate(self.topic_episodes) if int(e) in snapshot.notes]
         self.has_notes = np.zeros(len(self.topic_episodes), dtype=bool)
         for i, vector in found:
-            self.notes[i] = np.frombuffer(vector, dtype=np.int8) / 127.0
+            self.notes[i] = np.frombuffer(vector, dtype=np.int8)
             self.has_notes[i] = True
 
     def _centroids(self, dimension: int) -> np.ndarray:
-        """Each episode's mean passage vector, made unit, in slices of rows (grouped by episode)."""
+        """Each episode's mean passage vector, made unit and int8, in slices of rows (grouped by episode)."""
         sums = np.zeros((len(self.topic_episodes), dimension), dtype=np.float32)
         owner = np.repeat(np.arange(len(self.topic_episodes)), np.diff(self.bounds))
-        for at in range(0, len(self), SLICE):
-            rows, owners = self.by_episode[at : at + SLICE], owner[at : at + SLICE]
+        for at in range(0, len(self), ROWS_AT_ONCE):
+            rows, owners = self.by_episode[at : at + ROWS_AT_ONCE], owner[at : at + ROWS_AT_ONCE]
             starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
             sums[owners[starts]] += np.add.reduceat(self.vectors[rows].astype(np.float32), starts, axis=0)
-        return sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+        return quantize(sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12))
 
     def __len__(self) -> int:
         return len(self.episodes)
@@ -127,8 +129,8 @@ class VectorIndex:
         kept = order[place < TOPIC_PASSAGES]
         passages = np.bincount(owners[kept], similarity[kept], len(self.topic_episodes)) / TOPIC_PASSAGES
         best = {int(owners[i]): int(i) for i in order[first]}  # each episode's best passage, by index into rows
-        overall = self.centroids @ query
-        notes = np.where(self.has_notes, self.notes @ query, overall)
+        overall = _similarity(self.centroids, query)
+        notes = np.where(self.has_notes, _similarity(self.notes, query), overall)
         score = _standard(passages) + _standard(overall) + _standard(notes)
         if episodes is not None:
             score[~np.isin(self.topic_episodes, episodes)] = -np.inf
@@ -151,18 +153,17 @@ def _shown(passage: Near, notes: float) -> Near:
     return Near(passage.episode_id, passage.first_segment, passage.last_segment, similarity, passage.passage_id)
 
 
+def _similarity(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Each int8 row's cosine similarity to the unit `query`, ROWS_AT_ONCE rows at a time."""
+    out = np.empty(len(vectors), dtype=np.float32)
+    for at in range(0, len(vectors), ROWS_AT_ONCE):
+        out[at : at + ROWS_AT_ONCE] = vectors[at : at + ROWS_AT_ONCE].astype(np.float32) @ query
+    return out / 127.0
+
+
 def _standard(values: np.ndarray) -> np.ndarray:
     """`values` less their mean, over their standard deviation."""
     return (values - values.mean()) / max(float(values.std()), 1e-9)
-
-
-def one_blas_thread() -> None:
-    """Keep numpy's BLAS to one thread for the whole process: for products as small as the scan's
-    its threads cost more than they save (a 1,700 x 384 product took 3.9 ms of CPU with two
-    threads, 0.06 ms with one, on the shared machine), and the bot's two cores have other work."""
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(1, user_api="blas")
 
 
 def _closest(distance: np.ndarray, count: int) -> np.ndarray:
