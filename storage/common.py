@@ -1,12 +1,15 @@
-"""What both engines share: the candidate query's columns and joins, and the calls each answers
-from one engine-specific query: every row, or the row of one key."""
+"""What both engines share: the candidate query's columns and joins, the calls each answers from
+one engine-specific query (every row, or the row of one key), and the statements whose SQL is the
+same on both, written once with named parameters (`:name`, as SQLite takes them)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from models.episodes import Candidate, EpisodeRow
+from models.episodes import Candidate, EpisodeRow, SegmentRow
 from models.shards import ShardSlice
 from models.state import FeedRow, ScheduleRow
 
@@ -24,6 +27,29 @@ CANDIDATE_JOINS = """
 """
 
 
+# The episode query's columns, in the order `episode_row` reads them; each engine adds its WHERE and ORDER BY.
+EPISODES = """
+    SELECT e.id, sh.title, e.number, e.title, e.published, e.duration_seconds, e.url, e.speakers,
+           so.shown_path, e.format, (SELECT count(*) FROM segments s WHERE s.episode_id = e.id)
+    FROM episodes e
+    JOIN sources so ON so.path = e.source_path
+    LEFT JOIN shows sh ON sh.id = e.show_id
+"""
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")  # `:name`, never a `::type` cast
+
+
+@functools.cache
+def numbered(query: str) -> tuple[str, tuple[str, ...]]:
+    """A statement with named parameters in PostgreSQL's numbered style, and the names in their
+    numbers' order: `id = :id AND x = :id` becomes `id = $1 AND x = $1`, ("id",)."""
+    names: dict[str, int] = {}
+
+    def number(match: re.Match[str]) -> str:
+        return f"${names.setdefault(match[1], len(names) + 1)}"
+
+    return _NAMED.sub(number, query), tuple(names)
+
+
 def episode_row(row: Sequence[Any], speakers: Iterable[str]) -> EpisodeRow:
     """An EpisodeRow from the episode query's columns, in the model's order (the speakers decoded)."""
     return EpisodeRow(*row[:7], list(speakers), *row[8:])
@@ -35,8 +61,19 @@ def in_order(segment_ids: Sequence[int], found: Sequence[Candidate]) -> list[Can
     return [by_id[i] for i in segment_ids if i in by_id]
 
 
-class EpisodeLookups:
-    """Visible episodes, from the engine's `_episode_rows` (all of them for None)."""
+class Statements:
+    """How an engine runs a statement written for both (see `numbered`)."""
+
+    async def _rows(self, query: str, parameters: Mapping[str, object]) -> Sequence[Sequence[Any]]:
+        raise NotImplementedError
+
+    async def _execute(self, query: str, parameters: Mapping[str, object]) -> None:
+        raise NotImplementedError
+
+
+class EpisodeLookups(Statements):
+    """Visible episodes, from the engine's `_episode_rows` (all of them for None), and the reads
+    of one episode that both engines run alike."""
 
     async def _episode_rows(self, episode_id: int | None) -> list[EpisodeRow]:
         raise NotImplementedError
@@ -50,9 +87,47 @@ class EpisodeLookups:
         rows = await self._episode_rows(episode_id)
         return rows[0] if rows else None
 
+    async def description(self, episode_id: int) -> str | None:
+        """An episode's show notes or description, if any."""
+        rows = await self._rows("SELECT description FROM episodes WHERE id = :id", {"id": episode_id})
+        return rows[0][0] if rows else None
 
-class ScheduleLookups:
-    """Daily post settings, from the engine's `_schedule_rows` (every server's for None)."""
+    async def segments_of(self, episode_id: int) -> list[SegmentRow]:
+        """An episode's segments in order: start, end, speaker, text."""
+        query = (
+            "SELECT start_seconds, end_seconds, speaker, text FROM segments WHERE episode_id = :id ORDER BY position"
+        )
+        return [tuple(row) for row in await self._rows(query, {"id": episode_id})]
+
+    async def episode_titles(self) -> list[tuple[int, str, int | None, str | None]]:
+        """Id, title, number and show of every visible episode, for matching by name."""
+        query = """
+            SELECT e.id, e.title, e.number, sh.title FROM episodes e LEFT JOIN shows sh ON sh.id = e.show_id
+            WHERE e.merged_into IS NULL ORDER BY e.id
+        """
+        return [tuple(row) for row in await self._rows(query, {})]
+
+    async def context_at(
+        self, anchor: tuple[str, str, int], radius: int
+    ) -> list[tuple[int, float | None, str | None, str]]:
+        """The segment at `anchor` and up to `radius` neighbours each side: position, start, speaker, text."""
+        query = """
+            SELECT s.position, s.start_seconds, s.speaker, s.text
+            FROM episodes e JOIN segments s ON s.episode_id = e.id
+            WHERE e.source_path = :source AND e.item_key = :item
+              AND s.position BETWEEN :position - :radius AND :position + :radius
+            ORDER BY s.position
+        """
+        source, item, position = anchor
+        parameters = {"source": source, "item": item, "position": position, "radius": radius}
+        return [tuple(row) for row in await self._rows(query, parameters)]
+
+
+class ScheduleLookups(Statements):
+    """Daily post settings, from the engine's `_schedule_rows` (every server's for None), and the
+    summaries, pagers and facts both engines keep alike."""
+
+    read_only: bool  # a read-only store keeps no summary cache
 
     async def _schedule_rows(self, guild_id: int | None) -> list[ScheduleRow]:
         raise NotImplementedError
@@ -66,6 +141,41 @@ class ScheduleLookups:
         """One server's daily post settings, or None."""
         rows = await self._schedule_rows(guild_id)
         return rows[0] if rows else None
+
+    async def cached_summary(self, episode_id: int, method: int) -> str | None:
+        """The stored summary JSON of an episode, if one was made by this method version."""
+        query = "SELECT document FROM summaries WHERE episode_id = :episode AND method = :method"
+        rows = await self._rows(query, {"episode": episode_id, "method": method})
+        return rows[0][0] if rows else None
+
+    async def save_summary(self, episode_id: int, method: int, document: str) -> None:
+        """Keep an episode's summary until the index changes."""
+        if self.read_only:
+            return
+        await self._execute(
+            "INSERT INTO summaries (episode_id, method, document) SELECT id, :method, :document FROM episodes"
+            " WHERE id = :episode ON CONFLICT (episode_id) DO UPDATE SET method = excluded.method,"
+            " document = excluded.document",
+            {"episode": episode_id, "method": method, "document": document},
+        )
+
+    async def pager(self, pager_id: int) -> tuple[int, str, str] | None:
+        """A pager's owner, kind and payload, or None once forgotten."""
+        rows = await self._rows("SELECT owner_id, kind, payload FROM pagers WHERE id = :id", {"id": pager_id})
+        return tuple(rows[0]) if rows else None
+
+    async def fact(self, key: str) -> str | None:
+        """A stored bot fact (such as the hash of the last synced commands)."""
+        rows = await self._rows("SELECT value FROM facts WHERE key = :key", {"key": key})
+        return rows[0][0] if rows else None
+
+    async def set_fact(self, key: str, value: str) -> None:
+        """Store a bot fact."""
+        await self._execute(
+            "INSERT INTO facts (key, value) VALUES (:key, :value)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            {"key": key, "value": value},
+        )
 
 
 class FeedLookups:

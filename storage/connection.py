@@ -9,9 +9,9 @@ import logging
 import math
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 import aiosqlite
 
@@ -34,6 +34,13 @@ class Connection:
         self._readers: list[TimedReader] = []  # idle search connections, each with its own time limit
         self._closed = False
         self.read_only = False  # set by open(); a read-only store keeps no summary cache
+
+    async def _rows(self, query: str, parameters: Mapping[str, object]) -> Sequence[Sequence[Any]]:
+        """The rows of a statement written for both engines (storage.common)."""
+        return await self._db.execute_fetchall(query, parameters)
+
+    async def _execute(self, query: str, parameters: Mapping[str, object]) -> None:
+        await self._db.execute(query, parameters)
 
     @classmethod
     async def open(cls, path: Path | str, *, check: bool = False, create: bool = True, read_only: bool = False) -> Self:

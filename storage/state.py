@@ -16,23 +16,6 @@ from storage.connection import Connection
 class StateTables(Connection, ScheduleLookups):
     """Summaries, schedules, pagers and facts."""
 
-    async def cached_summary(self, episode_id: int, method: int) -> str | None:
-        """The stored summary JSON of an episode, if one was made by this method version."""
-        rows = await self._db.execute_fetchall(
-            "SELECT document FROM summaries WHERE episode_id = ? AND method = ?", (episode_id, method)
-        )
-        return rows[0][0] if rows else None
-
-    async def save_summary(self, episode_id: int, method: int, document: str) -> None:
-        """Keep an episode's summary until the index changes."""
-        if self.read_only:
-            return
-        await self._db.execute(
-            "INSERT OR REPLACE INTO summaries (episode_id, method, document)"
-            " SELECT id, ?, ? FROM episodes WHERE id = ?",
-            (method, document, episode_id),
-        )
-
     async def _schedule_rows(self, guild_id: int | None) -> list[ScheduleRow]:
         query = """
             SELECT guild_id, channel_id, hour, timezone, enabled, last_posted, last_error, last_error_at
@@ -116,16 +99,6 @@ class StateTables(Connection, ScheduleLookups):
         )
         return int(cursor.lastrowid)
 
-    async def pager(self, pager_id: int) -> tuple[int, str, str] | None:
-        """A pager's owner, kind and payload, or None once forgotten."""
-        rows = await self._db.execute_fetchall("SELECT owner_id, kind, payload FROM pagers WHERE id = ?", (pager_id,))
-        return tuple(rows[0]) if rows else None
-
-    async def fact(self, key: str) -> str | None:
-        """A stored bot fact (such as the hash of the last synced commands)."""
-        rows = await self._db.execute_fetchall("SELECT value FROM facts WHERE key = ?", (key,))
-        return rows[0][0] if rows else None
-
     async def take_identify_turn(self, bucket: int, spacing: float) -> float:
         """Take `bucket`'s gateway IDENTIFY turn if `spacing` seconds have passed since the last one
         (0.0), else how many seconds are left: one statement decides, so two takers never both win."""
@@ -139,7 +112,3 @@ class StateTables(Connection, ScheduleLookups):
             return 0.0
         rows = await self._db.execute_fetchall("SELECT CAST(value AS REAL) FROM facts WHERE key = ?", (key,))
         return max(rows[0][0] + spacing - time.time(), 0.001) if rows else 0.001
-
-    async def set_fact(self, key: str, value: str) -> None:
-        """Store a bot fact."""
-        await self._db.execute("INSERT OR REPLACE INTO facts (key, value) VALUES (?, ?)", (key, value))

@@ -596,18 +596,7 @@ def _same_moment(meaning: Hit, literal: Hit) -> bool:
 
 
 # A hit's fields that are its candidate's, as they are.
-_FROM_CANDIDATE = (
-    "episode_id",
-    "segment_id",
-    "show",
-    "title",
-    "number",
-    "published",
-    "start_seconds",
-    "speaker",
-    "text",
-    "source",
-)
+_FROM_CANDIDATE = "episode_id segment_id show title number published start_seconds speaker text source".split()
 
 
 def _hit(candidate: Candidate, score: float, highlights: tuple[tuple[int, int], ...], match: str = "literal") -> Hit:

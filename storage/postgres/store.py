@@ -14,17 +14,26 @@ import datetime as dt
 import json
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from models.episodes import Candidate, EpisodeFacts, EpisodeRecord, EpisodeRow, LinkedEpisode, SegmentRow, SourceRecord
+from models.episodes import Candidate, EpisodeFacts, EpisodeRecord, EpisodeRow, LinkedEpisode, SourceRecord
 from models.errors import QueryTimeout, StoreError
 from models.search import IndexVersion, SegmentFilter, TermQuery
 from models.state import PostClaim, ScheduleRow
 from models.text import tokens
 from models.vectors import EpisodeNotes, EpisodePassage, PassageRow, PassageSegments, VectorSnapshot
-from storage.common import CANDIDATE_COLUMNS, CANDIDATE_JOINS, EpisodeLookups, ScheduleLookups, episode_row, in_order
+from storage.common import (
+    CANDIDATE_COLUMNS,
+    CANDIDATE_JOINS,
+    EPISODES,
+    EpisodeLookups,
+    ScheduleLookups,
+    episode_row,
+    in_order,
+    numbered,
+)
 from storage.documents import decoded_facts, link_columns
 from storage.postgres.feeds import PostgresFeedStore
 from storage.postgres.migrations import MIGRATIONS
@@ -159,6 +168,15 @@ class PostgresStore(EpisodeLookups, ScheduleLookups):
             raise
         return store
 
+    async def _rows(self, query: str, parameters: Mapping[str, object]) -> Sequence[Sequence[Any]]:
+        """The rows of a statement written for both engines (storage.common), numbered."""
+        text, names = numbered(query)
+        return await self._pool.fetch(text, *(parameters[name] for name in names))
+
+    async def _execute(self, query: str, parameters: Mapping[str, object]) -> None:
+        text, names = numbered(query)
+        await self._pool.execute(text, *(parameters[name] for name in names))
+
     async def close(self) -> None:
         """Close every connection."""
         await self._searches.close()
@@ -257,33 +275,16 @@ class PostgresStore(EpisodeLookups, ScheduleLookups):
     # --- reading ---------------------------------------------------------------------------
 
     async def _episode_rows(self, episode_id: int | None) -> list[EpisodeRow]:
-        query = """
-            SELECT e.id, sh.title, e.number, e.title, e.published, e.duration_seconds, e.url, e.speakers,
-                   so.shown_path, e.format, (SELECT count(*) FROM segments s WHERE s.episode_id = e.id)
-            FROM episodes e
-            JOIN sources so ON so.path = e.source_path
-            LEFT JOIN shows sh ON sh.id = e.show_id
+        visible = """
             WHERE e.merged_into IS NULL AND ($1::bigint IS NULL OR e.id = $1::bigint)
             ORDER BY lower(sh.title) NULLS FIRST, e.published NULLS FIRST, e.number NULLS FIRST, e.id
         """
-        return [episode_row(row, row[7]) for row in await self._pool.fetch(query, episode_id)]
-
-    async def description(self, episode_id: int) -> str | None:
-        """An episode's show notes or description, if any."""
-        return await self._pool.fetchval("SELECT description FROM episodes WHERE id = $1", episode_id)
+        return [episode_row(row, row[7]) for row in await self._pool.fetch(EPISODES + visible, episode_id)]
 
     async def chapters_of(self, episode_id: int) -> list[tuple[float, str]]:
         """An episode's chapters from its chapters file (start seconds, title); empty when it has none."""
         found = await self._pool.fetchval("SELECT document->>'chapters' FROM episodes WHERE id = $1", episode_id)
         return [(float(start), str(title)) for start, title in json.loads(found or "[]")]
-
-    async def segments_of(self, episode_id: int) -> list[SegmentRow]:
-        """An episode's segments in order: start, end, speaker, text."""
-        rows = await self._pool.fetch(
-            "SELECT start_seconds, end_seconds, speaker, text FROM segments WHERE episode_id = $1 ORDER BY position",
-            episode_id,
-        )
-        return [tuple(row) for row in rows]
 
     async def rejected_sources(self, limit: int = 10) -> list[tuple[str, str]]:
         """Files the last runs could not read: path as given and the reason, newest first."""
@@ -325,16 +326,6 @@ class PostgresStore(EpisodeLookups, ScheduleLookups):
         """
         shows = None if show_ids is None else list(show_ids)
         return [row[0] for row in await self._pool.fetch(query, number, shows)]
-
-    async def episode_titles(self) -> list[tuple[int, str, int | None, str | None]]:
-        """Id, title, number and show of every visible episode, for matching by name."""
-        query = """
-            SELECT e.id, e.title, e.number, sh.title FROM episodes e LEFT JOIN shows sh ON sh.id = e.show_id
-            WHERE e.merged_into IS NULL ORDER BY e.id
-        """
-        return [tuple(row) for row in await self._pool.fetch(query)]
-
-    # --- search ----------------------------------------------------------------------------
 
     async def candidates(
         self, plan: TermQuery, where: SegmentFilter, limit: int, *, time_limit: float = 0.5
@@ -389,18 +380,6 @@ class PostgresStore(EpisodeLookups, ScheduleLookups):
             segment_ids,
         )
         return {row[0]: (row[1], row[2], row[3]) for row in rows}
-
-    async def context_at(
-        self, anchor: tuple[str, str, int], radius: int
-    ) -> list[tuple[int, float | None, str | None, str]]:
-        """The segment at `anchor` and up to `radius` neighbours each side: position, start, speaker, text."""
-        query = """
-            SELECT s.position, s.start_seconds, s.speaker, s.text
-            FROM episodes e JOIN segments s ON s.episode_id = e.id
-            WHERE e.source_path = $1 AND e.item_key = $2 AND s.position BETWEEN $3 - $4 AND $3 + $4
-            ORDER BY s.position
-        """
-        return [tuple(row) for row in await self._pool.fetch(query, *anchor, radius)]
 
     async def vocabulary_snapshot(self) -> tuple[dict[str, int], int]:
         """Every indexed term with the number of segments that contain it, and the segment total,
@@ -508,24 +487,6 @@ class PostgresStore(EpisodeLookups, ScheduleLookups):
 
     # --- state -----------------------------------------------------------------------------
 
-    async def cached_summary(self, episode_id: int, method: int) -> str | None:
-        """The stored summary JSON of an episode, if one was made by this method version."""
-        return await self._pool.fetchval(
-            "SELECT document FROM summaries WHERE episode_id = $1 AND method = $2", episode_id, method
-        )
-
-    async def save_summary(self, episode_id: int, method: int, document: str) -> None:
-        """Keep an episode's summary until the index changes."""
-        if self.read_only:
-            return
-        await self._pool.execute(
-            "INSERT INTO summaries (episode_id, method, document) SELECT id, $2, $3 FROM episodes WHERE id = $1"
-            " ON CONFLICT (episode_id) DO UPDATE SET method = excluded.method, document = excluded.document",
-            episode_id,
-            method,
-            document,
-        )
-
     async def _schedule_rows(self, guild_id: int | None) -> list[ScheduleRow]:
         query = """
             SELECT guild_id, channel_id, hour, timezone, enabled, last_posted, last_error, last_error_at
@@ -632,15 +593,6 @@ class PostgresStore(EpisodeLookups, ScheduleLookups):
                 now.isoformat(timespec="seconds"),
             )
 
-    async def pager(self, pager_id: int) -> tuple[int, str, str] | None:
-        """A pager's owner, kind and payload, or None once forgotten."""
-        row = await self._pool.fetchrow("SELECT owner_id, kind, payload FROM pagers WHERE id = $1", pager_id)
-        return tuple(row) if row else None
-
-    async def fact(self, key: str) -> str | None:
-        """A stored bot fact (such as the hash of the last synced commands)."""
-        return await self._pool.fetchval("SELECT value FROM facts WHERE key = $1", key)
-
     async def take_identify_turn(self, bucket: int, spacing: float) -> float:
         """Take `bucket`'s gateway IDENTIFY turn if `spacing` seconds have passed since the last one
         (0.0), else how many seconds are left. One statement decides, on the server's clock: a
@@ -659,14 +611,6 @@ class PostgresStore(EpisodeLookups, ScheduleLookups):
             "SELECT value::float8 + $2 - extract(epoch FROM clock_timestamp()) FROM facts WHERE key = $1", key, spacing
         )
         return max(left or 0.0, 0.001)
-
-    async def set_fact(self, key: str, value: str) -> None:
-        """Store a bot fact."""
-        await self._pool.execute(
-            "INSERT INTO facts (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            key,
-            value,
-        )
 
 
 def shown_url(url: str) -> str:
