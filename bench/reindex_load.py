@@ -1,13 +1,17 @@
 """Searches and the event loop while a full reindex runs, through the bot's own code paths.
 
-    python bench/reindex_load.py [--seconds-between 0] [--workers N] [--segments 1000000 [--cache DIR]]
+    python bench/reindex_load.py [--mode child|inline] [--seconds-between 0] [--workers N]
+                                 [--segments 1000000 [--cache DIR]]
 
 Indexes ../shared/seeds and ../shared/corpus (or, with --segments, a generated catalogue of that
 many segments; --cache keeps it and its index between runs), then runs a full reindex (every file parsed and
-written again) through `Reindexer` (its own connection, as `/admin reindex` does) while, on the
-same event loop, a member keeps searching through the bot's `Searcher` and a ticker measures how
-late the loop wakes it (what would delay the gateway heartbeat). Prints searches per second,
-search latency, errors, and the event-loop lag.
+written again) while, on the same event loop, members keep searching through the bot's `Searcher`
+and a ticker measures how late the loop wakes it (what would delay the gateway heartbeat). Prints
+searches per second, search latency, errors, the event-loop lag and the load average.
+
+--mode child (the default) runs the reindex as `/admin reindex` does: a job the `Reindexer` runs in
+a child process (`rewind indexer --once`). --mode inline runs `index_paths` in this process through
+a connection of its own, as the bot did before; alternate the two for a paired comparison.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import os
 import random
 import shutil
 import sys
@@ -30,7 +35,7 @@ sys.path.insert(0, str(REPO / "bench"))
 from bench_catalogue import generate_catalogue  # noqa: E402
 
 from bot.config import default_workers  # noqa: E402
-from bot.ingest.indexer import index_paths  # noqa: E402
+from bot.ingest.indexer import IndexReport, index_paths  # noqa: E402
 from bot.reindex import Reindexer  # noqa: E402
 from bot.search.engine import Searcher  # noqa: E402
 from bot.search.query import QueryError  # noqa: E402
@@ -107,6 +112,21 @@ async def search_loop(searcher: Searcher, queries: list[str], stop: asyncio.Even
             await asyncio.sleep(pause)
 
 
+async def full_reindex(mode: str, database: Path, folders: list[Path], workers: int) -> IndexReport:
+    """Every file parsed and written again: in a child process as the bot does, or in this one."""
+    if mode == "child":
+        reindexer = Reindexer(database, folders, workers)
+        try:
+            return await reindexer.run(full=True, requested_by="bench")
+        finally:
+            await reindexer.close()
+    writer = await Store.open(database)
+    try:
+        return await index_paths(writer, folders, workers=workers, full=True)
+    finally:
+        await writer.close()
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
@@ -119,6 +139,7 @@ async def main() -> None:
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--segments", type=int, help="a generated catalogue of this many segments, not ../shared")
     parser.add_argument("--cache", type=Path, help="keep the generated catalogue and its first index here")
+    parser.add_argument("--mode", choices=("child", "inline"), default="child", help="where the reindex runs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         database = Path(scratch) / "rewind.db"
@@ -153,9 +174,9 @@ async def main() -> None:
             asyncio.create_task(search_loop(searcher, queries[i :: args.members], stop, args.seconds_between, results))
             for i in range(args.members)
         ]
-        reindexer = Reindexer(database, folders, args.workers)
+        load_before = os.getloadavg()
         began = time.perf_counter()
-        report = await reindexer.run(full=True)
+        report = await full_reindex(args.mode, database, folders, args.workers)
         reindex_seconds = time.perf_counter() - began
         stop.set()
         await asyncio.gather(ticker, *members)
@@ -169,7 +190,12 @@ async def main() -> None:
             f"errors {len(data['errors'])}, refused (too common) {data['refused']}"
         )
 
-    print(f"full reindex: {report.files} files, {report.segments} segments in {reindex_seconds:.1f} s")
+    print(f"full reindex ({args.mode}): {report.files} files, {report.segments} segments in {reindex_seconds:.1f} s")
+    print(
+        "load average before / after: {:.2f} {:.2f} {:.2f} / {:.2f} {:.2f} {:.2f}".format(
+            *load_before, *os.getloadavg()
+        )
+    )
     print(line("searches, idle index (1 member)", baseline, 5.0))
     print(line(f"searches during the reindex ({args.members} members)", results, reindex_seconds))
     lag_ms = [1000 * v for v in lags]

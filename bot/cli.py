@@ -1,4 +1,5 @@
-"""The `rewind` command line: index, episodes, search, random, summary, onthisday, rebuild, feeds, migrate, run."""
+"""The `rewind` command line: index, episodes, search, random, summary, onthisday, rebuild, feeds, migrate,
+indexer, run."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import datetime as dt
 import json
 import logging
 import os
+import signal
 import sqlite3
 import sys
 import tempfile
@@ -23,7 +25,9 @@ from bot.config import Settings, SettingsError, database_target, is_database_url
 from bot.errors import InvalidInput
 from bot.feeds import FeedFollower, PollReport
 from bot.ingest.indexer import IndexReport, index_paths
+from bot.jobs import report_of
 from bot.onthisday import DailyPost, build_post, parse_day
+from bot.reindex import EXIT_LOCKED, work_through
 from bot.render import daily_heading, timestamp
 from bot.search.engine import Hit, Searcher
 from bot.search.query import QueryError, checked_filters
@@ -31,10 +35,12 @@ from bot.summary import Summary
 from bot.summary.service import Summaries
 from models.episodes import EpisodeRow
 from models.errors import StoreError
+from models.jobs import IndexJob
 from models.search import SearchFilters
 from models.state import FeedRow
 from storage import Store  # noqa: TID251 (a composition root)
 from storage.errors import database_problem  # noqa: TID251 (a composition root)
+from storage.locks import indexer_lock  # noqa: TID251 (a composition root)
 from storage.opening import open_store  # noqa: TID251 (a composition root)
 from storage.postgres import shown_url  # noqa: TID251 (a composition root)
 from storage.postgres.copy import copy_sqlite_into  # noqa: TID251 (a composition root)
@@ -148,6 +154,16 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument("--to", required=True, metavar="URL", help="postgresql://... of an empty database")
     _add_common(migrate)
     migrate.set_defaults(handler=_migrate)
+
+    indexer = commands.add_parser(
+        "indexer", help="run the index jobs `/admin reindex` enqueues (one indexer per database; exit 3 if one runs)"
+    )
+    indexer.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="default: TRANSCRIPT_DIRS, UPLOAD_DIR, FEED_CACHE_DIR"
+    )
+    indexer.add_argument("--once", action="store_true", help="run the pending jobs, then exit")
+    _add_common(indexer)
+    indexer.set_defaults(handler=_indexer)
 
     run = commands.add_parser("run", help="run the Discord bot (a sample demo when no token is set)")
     run.set_defaults(handler=_run, db=None)
@@ -268,6 +284,49 @@ def _describe_report(report: IndexReport, earlier: Sequence[tuple[str, str]] = (
     lines += [f"  rejected {r.path}: {r.reason}" for r in report.rejects]
     lines += [f"  still rejected {path}: {reason}" for path, reason in earlier]
     return "\n".join(lines)
+
+
+async def _indexer(args: argparse.Namespace, settings: Settings) -> int:
+    folders = args.paths or _with_kept_folders(list(settings.transcript_dirs), settings)
+    if not folders:
+        print("rewind: name the transcript folders, or set TRANSCRIPT_DIRS in .env", file=sys.stderr)
+        return 2
+    store = await open_store(args.db or settings.database)
+    lock = indexer_lock(store)
+    try:
+        if not await lock.acquire():
+            holder = await lock.holder() or "it just stopped: try again"
+            print(f"rewind: another indexer is already running on this database ({holder})", file=sys.stderr)
+            return EXIT_LOCKED
+        main = asyncio.current_task()
+        assert main is not None
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main.cancel)
+
+        def told(job: IndexJob) -> None:
+            print(_describe_job(job, json_lines=args.json), flush=True)
+
+        try:
+            failed = await work_through(store, folders, settings.index_workers, once=args.once, told=told)
+        except asyncio.CancelledError:  # SIGTERM: the running job is marked stopped
+            return 0
+        finally:
+            await lock.release()
+    finally:
+        await store.close()
+    return 1 if failed and args.once else 0
+
+
+def _describe_job(job: IndexJob, *, json_lines: bool) -> str:
+    """A finished job as one line (JSON with --json)."""
+    if json_lines:
+        return json.dumps({**job.as_json(), "report": json.loads(job.report) if job.report else None})
+    if job.status == "failed":
+        return f"job {job.id} ({job.kind}, asked by {job.requested_by}) failed: {job.error}"
+    report = report_of(job)
+    assert report is not None
+    return f"job {job.id} ({job.kind}, asked by {job.requested_by}) done: " + _describe_report(report).replace(
+        "\n", "; "
+    )
 
 
 async def _episodes(args: argparse.Namespace, settings: Settings) -> int:

@@ -91,6 +91,7 @@ class RewindBot(commands.Bot):
         for folder in (self.settings.upload_dir, self.settings.feed_cache_dir):
             folder.mkdir(parents=True, exist_ok=True)
         self._indexing = self.background(self._index_configured_folders())
+        self.background(self.reindexer.serve())  # the jobs other processes enqueue, while no indexer runs
         if self.syncs_commands:
             await self.sync_commands()
 
@@ -108,8 +109,8 @@ class RewindBot(commands.Bot):
         return task
 
     async def _index_configured_folders(self) -> None:
-        with contextlib.suppress(Exception):  # logged by the reindexer; the last good index keeps serving
-            await self.reindexer.run()
+        with contextlib.suppress(Exception):  # busy, or failed: logged, and the last good index keeps serving
+            await self.reindexer.run(requested_by="start-up")
 
     async def sync_commands(self, *, force: bool = False) -> int:
         """Register the slash commands with Discord when they changed since the last sync (or `force`).
@@ -136,6 +137,7 @@ class RewindBot(commands.Bot):
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.reindexer.close()
         for name in list(self.cogs):  # stops their loops
             await self.remove_cog(name)
         await super().close()

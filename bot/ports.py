@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from models.episodes import Candidate, EpisodeFacts, EpisodeRecord, EpisodeRow, LinkedEpisode, SegmentRow, SourceRecord
+from models.jobs import IndexJob
 from models.search import IndexVersion, SegmentFilter, TermQuery
 from models.shards import ShardSlice
 from models.state import AnnounceRow, FeedRow, PendingPost, PollOutcome, PostClaim, ScheduleRow
@@ -295,6 +296,32 @@ class Feeds(Protocol):
     async def release_post(self, guild_id: int, post: PendingPost) -> None: ...
 
     async def record_announce_result(self, guild_id: int, error: str | None) -> None: ...
+
+
+class IndexJobs(Protocol):
+    """Index jobs: enqueued by any process, claimed and reported on by the one indexer."""
+
+    async def enqueue(self, kind: str, requested_by: str) -> tuple[IndexJob, bool]:
+        """A new pending job, or the one already pending or running; True when this call made it."""
+        ...
+
+    async def job(self, job_id: int) -> IndexJob | None: ...
+
+    async def recent_jobs(self, limit: int = 5) -> list[IndexJob]: ...
+
+    async def claim_job(self, runner: str) -> IndexJob | None:
+        """Mark the pending job running for `runner`; None when none is pending."""
+        ...
+
+    async def record_progress(
+        self, job_id: int, done: int, total: int, rejected: int, embedded: int | None, to_embed: int | None
+    ) -> None: ...
+
+    async def finish_job(self, job_id: int, error: str | None, report: str | None) -> None: ...
+
+    async def fail_jobs(self, job_ids: Sequence[int], reason: str) -> int:
+        """Fail these jobs if they are still running; return how many."""
+        ...
 
 
 # What each domain part is given: the concerns it uses, together.

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 
 from tqdm import tqdm
 
 from bot.ingest.indexer import Embedding, IndexReport
+from bot.jobs import report_of
 from bot.limits import CONTENT_LIMIT, EMBED_DESCRIPTION_LIMIT, EMBED_TITLE_LIMIT, FIELD_VALUE_LIMIT, clip
 from bot.onthisday import Anniversary, DailyPost
 from bot.search.engine import Hit
 from bot.summary import Summary
+from models.jobs import IndexJob
 from models.state import FeedRow
 
 _MARKDOWN = re.compile(r"([\\*_~`|>#\[\]()-])")
@@ -183,6 +186,32 @@ def reindex_report(report: IndexReport) -> str:
     if len(report.rejects) > 10:
         lines.append(f"…and {len(report.rejects) - 10} more (see `/admin status` or the log).")
     return clip("\n".join(lines), CONTENT_LIMIT)
+
+
+def job_progress(job: IndexJob, now: dt.datetime) -> str:
+    """An open job's progress meter (`reindex_progress`), or that it waits for the indexer."""
+    if job.status == "pending" or job.started_at is None:
+        return (
+            f"Waiting for the indexer (asked by {escape(clip(job.requested_by, 100))} at {job.created_at[11:19]} UTC)…"
+        )
+    elapsed = max(0.0, (now - dt.datetime.fromisoformat(job.started_at)).total_seconds())
+    embedding = Embedding(job.embedded, job.to_embed, elapsed) if job.to_embed is not None else None
+    return reindex_progress(job.done, job.total, job.rejected, elapsed, embedding)
+
+
+def job_state(job: IndexJob, now: dt.datetime) -> str:
+    """A job as `/admin status` shows it: its progress, or how it ended."""
+    if not job.finished:
+        return job_progress(job, now)
+    at = (job.finished_at or "")[:16].replace("T", " ")
+    if job.status == "failed":
+        return clip(f"❌ Failed at {at} UTC: {escape(job.error or '')}", 1000)
+    report = report_of(job)
+    assert report is not None
+    return (
+        f"Finished {at} UTC: {report.files} files, {report.indexed} indexed, "
+        f"{len(report.rejects)} rejected, {report.seconds:.1f} s."
+    )
 
 
 FEED_STATES = {"new": "not polled yet", "ok": "ok", "unchanged": "ok, unchanged", "error": "⚠️ failing"}

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 import uuid
 import zoneinfo
 
@@ -22,10 +21,11 @@ from bot import limits, render, uploads
 from bot.client import BotWideOnly, RewindBot
 from bot.episodes import episode_line
 from bot.feeds import PollReport
-from bot.ingest.indexer import IndexReport
-from bot.reindex import ReindexBusy
+from bot.jobs import report_of
+from bot.reindex import busy_text
 from bot.schedule import checked_timezone, due_date
 from bot.search.choices import rank_choices
+from models.jobs import IndexJob
 from models.state import AnnounceRow, ScheduleRow
 from ui.choices import as_choices
 from ui.embeds import NO_MENTIONS
@@ -97,30 +97,34 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
     @app_commands.describe(full="Read every file again, not only the new and changed ones")
     async def reindex(self, interaction: discord.Interaction, full: bool = False) -> None:
         """Index the transcript folders again, showing progress; searches keep working."""
-        if self.bot.reindexer.running:
-            raise ReindexBusy("A reindex is already running; `/admin status` shows its progress.")
-        await interaction.response.defer(thinking=True, ephemeral=True)
+        await interaction.response.defer(thinking=True, ephemeral=True)  # enqueuing may wait for a busy database
         self.bot.background(self._reindex(interaction, full))
 
     async def _reindex(self, interaction: discord.Interaction, full: bool) -> None:
-        started = time.monotonic()
         message = ProgressMessage(interaction, "Looking for files…")
-
-        def progress(done: int, total: int, report: IndexReport) -> None:  # called between batches
-            elapsed = time.monotonic() - started
-            message.latest = render.reindex_progress(done, total, len(report.rejects), elapsed, report.embedding)
-
+        asker = f"{interaction.user.name} ({interaction.user.id})"
         try:
+            job, made = await self.bot.reindexer.enqueue(full=full, requested_by=asker)
+            if not made:
+                await message.show(f"Not started: {render.escape(busy_text(job))}; `/admin status` shows its progress.")
+                return
+
+            def progress(job: IndexJob) -> None:  # the job's row, read every half second
+                message.latest = render.job_progress(job, self.bot.clock())
+
             async with message:
-                report = await self.bot.reindexer.run(full=full, progress=progress)
-        except ReindexBusy as busy:
-            await message.show(f"Not started: {busy}.")
+                job = await self.bot.reindexer.wait(job.id, progress)
         except Exception:
             incident = uuid.uuid4().hex[:8]
             log.exception("reindex failed [%s]", incident)
             await message.show(
                 f"❌ The reindex failed (error id `{incident}`); the previous index is still searchable."
             )
+            return
+        report = report_of(job)
+        if job.status == "failed" or report is None:
+            reason = render.escape(limits.clip(job.error or "no report", 1500))
+            await message.show(f"❌ The reindex failed: {reason}. The previous index is still searchable.")
         else:
             await message.show(render.reindex_report(report))
 
@@ -135,7 +139,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
             value=f"{counts['shows']} shows · {counts['episodes']} episodes · {counts['segments']} segments",
             inline=False,
         )
-        embed.add_field(name="Reindex", value=self._reindex_state(), inline=False)
+        embed.add_field(name="Reindex", value=await self._reindex_state(), inline=False)
         embed.add_field(name="Daily post", value=self._schedule_state(schedule), inline=False)
         feeds = self.bot.store.feeds
         rows = await feeds.feeds()
@@ -149,21 +153,15 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Manage Rew
             embed.add_field(name=name, value=limits.clip(lines, limits.FIELD_VALUE_LIMIT), inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
-    def _reindex_state(self) -> str:
-        state = self.bot.reindexer.state
-        if state is None:
-            return "No reindex since the bot started."
-        if state.finished is None:
-            elapsed = (self.bot.clock() - state.started).total_seconds()
-            return render.reindex_progress(state.done, state.total, state.rejected, elapsed, state.embedding)
-        if state.error:
-            return limits.clip(f"❌ Failed at {state.finished:%Y-%m-%d %H:%M} UTC: {state.error}", 1000)
-        report = state.report
-        assert report is not None
-        return (
-            f"Finished {state.finished:%Y-%m-%d %H:%M} UTC: {report.files} files, {report.indexed} indexed, "
-            f"{len(report.rejects)} rejected, {report.seconds:.1f} s."
-        )
+    async def _reindex_state(self) -> str:
+        jobs = await self.bot.reindexer.recent(2)
+        if not jobs:
+            return "No reindex yet."
+        now = self.bot.clock()
+        text = render.job_state(jobs[0], now)
+        if not jobs[0].finished and len(jobs) > 1:
+            text += "\nLast: " + render.job_state(jobs[1], now)
+        return limits.clip(text, limits.FIELD_VALUE_LIMIT)
 
     def _schedule_state(self, schedule: ScheduleRow | None) -> str:
         if schedule is None:

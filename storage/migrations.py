@@ -201,4 +201,27 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE schedules ADD COLUMN sent_message_id INTEGER;  -- the claimed post's first message
     CREATE INDEX pagers_created ON pagers (created_at);
     """,
+    # 13: index jobs: reindexes asked for from any process and worked through by one indexer;
+    # at most one is pending or running at a time (the unique partial index).
+    """
+    CREATE TABLE index_jobs (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('full', 'incremental')),
+        requested_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'running', 'done', 'failed')),
+        started_at TEXT,
+        finished_at TEXT,
+        done INTEGER NOT NULL DEFAULT 0,
+        total INTEGER NOT NULL DEFAULT 0,
+        rejected INTEGER NOT NULL DEFAULT 0,
+        embedded INTEGER,
+        to_embed INTEGER,
+        runner TEXT,
+        error TEXT,
+        report TEXT
+    );
+    CREATE UNIQUE INDEX index_jobs_one_open ON index_jobs ((status IN ('pending', 'running')))
+        WHERE status IN ('pending', 'running');
+    """,
 )

@@ -9,6 +9,7 @@ import aiosqlite
 from storage.catalogue import CatalogueReads
 from storage.feeds import FeedStore
 from storage.index import IndexWrites
+from storage.jobs import JobStore
 from storage.search import SearchReads
 from storage.state import StateTables
 from storage.vectors import VectorTables
@@ -18,9 +19,10 @@ class Store(IndexWrites, CatalogueReads, SearchReads, StateTables, VectorTables)
     """Rewind's database. Open with `await Store.open(path)`; close with `await store.close()`.
 
     Each base holds one concern's SQL over the shared connection (bot/ports.py lists the calls);
-    the feed tables, whose names overlap the schedules', are `store.feeds`.
+    the feed tables, whose names overlap the schedules', are `store.feeds`; the index jobs `store.jobs`.
     """
 
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
         super().__init__(connection, path)
         self.feeds = FeedStore(self)
+        self.jobs = JobStore(self)

@@ -7,6 +7,9 @@ import contextlib
 import dataclasses
 import datetime as dt
 import json
+import os
+import signal
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -282,6 +285,26 @@ async def test_admin_reindex_defers_then_edits_one_message_with_progress_and_rep
     assert "3 files" in report.body["content"] and "3 indexed" in report.body["content"]  # full: read again
     edits = [r for r in running_bot.requests if r.path == original]
     assert all(r.method == "PATCH" for r in edits)
+    shown = [r.body["content"] for r in edits]
+    assert shown[0] == "Looking for files…" and shown[-1] == report.body["content"]
+    progress = shown[1:-1]  # the job's row as it was read: waiting, then the files meter
+    assert all(text.startswith(("Waiting for the indexer", "Reindexing: `", "Looking")) for text in progress)
+
+
+async def test_admin_reindex_while_one_is_open_says_so_and_enqueues_nothing(
+    running_bot: FakeDiscord, tmp_path: Path
+) -> None:
+    store = await Store.open(tmp_path / "rewind.db")
+    try:
+        open_job, made = await store.jobs.enqueue("full", "another admin")
+        assert made
+        token = await running_bot.slash_command("admin", subcommand("reindex"), permissions=MANAGE_GUILD)
+        original = f"/webhooks/{APPLICATION_ID}/{token}/messages/@original"
+        refused = await running_bot.wait_for(lambda r: r.path == original and "Not started" in r.body["content"])
+        assert "a reindex is already" in refused.body["content"] and "another admin" in refused.body["content"]
+        assert [j.id for j in await store.jobs.recent_jobs(5) if j.requested_by != "start-up"] == [open_job.id]
+    finally:
+        await store.close()
 
 
 async def test_admin_schedule_then_the_daily_post_lands_in_the_channel(
@@ -358,25 +381,32 @@ def test_the_limit_check_catches_an_oversized_message() -> None:
     assert "embed title over 256" in errors and "a message without allowed_mentions none" in errors
 
 
-async def test_a_failing_reindex_tells_the_admin_and_logs_an_id(
-    running_bot: FakeDiscord, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+async def test_a_reindex_whose_indexing_process_is_killed_tells_the_admin_and_the_index_serves(
+    running_bot: FakeDiscord, tmp_path: Path
 ) -> None:
-    async def broken_index(*args: object, **kwargs: object) -> None:
-        raise OSError("disk unplugged")
-
-    monkeypatch.setattr("bot.reindex.index_paths", broken_index)
-    token = await running_bot.slash_command("admin", subcommand("reindex"), permissions=MANAGE_GUILD)
+    token = await running_bot.slash_command("admin", subcommand("reindex", full=True), permissions=MANAGE_GUILD)
+    watcher = await Store.open(tmp_path / "rewind.db")
+    try:
+        deadline = time.monotonic() + 60
+        while not (running := [j for j in await watcher.jobs.recent_jobs(1) if j.status == "running"]):
+            assert time.monotonic() < deadline, "the reindex never started"
+            await asyncio.sleep(0.01)
+    finally:
+        await watcher.close()
+    pid = int(running[0].runner.split()[1])
+    os.kill(pid, signal.SIGKILL)
     original = f"/webhooks/{APPLICATION_ID}/{token}/messages/@original"
     failed = await running_bot.wait_for(lambda r: r.path == original and "failed" in r.body["content"])
-    incident = failed.body["content"].split("`")[1]
-    assert "the previous index is still searchable" in failed.body["content"]
-    assert any(incident in record.getMessage() and record.exc_info for record in caplog.records)
+    assert f"the indexing process {pid} was killed by SIGKILL" in failed.body["content"]
+    assert "The previous index is still searchable" in failed.body["content"]
     status = await running_bot.slash_command("admin", subcommand("status"), permissions=MANAGE_GUILD)
     fields = {
         f["name"]: f["value"] for f in (await callback_of(running_bot, status)).body["data"]["embeds"][0]["fields"]
     }
-    assert "disk unplugged" in fields["Reindex"]
+    assert "killed by SIGKILL" in fields["Reindex"]
     assert fields["Index"].startswith("1 shows · 2 episodes")  # the previous index still serves
+    token = await running_bot.slash_command("quote", search_options("roll back fast"))
+    assert "Sam Okafor" in (await followup_of(running_bot, token)).body["embeds"][0]["description"]
 
 
 async def test_a_dev_guild_gets_its_commands_at_once_and_admins_can_sync_again(

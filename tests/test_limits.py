@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
 from bot.onthisday import Anniversary, DailyPost
-from bot.reindex import ReindexBusy, Reindexer
 from bot.summary import Chapter, Moment, Summary
 from cogs.onthisday import post_messages
-from tests.conftest import SAMPLE
 from ui.embeds import summary_embed
 
 LONG = "word " * 3000 + "@everyone <@123456789012345678> **bold**"
@@ -42,18 +38,6 @@ def test_a_crowded_day_splits_into_messages_within_limits(episodes: int) -> None
     assert all(1 <= len(embeds) <= 10 and sum(len(e) for e in embeds) <= 6000 for _, embeds in messages)
     titles = [e.title for _, embeds in messages for e in embeds]
     assert [t.split()[2] for t in titles] == [str(i) for i in range(episodes)]  # every episode, in order
-
-
-async def test_a_second_reindex_while_one_runs_is_refused(tmp_path: Path) -> None:
-    reindexer = Reindexer(tmp_path / "r.db", [SAMPLE], workers=1)
-    first = asyncio.create_task(reindexer.run())
-    await asyncio.sleep(0)  # the first run has started
-    assert reindexer.running
-    with pytest.raises(ReindexBusy, match="running since"):
-        await reindexer.run()
-    report = await first
-    assert report.indexed == 3 and not reindexer.running
-    assert (await reindexer.run()).unchanged == 3  # and afterwards it runs again
 
 
 @pytest.mark.parametrize("stored", ["javascript:alert(1)", "see the show notes", "file:///etc/passwd"])

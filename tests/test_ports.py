@@ -7,7 +7,9 @@ import pytest
 from bot import ports
 from storage import Store
 from storage.feeds import FeedStore
+from storage.jobs import JobStore
 from storage.postgres.feeds import PostgresFeedStore
+from storage.postgres.jobs import PostgresJobStore
 from storage.postgres.store import PostgresStore
 
 CONCERNS = [
@@ -22,6 +24,7 @@ CONCERNS = [
     ports.Pagers,
     ports.Facts,
     ports.Feeds,
+    ports.IndexJobs,
 ]
 
 
@@ -37,14 +40,17 @@ def shape(signature: inspect.Signature) -> list[tuple[str, object, bool]]:
     return [(p.name, p.kind, p.default is inspect.Parameter.empty) for p in signature.parameters.values()]
 
 
-IMPLEMENTATIONS = {"sqlite": (Store, FeedStore), "postgres": (PostgresStore, PostgresFeedStore)}
+IMPLEMENTATIONS = {
+    "sqlite": {ports.Feeds: FeedStore, ports.IndexJobs: JobStore},
+    "postgres": {ports.Feeds: PostgresFeedStore, ports.IndexJobs: PostgresJobStore},
+}
+STORES = {"sqlite": Store, "postgres": PostgresStore}
 
 
 @pytest.mark.parametrize("engine", IMPLEMENTATIONS)
 @pytest.mark.parametrize("protocol", CONCERNS, ids=lambda p: p.__name__)
 def test_each_store_implements_each_concern(engine: str, protocol: type) -> None:
-    store, feeds = IMPLEMENTATIONS[engine]
-    implementation = feeds if protocol is ports.Feeds else store
+    implementation = IMPLEMENTATIONS[engine].get(protocol, STORES[engine])
     assert calls(protocol)
     for name, signature in calls(protocol).items():
         method = getattr(implementation, name, None)

@@ -36,6 +36,7 @@ from storage.common import (
 )
 from storage.documents import decoded_facts, link_columns
 from storage.postgres.feeds import PostgresFeedStore
+from storage.postgres.jobs import PostgresJobStore
 from storage.postgres.migrations import MIGRATIONS
 
 try:
@@ -138,6 +139,7 @@ class PostgresStore(EpisodeLookups, ScheduleLookups):
         self.writes = 0  # bumped on every committed index write by this process
         self.read_only = False
         self.feeds = PostgresFeedStore(self)
+        self.jobs = PostgresJobStore(self)
 
     @classmethod
     async def open(
