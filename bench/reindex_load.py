@@ -1,6 +1,6 @@
 """Searches and the event loop while a full reindex runs, through the bot's own code paths.
 
-    python bench/reindex_load.py [--mode child|inline] [--seconds-between 0] [--workers N]
+    python bench/reindex_load.py [--mode child|inline] [--seconds S] [--seconds-between 0] [--workers N]
                                  [--segments 1000000 [--cache DIR]]
 
 Indexes ../shared/seeds and ../shared/corpus (or, with --segments, a generated catalogue of that
@@ -139,6 +139,7 @@ async def main() -> None:
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--segments", type=int, help="a generated catalogue of this many segments, not ../shared")
     parser.add_argument("--cache", type=Path, help="keep the generated catalogue and its first index here")
+    parser.add_argument("--seconds", type=float, help="measure this long into the reindex, then stop it")
     parser.add_argument("--mode", choices=("child", "inline"), default="child", help="where the reindex runs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
@@ -176,8 +177,12 @@ async def main() -> None:
         ]
         load_before = os.getloadavg()
         began = time.perf_counter()
-        report = await full_reindex(args.mode, database, folders, args.workers)
+        reindex = asyncio.create_task(full_reindex(args.mode, database, folders, args.workers))
+        await asyncio.wait({reindex}, timeout=args.seconds)
         reindex_seconds = time.perf_counter() - began
+        if not reindex.done():  # measured long enough: stop it (the child is asked to stop)
+            reindex.cancel()
+        report = (await asyncio.gather(reindex, return_exceptions=True))[0]
         stop.set()
         await asyncio.gather(ticker, *members)
         await store.close()
@@ -190,7 +195,11 @@ async def main() -> None:
             f"errors {len(data['errors'])}, refused (too common) {data['refused']}"
         )
 
-    print(f"full reindex ({args.mode}): {report.files} files, {report.segments} segments in {reindex_seconds:.1f} s")
+    if isinstance(report, IndexReport):
+        done = f"{report.files} files, {report.segments} segments"
+        print(f"full reindex ({args.mode}): {done} in {reindex_seconds:.1f} s")
+    else:
+        print(f"full reindex ({args.mode}): measured for its first {reindex_seconds:.1f} s, then stopped")
     print(
         "load average before / after: {:.2f} {:.2f} {:.2f} / {:.2f} {:.2f} {:.2f}".format(
             *load_before, *os.getloadavg()

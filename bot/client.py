@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import logging
@@ -19,7 +18,7 @@ from discord.ext import commands
 from bot.config import Settings
 from bot.errors import UserError
 from bot.feeds import FeedFollower
-from bot.reindex import Reindexer
+from bot.reindex import ReindexBusy, Reindexer
 from bot.search.choices import Suggester
 from bot.search.engine import Searcher
 from bot.summary.service import Summaries
@@ -109,8 +108,14 @@ class RewindBot(commands.Bot):
         return task
 
     async def _index_configured_folders(self) -> None:
-        with contextlib.suppress(Exception):  # busy, or failed: logged, and the last good index keeps serving
-            await self.reindexer.run(requested_by="start-up")
+        try:
+            report = await self.reindexer.run(requested_by="start-up")
+        except ReindexBusy as busy:  # another process's job reads the same folders
+            log.info("start-up index not enqueued: %s", busy)
+        except Exception as error:  # the last good index keeps serving
+            log.warning("start-up index failed: %s", error)
+        else:
+            log.info("start-up index done: %d files, %d indexed", report.files, report.indexed)
 
     async def sync_commands(self, *, force: bool = False) -> int:
         """Register the slash commands with Discord when they changed since the last sync (or `force`).

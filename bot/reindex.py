@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.5  # how often a waiting process reads its job's row, and an idle indexer the queue
 PROGRESS_SECONDS = 0.5  # how often the indexer writes a running job's progress
 EXIT_LOCKED = 3  # `rewind indexer`: another indexer holds the lock
+CHILD_NICENESS = 10  # the child indexer's (and its parse workers') nice value: below the bot for the CPU
 STOP_SECONDS = 10.0  # a child asked to stop gets this long before it is killed
 STOPPED = "the indexer was stopped before it finished; each file keeps its previous or its new version"
 
@@ -257,6 +258,8 @@ class Reindexer:
                 stderr=asyncio.subprocess.PIPE,
                 env={**os.environ, "INDEX_WORKERS": str(self.workers)},
             )
+            with contextlib.suppress(OSError):  # background work: the bot's searches come first for the CPU
+                os.setpriority(os.PRIO_PROCESS, process.pid, CHILD_NICENESS)
             tail: collections.deque[str] = collections.deque(maxlen=3)
             try:
                 await _relay(process, tail)

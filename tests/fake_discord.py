@@ -347,13 +347,15 @@ class FakeDiscord:
         permissions: str = "0",
         resolved: dict | None = None,
         user_id: str = MEMBER_ID,
+        guild_id: str = GUILD_ID,
     ) -> str:
         """Dispatch INTERACTION_CREATE for a slash command (from an ordinary member unless
-        `permissions` says otherwise; by default the member who owns the application); return its token."""
+        `permissions` says otherwise; by default the member who owns the application) in
+        `guild_id`, on the shard holding it; return its token."""
         data = {"id": "1", "name": name, "type": 1, "options": options}
         if resolved:
             data["resolved"] = resolved
-        return await self._interaction(2, data, permissions, user_id=user_id)
+        return await self._interaction(2, data, permissions, user_id=user_id, guild_id=guild_id)
 
     async def autocomplete(self, name: str, options: list[dict[str, Any]]) -> str:
         """Dispatch an autocomplete request (one option has `focused: true`); return its token."""
@@ -372,16 +374,18 @@ class FakeDiscord:
         *,
         message: dict | None = None,
         user_id: str = MEMBER_ID,
+        guild_id: str = GUILD_ID,
     ) -> str:
         token = f"token-{next(self._ids)}"
+        channel_id = self.guilds.get(guild_id, CHANNEL_ID)
         payload = {
             "id": str(next(self._ids)),
             "application_id": APPLICATION_ID,
             "type": kind,
             "token": token,
             "version": 1,
-            "guild_id": GUILD_ID,
-            "channel_id": CHANNEL_ID,
+            "guild_id": guild_id,
+            "channel_id": channel_id,
             "locale": "en-US",
             "guild_locale": "en-US",
             "app_permissions": "2048",
@@ -390,10 +394,10 @@ class FakeDiscord:
             "context": 0,
             "attachment_size_limit": 26214400,
             "channel": {
-                "id": CHANNEL_ID,
+                "id": channel_id,
                 "type": 0,
                 "name": "general",
-                "guild_id": GUILD_ID,
+                "guild_id": guild_id,
                 "position": 0,
                 "permission_overwrites": [],
             },
@@ -416,7 +420,7 @@ class FakeDiscord:
         }
         if message is not None:
             payload["message"] = message
-        await self.dispatch("INTERACTION_CREATE", payload)
+        await self.dispatch("INTERACTION_CREATE", payload, guild_id=guild_id)
         return token
 
     async def until(self, condition: Callable[[], bool], *, seconds: float = 20) -> None:
