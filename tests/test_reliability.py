@@ -169,10 +169,12 @@ async def test_fifty_members_search_while_a_reindex_and_a_daily_post_run(tmp_pat
         poster = DailyPoster(
             store, Summaries(store, searcher), send, clock=lambda: dt.datetime(2026, 3, 10, 9, tzinfo=dt.UTC)
         )
-        reindex = Reindexer(database, [folder, SAMPLE], workers=1).run(full=True)
+        reindexer = Reindexer(database, [folder, SAMPLE], workers=1)
+        reindex = reindexer.run(full=True)
         searches = [searcher.search(f"topic{n % 30 + 1} detail{n}", limit=5) for n in range(50)]
         completions = [Suggester(store).episodes(f"cast {n}") for n in range(50)]
         results = await asyncio.gather(reindex, poster.tick(), *searches, *completions, return_exceptions=True)
+        await reindexer.close()
     finally:
         await store.close()
     failures = [r for r in results if isinstance(r, BaseException)]
