@@ -87,14 +87,16 @@ class SearchReads(Connection):
     ) -> list[Candidate]:
         """Segments matching `plan` that `where` allows, best bm25 first. When no more than `limit`
         match, bm25 is not needed to choose among them, and they come shortest first instead (as
-        bm25 orders rows that all hold the same terms): see UNRANKED_QUERY."""
+        bm25 orders rows that all hold the same terms): see UNRANKED_QUERY. Nor for a plan of
+        phrases alone, whose matches all say the same words: the first `limit` in index order."""
         expression = match_expression(plan)
         if not expression:  # MATCH '' is a syntax error
             return []
         parameters = {"expression": expression, "limit": limit + 1, **filter_parameters(where)}
         found = await self._timed(UNRANKED_QUERY, parameters, time_limit)
-        if len(found) <= limit:
-            return sorted(found, key=lambda c: len(c.text))
+        phrases_only = not (plan.groups or plan.alternatives or plan.near)  # every match holds them all
+        if len(found) <= limit or phrases_only:
+            return sorted(found[:limit], key=lambda c: len(c.text))
         return await self._timed(MATCH_QUERY, parameters | {"limit": limit}, time_limit)
 
     async def random_candidates(self, where: SegmentFilter, limit: int, seed: float) -> list[Candidate]:

@@ -159,3 +159,17 @@ async def test_candidates_past_the_limit_are_the_best_by_bm25(tmp_path: Path) ->
         assert sorted(c.text for c in found) == sorted(dense)
     finally:
         await store.close()
+
+
+async def test_a_plan_of_phrases_alone_past_the_limit_is_the_first_matches_not_ranked(tmp_path: Path) -> None:
+    """Every match says the phrase: bm25 would only prefer the shortest rows, at the cost of all of them."""
+    long = [f"so anyway we went down to the harbour walk and stayed there all of day {i}." for i in range(100)]
+    short = [f"the harbour walk {i}." for i in range(5)]
+    store = await lines_archive(tmp_path / "phrase.db", [*long, *short])
+    try:
+        found = await store.candidates(TermQuery(phrases=(("harbour", "walk"),)), SegmentFilter(), 5)
+        assert [c.text for c in found] == long[:5]
+        ranked = await store.candidates(TermQuery((("harbour",), ("walk",))), SegmentFilter(), 5)
+        assert sorted(c.text for c in ranked) == sorted(short)  # an AND of words is still ranked by bm25
+    finally:
+        await store.close()
