@@ -5,8 +5,8 @@ through Rewind's own Searcher on each, interleaved query by query.
 
 Builds (or reuses --db) a generated SQLite catalogue, copies it into a new PostgreSQL database with
 `rewind migrate`'s copier (its rate is printed), then for exact, dropped-word and misspelt quotes
-prints p50/p99 and recall@1/@5 on each store, searches per second with 8 concurrent clients, and
-the rate of indexing new files into each live index. The PostgreSQL server is --postgres (an admin
+prints p50/p99, recall@1/@5 and hit@10 on each store, searches per second with 8 concurrent clients, and
+the rate of indexing new files into an empty and into each live index. The PostgreSQL server is --postgres (an admin
 URL; the bench makes and drops its own database there) or a throwaway one started by
 tests/postgres_server.sh. Anchor (issue 20, 1.14M segments): PostgreSQL at 0.40x SQLite's exact p50
 and 0.51x its p99, 0.45-0.47x for dropped and misspelt words, hit@10 within 0.02.
@@ -83,22 +83,25 @@ async def timed_search(searcher: Searcher, query: str) -> tuple[float, list]:
 
 async def compare(searchers: dict[str, Searcher], quotes: list[tuple[int, int, str]], seed: int) -> None:
     rng = random.Random(seed)
-    print(f"{'shape':<14} {'store':<11} {'p50 ms':>8} {'p99 ms':>8} {'recall@1':>9} {'recall@5':>9}")
+    print(f"{'shape':<14} {'store':<11} {'p50 ms':>8} {'p99 ms':>8} {'recall@1':>9} {'recall@5':>9} {'hit@10':>7}")
     for shape, distort in SHAPES.items():
         queries = [(s, e, q if distort is None else " ".join(distort(tokens(q), rng)), q) for s, e, q in quotes]
         latencies: dict[str, list[float]] = {name: [] for name in searchers}
-        right: dict[str, list[tuple[bool, bool]]] = {name: [] for name in searchers}
+        right: dict[str, list[tuple[bool, bool, bool]]] = {name: [] for name in searchers}
         for turn, (segment_id, episode_id, query, original) in enumerate(queries):
             order = list(searchers) if turn % 2 == 0 else list(reversed(searchers))  # interleaved, alternating
             for name in order:
                 seconds, hits = await timed_search(searchers[name], query)
                 latencies[name].append(seconds)
-                right[name].append(_correct(hits, segment_id, episode_id, original))
+                at1, at5 = _correct(hits, segment_id, episode_id, original)
+                at10 = at5 or _correct(hits[5:], segment_id, episode_id, original)[1]  # hits 6-10
+                right[name].append((at1, at5, at10))
         for name in searchers:
             at1 = sum(r[0] for r in right[name]) / len(queries)
             at5 = sum(r[1] for r in right[name]) / len(queries)
+            at10 = sum(r[2] for r in right[name]) / len(queries)
             p50, p99 = ms(latencies[name], 50), ms(latencies[name], 99)
-            print(f"{shape:<14} {name:<11} {p50:>8.1f} {p99:>8.1f} {at1:>9.3f} {at5:>9.3f}")
+            print(f"{shape:<14} {name:<11} {p50:>8.1f} {p99:>8.1f} {at1:>9.3f} {at5:>9.3f} {at10:>7.3f}")
 
 
 async def throughput(searcher: Searcher, queries: list[str]) -> float:
@@ -106,6 +109,18 @@ async def throughput(searcher: Searcher, queries: list[str]) -> float:
     started = time.perf_counter()
     await asyncio.gather(*(asyncio.gather(*(timed_search(searcher, q) for q in queries)) for _ in range(CLIENTS)))
     return CLIENTS * len(queries) / (time.perf_counter() - started)
+
+
+async def index_into_empty(admin: str, folder: Path, db: Path) -> None:
+    """`rewind index`'s rate for `folder` into an empty index on each engine."""
+    async with fresh_database(admin, "rewind_bench_empty") as url:
+        for name, store in (("sqlite", await Store.open(db)), ("postgresql", await PostgresStore.open(url))):
+            try:
+                report = await index_paths(store, [folder], workers=default_workers())
+            finally:
+                await store.close()
+            rate = report.segments / report.seconds
+            print(f"{name}: indexed {report.segments:,} segments into an empty index at {rate:,.0f}/s")
 
 
 async def run(args: argparse.Namespace, work: Path) -> None:
@@ -133,9 +148,10 @@ async def run(args: argparse.Namespace, work: Path) -> None:
             some = [q for _, _, q in quotes[:25]]
             for name, searcher in searchers.items():
                 print(f"{name}: {await throughput(searcher, some):.1f} searches/s with {CLIENTS} concurrent clients")
-            extra = work / "live"
+            extra = work / "new"
             extra.mkdir()
             generate_catalogue(extra, max(1, args.live // PER_EPISODE), PER_EPISODE, seed=11)
+            await index_into_empty(admin, extra, work / "empty.db")
             for name, store in (("sqlite", sqlite), ("postgresql", postgresql)):
                 report = await index_paths(store, [extra], workers=default_workers())
                 rate = report.segments / report.seconds
