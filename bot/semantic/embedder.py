@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from bot.semantic.integer import integer_graph
 from bot.semantic.resources import release_freed_memory
 
 if TYPE_CHECKING:
@@ -55,12 +56,13 @@ class Embedder(Protocol):
 
 class MiniLM:
     """all-MiniLM-L6-v2 with mean pooling and L2 normalisation, as sentence-transformers runs it.
-    Thread-safe; one thread (the bot shares two cores with the database and Discord)."""
+    Thread-safe; one thread (the bot shares two cores with the database and Discord). Its products
+    run in int8 (bot/semantic/integer.py) unless `integer` is False or `onnx` is missing."""
 
     name = "all-MiniLM-L6-v2-int8"
     dimension = 384
 
-    def __init__(self, model_path: Path, threads: int = 1) -> None:
+    def __init__(self, model_path: Path, threads: int = 1, *, integer: bool = True) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -71,9 +73,12 @@ class MiniLM:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        graph = integer_graph(model_path) if integer else None
+        self.integer = graph is not None
         self._session = onnxruntime.InferenceSession(
-            str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
+            graph or str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
         )
+        del graph
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._lock = threading.Lock()
         release_freed_memory()  # loading the model freed ~60 MB of temporaries (its weights made float)
