@@ -550,6 +550,29 @@ def test_with_vectors_the_gist_passes_over_a_sentence_that_says_again_what_it_al
     assert [u.index for u in by_meaning] == [0, 2]
 
 
+def test_with_vectors_the_gist_leans_to_what_the_sentences_naming_the_title_are_about() -> None:
+    lines = [  # as many content words each, none shared: the word model cannot tell them apart
+        "Why do compilers matter to programmers?",  # names the title; a question, so never picked
+        "Interpreters convert written code into processor operations.",
+        "Gardeners plant tomatoes after frost leaves spring.",
+        "Orchards attract bees into blossoms opening early.",
+        "Farmers harvest pumpkins before autumn storms arrive.",
+    ]
+    units = units_of([(float(i), None, None, line) for i, line in enumerate(lines)])
+    expected = {s: 1.0 for u in units for s in u.stems}
+    vectors = np.zeros((5, 384), dtype=np.float32)
+    vectors[[0, 1], 1] = 1.0  # the question and the next line say one thing, the three others another
+    vectors[[2, 3, 4], 2] = 1.0
+    budget = units[1].words
+
+    def picked(title: str) -> list[int]:
+        chosen = pick_gist(units, expected, chapter_starts=[0], budget=budget, vectors=vectors, title=title)
+        return [u.index for u in chosen]
+
+    assert picked("") == [2]  # nearest the episode's mean: the garden
+    assert picked("Compilers") == [1]
+
+
 def test_window_similarity_at_several_scales_dips_deepest_at_the_topic_change() -> None:
     vectors = np.zeros((60, 8), dtype=np.float32)
     vectors[:25, 1] = vectors[25:, 2] = 1.0

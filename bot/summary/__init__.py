@@ -136,7 +136,7 @@ def summarize(episode: EpisodeText, documents: Callable[[str], int], total_segme
     notes = _notes_gist(units_of([(None, None, None, episode.description or "")]), episode.show)
     expected = expected_counts(units, episode.title)
     opening = _opening(units, episode, sponsors)
-    gist = notes or pick_gist(candidates, expected, starts, opening=opening, vectors=vectors)
+    gist = notes or pick_gist(candidates, expected, starts, opening=opening, vectors=vectors, title=episode.title)
     return _summary(
         episode,
         _moments(gist, episode),

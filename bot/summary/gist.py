@@ -52,9 +52,12 @@ STOCK_INTRO = re.compile(
 )
 OPENING_SECONDS = 180  # the host says who is on and what about in the first minutes
 INTRO_SHORTEST = 5  # words: "Hey, Murch." names a speaker but says nothing
-# Maximal marginal relevance, and the word model's weight beside it (measured in bench/summary_eval.py:
-# meaning alone, or equal weights, lose ROUGE; this mix adds about 0.5-0.8 content-word ROUGE-1).
-MMR_LAMBDA = 0.7
+# Maximal marginal relevance: a sentence's relevance is its similarity to the episode's mean vector
+# and to the mean of the sentences naming the title's words (the title as a query, with no model),
+# less its similarity to the sentences chosen; the word model's weight beside it. Measured in
+# bench/summary_eval.py: meaning alone, or equal weights, lose ROUGE; the title as a query adds
+# 0.8 ROUGE-1 and 0.8 content-word ROUGE-1 to body-only Talk Python gists (on each half of them).
+CENTRAL_WEIGHT, TITLE_WEIGHT, REPEAT_WEIGHT = 0.5, 0.5, 0.3
 WORDS_WEIGHT = 3.0
 # Fitted by bench/fit_gist_model.py; the order is that of `word_features`.
 COEFFICIENTS = (-0.03, 0.44, -0.15, 0.43, 0.75, -0.66, 0.37)
@@ -203,11 +206,12 @@ def pick_gist(
     opening: Sequence[Unit] = (),
     budget: int = GIST_WORDS,
     vectors: np.ndarray | None = None,
+    title: str = "",
 ) -> list[Unit]:
     """The cold open (within budget), then, from chapters not yet represented, the sentence that
     most raises the gist's expected overlap with written notes, while it does; in episode order.
     With `vectors` (one a unit) the choice also weighs meaning, by maximal marginal relevance:
-    near the episode's mean vector, far from the sentences already chosen."""
+    near the episode's mean vector and the `title`'s sentences, far from those already chosen."""
     chosen = leading(opening, budget)  # a written preview: kept whole, short sentences and all
     used = sum(u.words for u in chosen)
     most = len(chosen) + (used < budget // 2) if chosen else MOST_SENTENCES  # a short preview gets one more
@@ -216,9 +220,7 @@ def pick_gist(
         overlap.add(unit, COLD_OPEN_PRECISION)
     chapters = {chapter_of(u.index, chapter_starts) for u in chosen}
     after = chosen[-1].index if chosen else -1
-    central = (
-        None if vectors is None else vectors @ (vectors.mean(axis=0) / max(np.linalg.norm(vectors.mean(axis=0)), 1e-6))
-    )
+    relevance = None if vectors is None else _relevance(vectors, candidates, title)
     while len(chosen) < most and used < budget:
         fits = [
             u
@@ -229,7 +231,7 @@ def pick_gist(
             and chapter_of(u.index, chapter_starts) not in chapters
             and not u.is_question
         ]
-        best = max(fits, key=lambda u: _worth(u, chosen, overlap, vectors, central), default=None)
+        best = max(fits, key=lambda u: _worth(u, chosen, overlap, vectors, relevance), default=None)
         if best is None or overlap.f1_with(best) <= overlap.f1:
             break
         chosen.append(best)
@@ -239,16 +241,30 @@ def pick_gist(
     return sorted(chosen, key=lambda u: u.index)
 
 
+def _relevance(vectors: np.ndarray, candidates: Sequence[Unit], title: str) -> np.ndarray:
+    """Each unit's relevance by meaning: its similarity to the mean of all units, and to the mean of
+    the candidates naming a content word of the title (the mean of all when none does)."""
+    named = {stem(w) for w in tokens(title) if is_content(w)}
+    naming = [u.index for u in candidates if named.intersection(u.stems)]
+    central = _similarity(vectors, vectors.mean(axis=0))
+    about = _similarity(vectors, vectors[naming].mean(axis=0)) if naming else central
+    return CENTRAL_WEIGHT * central + TITLE_WEIGHT * about
+
+
+def _similarity(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
+    return vectors @ (query / max(float(np.linalg.norm(query)), 1e-6))
+
+
 def _worth(
-    unit: Unit, chosen: Sequence[Unit], overlap: _Overlap, vectors: np.ndarray | None, central: np.ndarray | None
+    unit: Unit, chosen: Sequence[Unit], overlap: _Overlap, vectors: np.ndarray | None, relevance: np.ndarray | None
 ) -> float:
-    """The expected overlap `unit` adds, plus (given vectors, and each unit's similarity to their
-    mean) its marginal relevance by meaning."""
+    """The expected overlap `unit` adds, plus (given vectors, and each unit's relevance by meaning)
+    its marginal relevance."""
     gain = overlap.f1_with(unit) - overlap.f1
-    if vectors is None or central is None:
+    if vectors is None or relevance is None:
         return gain
     repeated = max((float(vectors[unit.index] @ vectors[c.index]) for c in chosen), default=0.0)
-    return MMR_LAMBDA * float(central[unit.index]) - (1 - MMR_LAMBDA) * repeated + WORDS_WEIGHT * gain
+    return float(relevance[unit.index]) - REPEAT_WEIGHT * repeated + WORDS_WEIGHT * gain
 
 
 def leading(units: Iterable[Unit], budget: int = GIST_WORDS) -> list[Unit]:
