@@ -18,9 +18,10 @@ from bot.ingest.indexer import index_paths
 from bot.search.engine import Searcher
 from bot.search.query import QueryError
 from bot.semantic import scan
-from bot.semantic.hybrid import remembered_idea, topic_subject
+from bot.semantic.hybrid import MeaningSearch, remembered_idea, shared_words, topic_subject
 from bot.semantic.passages import embed_pending, quantize, windows
 from bot.semantic.scan import VectorIndex
+from models.search import SegmentFilter
 from models.vectors import VectorSnapshot
 from storage import Store
 from tests.conftest import write
@@ -224,6 +225,15 @@ async def test_filters_apply_to_meaning_hits(indexed) -> None:
         ("episode on rust in the linux kernel", "rust in the linux kernel"),
         ("the damped spring thing about optimizers", None),
         ("they said episodes are too long", None),
+        ("which episode explained the unspent outputs model", "the unspent outputs model"),
+        ("the episode where the creator of python was the guest", "the creator of python was the guest"),
+        ("the episode comparing mysql with its fork", "comparing mysql with its fork"),
+        ("is there an episode on fuzzing?", "fuzzing"),
+        ("the one about the rust linter", "the rust linter"),
+        ("the episode where he said rust is faster than c", None),  # a moment, framed by its episode
+        ("show me the bit where they said springs", None),
+        ("episode 42", None),
+        ("which episode was that", None),
     ],
 )
 def test_topic_questions_are_told_from_quotes(text: str, subject: str | None) -> None:
@@ -471,3 +481,47 @@ async def test_a_topic_question_is_answered_literally_until_vectors_are_in(store
     hits = await Searcher(store, embedder=ConceptEmbedder()).search("which episode talked about sourdough")
     assert hits and hits[0].match == "literal"
     assert "sourdough" in hits[0].text
+
+
+async def test_among_moments_as_close_in_meaning_the_one_saying_the_members_words_comes_first(
+    store: Store, tmp_path: Path
+) -> None:
+    folder = tmp_path / "casts"
+    write(folder / "a", "ep-1-wobble.srt", srt("Welcome everyone.", "The springs wobble.", "Thanks for listening."))
+    write(folder / "b", "ep-2-damped.srt", srt("Welcome everyone.", "A damped oscillator, bouncing.", "Bye now."))
+    await index_paths(store, [folder])
+    embedder = ConceptEmbedder()
+    await embed_pending(store, embedder)
+    meaning = MeaningSearch(store, embedder)
+    await meaning.reload()
+    found = await meaning.moments("damped oscillator", SegmentFilter(), 2)
+    assert ["damped oscillator" in c.text for c, _ in found] == [True, False]
+    assert found[0][1] < found[1][1]  # the vectors alone put the other line first
+
+
+def test_shared_words_counts_the_ideas_words_by_stem_less_the_commonest() -> None:
+    assert shared_words("the privacy was designed in", "Privacy by design, they said.") == 1.0
+    assert shared_words("damped springs and optimizers", "a spring, damped") == 2 / 3
+    assert shared_words("the and of it", "anything") == 0.0
+
+
+def test_an_episode_first_by_its_passages_is_not_sunk_by_notes_that_miss_it() -> None:
+    rng = np.random.default_rng(18)
+    query = np.zeros(384, dtype=np.float32)
+    query[0] = 1.0
+
+    def near(similarity: float) -> np.ndarray:
+        other = rng.normal(size=384).astype(np.float32)
+        other[0] = 0.0
+        return similarity * query + np.sqrt(1 - similarity**2) * other / np.linalg.norm(other)
+
+    # Episode 1 says most about it, 2 a little less, the rest little. 1's notes are far from any
+    # question (a list of links); the others' are alike, 2's the least close. Summing standardised
+    # similarities sank 1 under that one outlier; by rank it is last by notes, first by the rest.
+    close = {1: 0.9, 2: 0.8}
+    episodes = [e for e in range(1, 21) for _ in range(3)]
+    vectors = quantize(np.stack([near(close.get(e, 0.01 * e)) for e in episodes]))
+    notes = {e: quantize(near({1: -0.5, 2: 0.29}.get(e, 0.3 + 0.01 * (e * 7 % 19)))).tobytes() for e in range(1, 21)}
+    ids = list(range(len(episodes)))
+    index = VectorIndex(VectorSnapshot(ids, episodes, ids, ids, vectors.tobytes(), notes))
+    assert [near.episode_id for near in index.topics(query, 2)] == [1, 2]

@@ -21,24 +21,38 @@ from bot.ports import MeaningStore
 from bot.semantic.embedder import Embedder
 from bot.semantic.resources import one_blas_thread, release_freed_memory
 from bot.semantic.scan import Near, VectorIndex
+from bot.summary.units import STOPWORDS
 from models.episodes import Candidate
 from models.search import SegmentFilter
+from models.text import tokens
 
 RERANK = 40  # passages nearest the query that are ranked again by their best segment
 RRF_K = 60  # reciprocal-rank fusion's damping constant (the value of the original paper)
 T = TypeVar("T")
 MIN_SIMILARITY = 0.25  # passages less similar than this are not shown
+WORDS_WEIGHT = 0.15  # a moment's similarity gains this times the share of the idea's words it says
+STEM = 5  # words are compared by their first letters: "designed" says "design", "privacy" "private"
 SAME_MOMENT_SECONDS = 45.0  # a passage starting this close to a literal hit is that hit
+# A question about an episode opens by naming one ("the episode...", "which ep...", "is there an
+# episode...", "the one about..."); whatever it then says of it, the words that only link the
+# episode to its subject ("where they talked about", "that explained", "comparing") are left out.
 _TOPIC = re.compile(
-    r"""^\W*(?:(?:what|which|find|show\ me|there\ was|remember)\s+)?(?:(?:was|is)\s+)?(?:the|that|an?)?\s*
-    (?:episode|ep|show|one|podcast)s?\s+
-    (?:(?:(?:that|which|where|when|in\ which)\s+(?:\w+\s+){0,2}?)?
-       (?:talk(?:ed|s)?|discuss(?:ed|es)?|cover(?:ed|s)?|went\ (?:over|into)|dove\ into|got\ into|was)
-       (?:\s+(?:about|on|into))?
-     |about|on|discussing|covering|talking\ about|with)\s+
-    (?P<subject>.+?)\W*$""",
+    r"""^\W*(?:
+        (?:what|which|find|show\ me|there\ was|remember|looking\ for|(?:is|was)\ there|any
+         |did\ (?:they|you)\ (?:ever\ )?(?:do|have|make))\s+(?:(?:was|is)\s+)?(?:(?:the|that|an?|any)\s+)?(?:episode|ep|podcast|show)s?
+      | (?:the|that|an?|any)\s+(?:episode|ep|podcast|show)s?
+      | (?:episode|ep)s?
+      | (?:the|that)\s+one(?=\s+(?:about|on|with|where|when|that|which|covering|discussing)\b)
+    )\b(?!\s*\d|\s+me\b)(?=\s+\w)(?P<rest>.*)$""",
     re.IGNORECASE | re.VERBOSE,
 )
+_LINKING = frozenset(
+    """that which where when in with about on of into over through they we he she you someone somebody guest
+    guests host hosts it was were is are had has have did do does get got went dove dug go talk talks talked
+    talking discuss discusses discussed discussing cover covers covered covering explain explains explained
+    explaining feature features featured featuring""".split()
+)
+_SAID = frozenset("said says saying mentioned joked compared claimed argued ranted quoted".split())
 
 
 # How members frame a remembered moment ("the bit where they said X", "remember when someone
@@ -81,9 +95,14 @@ def remembered_idea(text: str) -> str:
 
 
 def topic_subject(text: str) -> str | None:
-    """What a topic question asks about ("which episode talked about X" -> "X"), else None."""
+    """What a question about an episode asks about ("which episode talked about X" -> "X"), else
+    None: for a quote, or for a moment framed by its episode ("the episode where he said X")."""
     found = _TOPIC.match(text)
-    return found.group("subject") if found else None
+    words = found.group("rest").split() if found else []
+    linking = next((i for i, word in enumerate(words) if " ".join(tokens(word)) not in _LINKING), len(words))
+    if linking == len(words) or " ".join(tokens(words[linking])) in _SAID:
+        return None
+    return " ".join(words[linking:]).strip(" ?!.,;:")
 
 
 class MeaningSearch:
@@ -120,8 +139,10 @@ class MeaningSearch:
         if index is None or not len(index):
             return []
         count = max(RERANK, limit * 4)
-        query, found = await asyncio.to_thread(self._nearest, index, remembered_idea(text), count, where.episode_ids)
-        return await self._candidates(text, await self._best_segments(query, found), where, limit)
+        idea = remembered_idea(text)
+        query, found = await asyncio.to_thread(self._nearest, index, idea, count, where.episode_ids)
+        chosen = await self._candidates(text, await self._best_segments(query, found), where, count)
+        return sorted(chosen, key=lambda pair: -pair[1] - WORDS_WEIGHT * shared_words(idea, pair[0].text))[:limit]
 
     def _nearest(
         self, index: VectorIndex, text: str, count: int, episodes: tuple[int, ...] | None
@@ -171,6 +192,15 @@ class MeaningSearch:
                 best = max(inside, key=lambda c: (fuzz.token_set_ratio(text, c.text), -c.segment_id))
                 chosen.append((best, near.similarity))
         return chosen
+
+
+def shared_words(idea: str, text: str) -> float:
+    """The share of the idea's words (less the commonest) that `text` says too, by their stems: the
+    vectors find the neighbourhood of a paraphrase, and among close moments the one that keeps
+    some of the member's words is likelier the one meant than a short line on the same theme."""
+    wanted = {word[:STEM] for word in tokens(idea) if word not in STOPWORDS}
+    said = {word[:STEM] for word in tokens(text)}
+    return len(wanted & said) / len(wanted) if wanted else 0.0
 
 
 def fuse(literal: Sequence[T], meaning: Sequence[T], same: Callable[[T, T], bool], limit: int) -> list[T]:

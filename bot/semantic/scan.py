@@ -8,9 +8,11 @@ kept as six rows of 64-bit words (one row per word, not per passage) so each ste
 contiguous array, and the candidates are cut at a distance read off a histogram of the distances
 (they are small integers) instead of a partial sort: each of these halved its stage's time.
 
-Topic questions rank whole episodes by three signals, each standardised over the episodes: their
-best passages, the mean of all their passages (what the episode is about overall) and the vector
-of their title and notes (what it says it is about).
+Topic questions rank whole episodes by three signals: their best passages, the mean of all their
+passages (what the episode is about overall) and the vector of their title and notes (what it says
+it is about). The three rankings are fused by reciprocal rank, so an episode first by one signal is
+not sunk by another that misses it (notes that only list links, a German episode's English terms),
+as it was when their standardised values were summed.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ EXACT_BELOW = 4 * RESCORE  # a small index is scored exactly
 SLICE = 65_536  # rows made into sign bits at a time (a bool copy of every vector would be as big as they are)
 ROWS_AT_ONCE = 4_096  # int8 rows made float32 at a time for episode means (6 MB, not the heap's for good)
 TOPIC_PASSAGES = 3  # an episode's topic score: the mean of its best three passages
+TOPIC_RRF_K = 8  # small: a topic ranking's first few places count most (the literal fusion's 60 spreads them)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +119,7 @@ class VectorIndex:
         return sum(a.nbytes for a in (*arrays, self.bounds, self.centroids, self.notes))
 
     def topics(self, query: np.ndarray, limit: int, episodes: tuple[int, ...] | None = None) -> list[Near]:
-        """Episodes ranked by the sum of three standardised similarities: the mean of their best
+        """Episodes ranked by three similarities fused by reciprocal rank: the mean of their best
         passages (among the RESCORE nearest), their mean passage and their title and notes (the
         mean passage where an episode has no notes vector). Each is shown as its best passage, with
         the higher of that passage's and the notes' similarity."""
@@ -131,7 +134,7 @@ class VectorIndex:
         best = {int(owners[i]): int(i) for i in order[first]}  # each episode's best passage, by index into rows
         overall = _similarity(self.centroids, query)
         notes = np.where(self.has_notes, _similarity(self.notes, query), overall)
-        score = _standard(passages) + _standard(overall) + _standard(notes)
+        score = _rank_fused(passages, overall, notes)
         if episodes is not None:
             score[~np.isin(self.topic_episodes, episodes)] = -np.inf
         shown = []
@@ -161,9 +164,14 @@ def _similarity(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
     return out / 127.0
 
 
-def _standard(values: np.ndarray) -> np.ndarray:
-    """`values` less their mean, over their standard deviation."""
-    return (values - values.mean()) / max(float(values.std()), 1e-9)
+def _rank_fused(*signals: np.ndarray) -> np.ndarray:
+    """The sum over `signals` of 1 / (TOPIC_RRF_K + rank): rank 1 for the highest value, and equal
+    values (the episodes with no passage among the nearest) the same rank."""
+    fused = np.zeros(len(signals[0]), dtype=np.float64)
+    for values in signals:
+        higher = len(values) - np.searchsorted(np.sort(values), values, side="right")
+        fused += 1.0 / (TOPIC_RRF_K + 1 + higher)
+    return fused
 
 
 def _closest(distance: np.ndarray, count: int) -> np.ndarray:
