@@ -233,6 +233,7 @@ async def test_filters_apply_to_meaning_hits(indexed) -> None:
         ("the episode where he said rust is faster than c", None),  # a moment, framed by its episode
         ("show me the bit where they said springs", None),
         ("episode 42", None),
+        ("episode top notes and thanks to everyone", None),  # a line of notes, not a question
         ("which episode was that", None),
     ],
 )

@@ -39,9 +39,10 @@ SAME_MOMENT_SECONDS = 45.0  # a passage starting this close to a literal hit is 
 _TOPIC = re.compile(
     r"""^\W*(?:
         (?:what|which|find|show\ me|there\ was|remember|looking\ for|(?:is|was)\ there|any
-         |did\ (?:they|you)\ (?:ever\ )?(?:do|have|make))\s+(?:(?:was|is)\s+)?(?:(?:the|that|an?|any)\s+)?(?:episode|ep|podcast|show)s?
+         |did\ (?:they|you)\ (?:ever\ )?(?:do|have|make))\s+
+        (?:(?:was|is)\s+)?(?:(?:the|that|an?|any)\s+)?(?:episode|ep|podcast|show)s?
       | (?:the|that|an?|any)\s+(?:episode|ep|podcast|show)s?
-      | (?:episode|ep)s?
+      | (?P<bare>(?:episode|ep)s?)
       | (?:the|that)\s+one(?=\s+(?:about|on|with|where|when|that|which|covering|discussing)\b)
     )\b(?!\s*\d|\s+me\b)(?=\s+\w)(?P<rest>.*)$""",
     re.IGNORECASE | re.VERBOSE,
@@ -98,11 +99,18 @@ def topic_subject(text: str) -> str | None:
     """What a question about an episode asks about ("which episode talked about X" -> "X"), else
     None: for a quote, or for a moment framed by its episode ("the episode where he said X")."""
     found = _TOPIC.match(text)
-    words = found.group("rest").split() if found else []
-    linking = next((i for i, word in enumerate(words) if " ".join(tokens(word)) not in _LINKING), len(words))
-    if linking == len(words) or " ".join(tokens(words[linking])) in _SAID:
+    if found is None:
         return None
-    return " ".join(words[linking:]).strip(" ?!.,;:")
+    words = found["rest"].split()
+    linking = next((i for i, word in enumerate(words) if _word(word) not in _LINKING), len(words))
+    asked = words[linking:]
+    if not asked or _word(asked[0]) in _SAID or (found["bare"] and not linking):
+        return None  # nothing asked; a moment; or a line opening with the word ("Episode: ...")
+    return " ".join(asked).strip(" ?!.,;:")
+
+
+def _word(text: str) -> str:
+    return " ".join(tokens(text))
 
 
 class MeaningSearch:
