@@ -40,8 +40,8 @@ _TOPIC = re.compile(
     r"""^\W*(?:
         (?:what|which|find|show\ me|there\ was|remember|looking\ for|(?:is|was)\ there|any
          |did\ (?:they|you)\ (?:ever\ )?(?:do|have|make))\s+
-        (?:(?:was|is)\s+)?(?:(?:the|that|an?|any)\s+)?(?:episode|ep|podcast|show)s?
-      | (?:the|that|an?|any)\s+(?:episode|ep|podcast|show)s?
+        (?:(?:was|is)\s+)?(?:(?:the|that|an?|any)\s+)?(?:(?:podcast|show)\s+)?(?:episode|ep|podcast|show)s?
+      | (?:the|that|an?|any)\s+(?:(?:podcast|show)\s+)?(?:episode|ep|podcast|show)s?
       | (?P<bare>(?:episode|ep)s?)
       | (?:the|that)\s+one(?=\s+(?:about|on|with|where|when|that|which|covering|discussing)\b)
     )\b(?!\s*\d|\s+me\b)(?=\s+\w)(?P<rest>.*)$""",
@@ -63,7 +63,8 @@ _OPENING = re.compile(
     r"""^\W*(?:
         (?:do\ you\ |i\ )?(?:remember|recall)(?:\ when|\ that|\ the\ (?:bit|part|time|moment)\ (?:where|when))?
       | (?:there\ was\ |wasnt\ there\ |what\ was\ |where\ was\ |find\ |looking\ for\ )?
-        (?:the|that|a|an)\ (?:bit|part|moment|time|segment|section|story|quote|clip|rant|joke|discussion|conversation)
+        (?:the|that|a|an)\ (?:bit|part|moment|time|segment|section|story|quote|clip|rant|joke|discussion|conversation
+           |episode|ep|show|podcast)
         (?:\ (?:where|when|in\ which|about|that|on)|(?=\ (?:someone|somebody|they|he|she)\b))
       | (?:what|where|when)\ (?:did|was)\ (?:they|he|she|someone|somebody)
       | (?:who|someone|somebody)\ (?:said|says|talked|mentioned)
