@@ -6,7 +6,10 @@
 Prints segments per second for the shared corpus (when ../shared is present) and for a generated
 catalogue, each beside its anchor: the bare insert of the very same segment texts into a plain
 FTS5 table with the same pragmas, measured in the same run, with the load average beside them (on
-a shared machine only ratios from one run compare). Then the indexing process's resident memory
+a shared machine only ratios from one run compare), and the CPU seconds of each side: Rewind's
+database thread, the rest of its process, its parse workers. Linux shares a busy machine's cores
+between sessions, not threads (autogroup scheduling): on a loaded machine the wall ratio tends to
+the CPU ratio, while on idle cores the parse workers run beside the writer. Then the indexing process's resident memory
 per phase: while parsing and writing (at every 250,000 segments written, to show whether it grows
 with the catalogue), while relinking, and while merging the FTS index. With --cache the generated
 catalogue's files are kept in (and read again from) DIR/index-catalogue-N/. Search by meaning is
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import resource
 import sqlite3
@@ -40,6 +44,29 @@ from storage import Store  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 MILESTONE = 250_000  # segments written between two memory readings
+
+
+def thread_cpu_seconds(native_id: int) -> float:
+    """CPU seconds (user + system) one thread of this process has used, from /proc."""
+    fields = Path(f"/proc/self/task/{native_id}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def writer_cpu_seconds() -> float:
+    """CPU seconds of the database's thread (aiosqlite runs each connection on its own thread)."""
+    return sum(
+        thread_cpu_seconds(t.native_id)
+        for t in threading.enumerate()
+        if "_connection_worker_thread" in t.name and t.native_id is not None
+    )
+
+
+def children_cpu_seconds() -> float:
+    """CPU seconds of the finished child processes (the parse workers), once they are joined."""
+    while multiprocessing.active_children():  # joins the workers that have exited
+        time.sleep(0.05)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def rss_mb() -> float:
@@ -76,13 +103,17 @@ class MemoryWatch:
 
 @dataclass
 class Run:
-    """One `rewind index`: segments, seconds end to end, of them writing, embedding; memory by phase."""
+    """One `rewind index`: segments, seconds end to end, of them writing, embedding; memory by phase;
+    CPU seconds of the database thread, of the whole indexing process and of its parse workers."""
 
     segments: int
     seconds: float
     store_seconds: float
     embedding_seconds: float
     watch: MemoryWatch
+    writer_cpu: float = 0.0
+    process_cpu: float = 0.0
+    workers_cpu: float = 0.0
 
 
 async def rewind_index(paths: list[Path], db: Path, workers: int) -> Run:
@@ -111,21 +142,25 @@ async def rewind_index(paths: list[Path], db: Path, workers: int) -> Run:
     store_episode_facts, store_optimize = store.episode_facts, store.optimize
     store.episode_facts, store.optimize = episode_facts, optimize
     try:
-        started = time.perf_counter()
+        started, cpu_before, writer_before = time.perf_counter(), time.process_time(), writer_cpu_seconds()
+        workers_before = children_cpu_seconds()
         report = await index_paths(store, paths, workers=workers, progress=progress)
         ended = time.perf_counter()
         literal_end = literal_end or ended
         if ended - literal_end > 0.5:
             watch.mark("embedding")
-        return Run(report.segments, literal_end - started, report.store_seconds, ended - literal_end, watch)
+        run = Run(report.segments, literal_end - started, report.store_seconds, ended - literal_end, watch)
+        run.writer_cpu, run.process_cpu = writer_cpu_seconds() - writer_before, time.process_time() - cpu_before
+        run.workers_cpu = await asyncio.to_thread(children_cpu_seconds) - workers_before
+        return run
     finally:
         watch.stop()
         await store.close()
 
 
-def bare_insert(source_db: Path, target: Path) -> tuple[int, float]:
+def bare_insert(source_db: Path, target: Path) -> tuple[int, float, float]:
     """Bulk insert the same segment texts into a plain FTS5 table, the fastest sqlite3 way, with
-    the pragmas Rewind's store sets."""
+    the pragmas Rewind's store sets: segments, seconds, CPU seconds."""
     with sqlite3.connect(source_db) as source:
         texts = [(text,) for (text,) in source.execute("SELECT text FROM segments ORDER BY id")]
     connection = sqlite3.connect(target, isolation_level=None)
@@ -133,16 +168,16 @@ def bare_insert(source_db: Path, target: Path) -> tuple[int, float]:
     connection.execute("PRAGMA synchronous = NORMAL")
     connection.execute("PRAGMA cache_size = -32000")
     connection.execute("CREATE VIRTUAL TABLE plain USING fts5(text, tokenize='unicode61 remove_diacritics 2')")
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), time.process_time()
     connection.execute("BEGIN")
     connection.executemany("INSERT INTO plain (text) VALUES (?)", texts)
     connection.execute("COMMIT")
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_before
     connection.close()
-    return len(texts), elapsed
+    return len(texts), elapsed, cpu
 
 
-def report(label: str, run: Run, bare: tuple[int, float]) -> None:
+def report(label: str, run: Run, bare: tuple[int, float, float]) -> None:
     segments, seconds, store_seconds = run.segments, run.seconds, run.store_seconds
     rewind_rate, store_rate, bare_rate = segments / seconds, segments / store_seconds, bare[0] / bare[1]
     print(f"{label}: {segments:,} segments (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
@@ -151,6 +186,10 @@ def report(label: str, run: Run, bare: tuple[int, float]) -> None:
     print(f"  bare insert  : {bare[1]:8.2f} s  {bare_rate:12,.0f} segments/s (anchor: plain FTS5 executemany)")
     ratio, store_ratio = rewind_rate / bare_rate, store_rate / bare_rate
     print(f"  rewind / bare: {ratio:8.2f}x end to end (goal: 0.5x or more), {store_ratio:.2f}x the store")
+    rest, total = run.process_cpu - run.writer_cpu, run.process_cpu + run.workers_cpu
+    print(f"  CPU seconds  : database thread {run.writer_cpu:.2f} + rest of the process {rest:.2f}", end="")
+    print(f" + parse workers {run.workers_cpu:.2f} = {total:.2f}; bare insert {bare[2]:.2f}")
+    print(f"  CPU, bare / rewind: {bare[2] / total:.2f}x (what the wall ratio tends to when the cores are busy)")
     if run.embedding_seconds > 0.5:
         print(f"  embedding    : {run.embedding_seconds:8.2f} s  after the literal index, not counted above")
     print("  memory of the indexing process (RSS, MB): peak in the phase / at its end")

@@ -69,3 +69,16 @@ def test_topic_lines_read_from_the_scan_are_those_read_anew():
     scan = scan_lines(body)
     assert topic_lines(body, scan.read) == topic_lines(body)
     assert (120 + 18.0, "The history of the thing") in topic_lines(body, scan.read)
+
+
+def test_a_topic_title_is_at_most_fifteen_words_however_it_is_spaced():
+    fifteen = " ".join(f"w{i}" for i in range(15))
+    sixteen = "\t".join(f"w{i}" for i in range(16))
+    body = f"00:10 {fifteen}\n01:10  {sixteen}\n02:10 a\u00a0 short\t topic"
+    assert topic_lines(body) == [(10.0, fifteen), (130.0, "a short topic")]
+
+
+def test_a_timed_line_ends_where_the_next_later_stamp_starts():
+    text = "[00:00:01] one two\n[00:00:01] three four\n[00:00:05] five six\n[00:00:04] back\n[00:00:09] the last line"
+    spans = [(u.start, u.end) for u in scan_lines(text).utterances]
+    assert spans == [(1.0, 5.0), (1.0, 5.0), (5.0, None), (4.0, 9.0), (9.0, None)]

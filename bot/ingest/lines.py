@@ -201,7 +201,7 @@ def _name_lines(parsed: list[Line], opens_paragraph: list[bool]) -> list[Line]:
 
 
 def _assemble(parsed: list[Line]) -> list[Utterance]:
-    utterances: list[Utterance] = []
+    pieces: list[tuple[str, float | None, str | None, bool]] = []  # words, start, speaker, new turn
     speaker: str | None = None
     clock: float | None = None
     turn = False
@@ -216,9 +216,9 @@ def _assemble(parsed: list[Line]) -> list[Utterance]:
             clock = clock_at
             words = clean_words(piece)
             if words:
-                utterances.append(Utterance(words, clock, None, speaker, new_turn=turn))
+                pieces.append((words, clock, speaker, turn))
                 turn = False
-    return _close_ends(utterances)
+    return _close_ends(pieces)
 
 
 def _timed_pieces(line: str, clock: float | None) -> list[tuple[float | None, str]]:
@@ -234,18 +234,18 @@ def _timed_pieces(line: str, clock: float | None) -> list[tuple[float | None, st
     return pieces
 
 
-def _close_ends(utterances: list[Utterance]) -> list[Utterance]:
-    """A timed line ends where the next later stamp starts."""
+def _close_ends(pieces: list[tuple[str, float | None, str | None, bool]]) -> list[Utterance]:
+    """A timed line ends where the next later stamp starts (each utterance made once, its end known)."""
     closed: list[Utterance] = []
-    for utterance in reversed(utterances):
+    following_start: float | None = None
+    following_end: float | None = None
+    for words, start, speaker, turn in reversed(pieces):
         end = None
-        following = closed[-1] if closed else None
-        if utterance.start is not None and following is not None and following.start is not None:
-            if following.start > utterance.start:
-                end = following.start
-            elif following.start == utterance.start:
-                end = following.end
-        if end != utterance.end:
-            utterance = Utterance(utterance.text, utterance.start, end, utterance.speaker, utterance.new_turn)
-        closed.append(utterance)
+        if start is not None and following_start is not None:
+            if following_start > start:
+                end = following_start
+            elif following_start == start:
+                end = following_end
+        closed.append(Utterance(words, start, end, speaker, turn))
+        following_start, following_end = start, end
     return closed[::-1]

@@ -48,7 +48,7 @@ def topic_lines(body: str, known: Mapping[str, Line] | None = None) -> list[Chap
         else:
             continue
         pending = None if title else stamp
-        if title and len(title.split()) <= MOST_TOPIC_WORDS:
+        if title and title.count(" ") < MOST_TOPIC_WORDS:  # clean_words left one space between words
             marks.append((stamp, title))
     return marks
 

@@ -169,4 +169,6 @@ def normalise_name(name: str) -> str:
 
 def fold_spaces(text: str) -> str:
     """Collapse runs of white space into single spaces."""
+    if "  " not in text and text.isprintable():  # the only white space a printable str holds is " "
+        return text.strip()
     return " ".join(text.split())  # str.split's white space is a regex's: 4x faster than searching for it
