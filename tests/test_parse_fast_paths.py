@@ -5,10 +5,12 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.ingest.captions import parse_tsv
+from bot.ingest.headings import timed_headings
 from bot.ingest.lines import scan_lines
 from bot.ingest.segmenter import _ends_sentence
 from bot.ingest.shownotes import topic_lines
-from bot.ingest.text import fold_spaces, parse_timestamp
+from bot.ingest.text import fold_spaces, parse_timestamp, word_count
 
 SPACES = st.sampled_from([" ", "  ", "\t", "\n", "\r", "\x0b", "\x1c", "\xa0", "\u2003", "\u3000", "\u200b"])
 WORDS = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=6)
@@ -19,6 +21,11 @@ STAMP_CHARS = st.sampled_from(list("0123456789:.,٣٥۹５ -x"))
 @given(SPACED)
 def test_fold_spaces_is_the_white_space_regex(text):
     assert fold_spaces(text) == re.sub(r"\s+", " ", text).strip()
+
+
+@given(SPACED)
+def test_word_count_is_the_length_of_the_split(text):
+    assert word_count(text) == len(text.split())
 
 
 @given(st.lists(STAMP_CHARS, min_size=12, max_size=12).map("".join))
@@ -82,3 +89,20 @@ def test_a_timed_line_ends_where_the_next_later_stamp_starts():
     text = "[00:00:01] one two\n[00:00:01] three four\n[00:00:05] five six\n[00:00:04] back\n[00:00:09] the last line"
     spans = [(u.start, u.end) for u in scan_lines(text).utterances]
     assert spans == [(1.0, 5.0), (1.0, 5.0), (5.0, None), (4.0, 9.0), (9.0, None)]
+
+
+def test_a_timestamp_read_again_is_the_same_number():
+    assert [parse_timestamp("00:01:02") for _ in range(2)] == [62.0, 62.0]
+    assert parse_timestamp("1:02:03,5") == 3723.5
+    assert parse_timestamp("soon") is None
+
+
+def test_headings_and_tables_are_found_past_the_first_lines():
+    prose = [f"line {i} of prose" for i in range(300)]
+    assert timed_headings("\n".join([*prose, "## Intro", "Ana: 00:01:00 hi", "## Later", "Bo: 00:05:00 yes"])) == (
+        (60.0, "Intro"),
+        (300.0, "Later"),
+    )
+    table = ["start\tend\ttext", *[f"{i * 1000}\t{i * 1000 + 900}\tline {i}" for i in range(250)]]
+    rows = parse_tsv(table)
+    assert rows is not None and len(rows) == 250 and rows[-1].text == "line 249"

@@ -120,10 +120,10 @@ def parse_ass(text: str) -> CueScan:
 
 def parse_tsv(lines: list[str]) -> list[Utterance] | None:
     """Whisper's `start<TAB>end<TAB>text` (milliseconds, header optional) or `index<TAB>sentence`; None if no table."""
-    rows = [line.split("\t") for line in lines]
-    sample = rows[:200]
+    sample = [line.split("\t") for line in lines[:200]]
     if len(sample) < 3 or sum(1 for row in sample if len(row) >= 2) < 0.9 * len(sample):
         return None
+    rows = sample + [line.split("\t") for line in lines[200:]]
     if rows[0][0].strip().isdigit():
         header = ["start", "end", "text"] if len(rows[0]) >= 3 else ["index", "text"]
     else:

@@ -14,6 +14,8 @@ SIGNS = 40  # a timestamp that times a heading's section sits in the first chara
 def timed_headings(body: str) -> tuple[tuple[float, str], ...]:
     """Each heading with the time of the first timestamp after it (a turn's `Name: 00:02:57`);
     nothing unless at least two headings are timed, in time order."""
+    if "#" not in body:  # no heading: the common case, not worth a pass over every line
+        return ()
     found: list[tuple[float, str]] = []
     pending: list[str] = []
     for line in body.split("\n"):

@@ -14,6 +14,7 @@ import html
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.ingest.model import Utterance
 from bot.ingest.text import fold_spaces, is_non_name, is_placeholder_speaker, normalise_name, parse_timestamp
@@ -47,9 +48,8 @@ _FOOTER = re.compile(r"^Transcribed by https?://otter\.ai\b", re.IGNORECASE)
 _SKIPPED = ("#", "---", "|", "```")
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
-    """What the grammar read at the head of one line."""
+class Line(NamedTuple):
+    """What the grammar read at the head of one line (a tuple: one is made for every line read)."""
 
     stamp: float | None
     speaker: str | None

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from bot.ingest.model import Segment, Utterance
-from bot.ingest.text import fold_spaces
+from bot.ingest.text import fold_spaces, word_count
 from models.text import tokens
 
 MIN_WORDS = 5
@@ -56,7 +56,7 @@ def build_segments(utterances: Sequence[Utterance], *, captions: bool = False) -
 
 def _split_long(utterances: Iterable[Utterance]) -> Iterable[Utterance]:
     for utterance in utterances:
-        if len(utterance.text.split()) <= MAX_WORDS:
+        if word_count(utterance.text) <= MAX_WORDS:
             yield utterance
             continue
         parts = sentences(utterance.text)
@@ -124,7 +124,7 @@ def _merge(units: Sequence[Utterance]) -> Iterable[Segment]:
         if buffer and (unit.new_turn or unit.speaker != buffer[-1].speaker):
             yield _segment(buffer)
             buffer, count = [], 0
-        size = len(unit.text.split())
+        size = word_count(unit.text)
         if buffer and count + size > MAX_WORDS:
             yield _segment(buffer)
             buffer, count = [], 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -94,6 +95,7 @@ _NOT_NAMES = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=1 << 14)  # every hour of a transcript's whole seconds, met again in each episode
 def parse_timestamp(value: str) -> float | None:
     """Return seconds for `HH:MM:SS.mmm`, `MM:SS,mmm`, `H:MM:SS` and the like, else None."""
     if len(value) == 12 and value[2] == value[5] == ":" and value[8] in ".," and value[3] < "6" and value[6] < "6":
@@ -165,6 +167,13 @@ def normalise_name(name: str) -> str:
     """`ADAM CHLIPALA` -> `Adam Chlipala`; other spellings are kept as written."""
     name = _SPACES.sub(" ", name).strip(" :*")
     return name.title() if name.isupper() and len(name) >= 3 else name
+
+
+def word_count(text: str) -> int:
+    """`len(text.split())`, without making the list when the text is printable and singly spaced."""
+    if not text or "  " in text or not text.isprintable():
+        return len(text.split())
+    return text.count(" ") + 1 - text.startswith(" ") - text.endswith(" ")
 
 
 def fold_spaces(text: str) -> str:
