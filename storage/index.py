@@ -40,19 +40,32 @@ class IndexWrites(Connection):
 
     async def replace_sources(self, groups: Sequence[tuple[Sequence[SourceRecord], Sequence[EpisodeRecord]]]) -> int:
         """Replace these files' rows and episodes in one transaction; return segments written."""
-        written = 0
+        records = [record for group, _ in groups for record in group]
+        episodes = [episode for _, group in groups for episode in group]
         async with self._write():
             now = now_text()
-            for records, episodes in groups:
-                await self._delete_sources([record.path for record in records])
-                await self._db.executemany(
-                    "INSERT INTO sources (path, shown_path, content_hash, format, status, detail, indexed_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(r.path, r.shown_path, r.content_hash, r.format, r.status, r.detail, now) for r in records],
-                )
-                for episode in episodes:
-                    written += await self._insert_episode(episode)
-        return written
+            await self._delete_sources([record.path for record in records])
+            await self._db.executemany(
+                "INSERT INTO sources (path, shown_path, content_hash, format, status, detail, indexed_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(r.path, r.shown_path, r.content_hash, r.format, r.status, r.detail, now) for r in records],
+            )
+            rows = []
+            for episode in episodes:
+                episode_id = await self._insert_episode(episode)
+                rows += [(episode_id, position, *row) for position, row in enumerate(episode.segments)]
+            # The rows after the last segment left are this write's: indexed in one pass in id order.
+            async with self._db.execute("SELECT coalesce(max(id), 0) FROM segments") as cursor:
+                (last,) = await cursor.fetchone()
+            await self._db.executemany(
+                "INSERT INTO segments (episode_id, position, start_seconds, end_seconds, speaker, text)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            await self._db.execute(
+                "INSERT INTO segments_fts(rowid, text) SELECT id, text FROM segments_folded WHERE id > ?", (last,)
+            )
+        return len(rows)
 
     async def remove_sources(self, paths: Sequence[str]) -> None:
         """Forget files that are gone, with their episodes, in one transaction."""
@@ -89,17 +102,7 @@ class IndexWrites(Connection):
                 json.dumps(dataclasses.asdict(episode.facts)),
             ),
         )
-        episode_id = cursor.lastrowid
-        await self._db.executemany(
-            "INSERT INTO segments (episode_id, position, start_seconds, end_seconds, speaker, text)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            [(episode_id, position, *row) for position, row in enumerate(episode.segments)],
-        )
-        await self._db.execute(
-            "INSERT INTO segments_fts(rowid, text) SELECT id, text FROM segments_folded WHERE episode_id = ?",
-            (episode_id,),
-        )
-        return len(episode.segments)
+        return cursor.lastrowid
 
     async def episode_facts(self) -> list[tuple[int, EpisodeFacts]]:
         """Every episode's id and its documents' own facts, for linking."""
