@@ -180,6 +180,19 @@ async def test_a_close_literal_quote_stands_alone_and_first(indexed) -> None:
     assert embedder.calls == []  # the query was never embedded: a close match costs no model time
 
 
+@pytest.mark.parametrize("memory", ["flour water and yeast nothing else goes into the bread", "harmonic oscillator"])
+async def test_a_memory_is_searched_the_same_however_it_is_framed(indexed, memory: str) -> None:
+    store, folder, embedder = indexed
+    chatter = srt("Someone said something about the bit where it broke.", "I remember when someone mentioned it.")
+    write(folder / "chats", "ep-3-chatter.srt", chatter)  # says the framing words, nothing of the memory
+    await index_paths(store, [folder])
+    await embed_pending(store, embedder)
+    searcher = Searcher(store, embedder=embedder)
+    bare = [(hit.segment_id, hit.match) for hit in await searcher.search(memory)]
+    for framed in (f"the bit where they said {memory} or something", f"remember when someone mentioned {memory}"):
+        assert [(hit.segment_id, hit.match) for hit in await searcher.search(framed)] == bare
+
+
 async def test_a_paraphrase_with_no_literal_candidate_finds_its_moment_by_meaning(indexed) -> None:
     store, _, embedder = indexed
     with contextlib.suppress(QueryError):  # literal search alone finds nothing at all

@@ -212,8 +212,9 @@ class Searcher:
             return []
         meaning = self.meaning
         subject = topic_subject(text) if meaning is not None else None
-        if subject is not None:
-            query = parse_query(subject, query.filters)
+        idea = remembered_idea(text) if meaning is not None and subject is None else text
+        if subject is not None or idea != text:  # searched for what it asks about, not how it asks
+            query = parse_query(subject or idea, query.filters)
         started: asyncio.Future[list[tuple[Candidate, float]]] | None = None
 
         def unsure() -> None:  # no close match yet: search by meaning while the literal search goes on
@@ -221,7 +222,7 @@ class Searcher:
             if started is None and meaning is not None and meaning.index is not None:
                 started = meaning.start(query.text, where, limit, topic=subject is not None)
 
-        if subject is not None or remembered_idea(text) != text:
+        if subject is not None or idea != text:
             unsure()  # a topic, or a memory framed as one ("the bit where they said..."): from the start
         try:
             hits = await self._literal(query, where, limit, unsure)
