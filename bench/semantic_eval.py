@@ -6,8 +6,10 @@ FILE is a database that `rewind index ../shared/seeds ../shared/corpus` made wit
 installed (embedding its ~58k passages takes ~35 min of one core: do it once and keep the file).
 The questions, written by us as members would ask them, are bench/semantic_questions.json (the set
 the search was tuned on), bench/semantic_heldout.json (written afterwards, to check the tuning
-did not fit the first set only) and bench/semantic_fresh.json (topic questions written from episode
-titles alone before the episode ranking by title and notes was chosen). A paraphrase counts when
+did not fit the first set only), bench/semantic_fresh.json (topic questions written from episode
+titles alone before the episode ranking by title and notes was chosen) and bench/semantic_fresh2.json
+(paraphrases of random moments and topics from titles, of episodes no other set uses, written
+before the next ranking changes and scored once after them). A paraphrase counts when
 a top-5 hit is in the right file and starts within 60 s of the moment (within 3 segments where
 the transcript has no times); a topic question when a top-5 hit is one of the accepted episodes.
 Then the time search by meaning adds to a search (per question, hybrid less literal alone), and
@@ -39,7 +41,7 @@ from bot.semantic.scan import VectorIndex  # noqa: E402
 from models.vectors import VectorSnapshot  # noqa: E402
 from storage import Store  # noqa: E402
 
-QUESTIONS = [REPO / "bench" / f"semantic_{name}.json" for name in ("questions", "heldout", "fresh")]
+QUESTIONS = [REPO / "bench" / f"semantic_{name}.json" for name in ("questions", "heldout", "fresh", "fresh2")]
 
 
 async def search(searcher: Searcher, text: str) -> tuple[list[Hit], float]:
