@@ -9,7 +9,6 @@ from storage import Store
 from storage.feeds import FeedStore
 from storage.jobs import JobStore
 from storage.postgres.feeds import PostgresFeedStore
-from storage.postgres.jobs import PostgresJobStore
 from storage.postgres.store import PostgresStore
 
 CONCERNS = [
@@ -42,7 +41,7 @@ def shape(signature: inspect.Signature) -> list[tuple[str, object, bool]]:
 
 IMPLEMENTATIONS = {
     "sqlite": {ports.Feeds: FeedStore, ports.IndexJobs: JobStore},
-    "postgres": {ports.Feeds: PostgresFeedStore, ports.IndexJobs: PostgresJobStore},
+    "postgres": {ports.Feeds: PostgresFeedStore, ports.IndexJobs: JobStore},
 }
 STORES = {"sqlite": Store, "postgres": PostgresStore}
 

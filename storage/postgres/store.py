@@ -35,8 +35,8 @@ from storage.common import (
     numbered,
 )
 from storage.documents import decoded_facts, link_columns
+from storage.jobs import JobStore
 from storage.postgres.feeds import PostgresFeedStore
-from storage.postgres.jobs import PostgresJobStore
 from storage.postgres.migrations import MIGRATIONS
 
 try:
@@ -139,7 +139,7 @@ class PostgresStore(EpisodeLookups, ScheduleLookups):
         self.writes = 0  # bumped on every committed index write by this process
         self.read_only = False
         self.feeds = PostgresFeedStore(self)
-        self.jobs = PostgresJobStore(self)
+        self.jobs = JobStore(self)
 
     @classmethod
     async def open(
