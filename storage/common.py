@@ -9,9 +9,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from models.clock import now_text
 from models.episodes import Candidate, EpisodeRow, SegmentRow
 from models.shards import ShardSlice
-from models.state import FeedRow, ScheduleRow
+from models.state import FeedRow, PostClaim, ScheduleRow
 
 # A candidate: the segment, its rank, its neighbours' text and its episode (models.Candidate's fields).
 CANDIDATE_COLUMNS = """
@@ -141,6 +142,37 @@ class ScheduleLookups(Statements):
         """One server's daily post settings, or None."""
         rows = await self._schedule_rows(guild_id)
         return rows[0] if rows else None
+
+    async def mark_sent(self, claim: PostClaim, message_id: int) -> None:
+        """Keep the id of the claimed post's first message, which Discord has taken."""
+        await self._update_claim(claim, "sent_message_id = :message", message=message_id)
+
+    async def finish_post(self, claim: PostClaim) -> None:
+        """The claimed date is done (posted, or given up for the day): it is not due again."""
+        await self._update_claim(
+            claim, "last_posted = claimed_day, claimed_day = NULL, claimed_by = NULL, claimed_until = NULL"
+        )
+
+    async def release_post(self, claim: PostClaim) -> None:
+        """Drop a claim after a passing failure, nothing sent, so the next tick tries again."""
+        await self._update_claim(
+            claim, "claimed_day = NULL, claimed_by = NULL, claimed_until = NULL, sent_message_id = NULL"
+        )
+
+    async def _update_claim(self, claim: PostClaim, changes: str, **values: object) -> None:
+        """Change a schedule's row while `claim` holds it (a claim lost to another process changes nothing)."""
+        await self._execute(
+            f"UPDATE schedules SET {changes}"  # noqa: S608 (constant parts)
+            " WHERE guild_id = :guild AND claimed_by = :owner AND claimed_day = :day",
+            {"guild": claim.guild_id, "owner": claim.owner, "day": claim.day, **values},
+        )
+
+    async def record_post_result(self, guild_id: int, error: str | None) -> None:
+        """Keep the last attempt's failure (or clear it after a success) for /admin status."""
+        await self._execute(
+            "UPDATE schedules SET last_error = :error, last_error_at = :at WHERE guild_id = :guild",
+            {"guild": guild_id, "error": error, "at": now_text() if error else None},
+        )
 
     async def cached_summary(self, episode_id: int, method: int) -> str | None:
         """The stored summary JSON of an episode, if one was made by this method version."""

@@ -7,7 +7,7 @@ import json
 import time
 from collections.abc import Sequence
 
-from models.clock import now_text, utc_now
+from models.clock import utc_now
 from models.state import PostClaim, ScheduleRow
 from storage.common import ScheduleLookups
 from storage.connection import Connection
@@ -57,36 +57,6 @@ class StateTables(Connection, ScheduleLookups):
             (time.time() + lease, claim.guild_id, claim.owner, claim.day),
         )
         return cursor.rowcount == 1
-
-    async def mark_sent(self, claim: PostClaim, message_id: int) -> None:
-        """Keep the id of the claimed post's first message, which Discord has taken."""
-        await self._db.execute(
-            "UPDATE schedules SET sent_message_id = ? WHERE guild_id = ? AND claimed_by = ? AND claimed_day = ?",
-            (message_id, claim.guild_id, claim.owner, claim.day),
-        )
-
-    async def finish_post(self, claim: PostClaim) -> None:
-        """The claimed date is done (posted, or given up for the day): it is not due again."""
-        await self._db.execute(
-            "UPDATE schedules SET last_posted = claimed_day, claimed_day = NULL, claimed_by = NULL,"
-            " claimed_until = NULL WHERE guild_id = ? AND claimed_by = ? AND claimed_day = ?",
-            (claim.guild_id, claim.owner, claim.day),
-        )
-
-    async def release_post(self, claim: PostClaim) -> None:
-        """Drop a claim after a passing failure, nothing sent, so the next tick tries again."""
-        await self._db.execute(
-            "UPDATE schedules SET claimed_day = NULL, claimed_by = NULL, claimed_until = NULL,"
-            " sent_message_id = NULL WHERE guild_id = ? AND claimed_by = ? AND claimed_day = ?",
-            (claim.guild_id, claim.owner, claim.day),
-        )
-
-    async def record_post_result(self, guild_id: int, error: str | None) -> None:
-        """Keep the last attempt's failure (or clear it after a success) for /admin status."""
-        at = now_text() if error else None
-        await self._db.execute(
-            "UPDATE schedules SET last_error = ?, last_error_at = ? WHERE guild_id = ?", (error, at, guild_id)
-        )
 
     async def save_pager(self, owner_id: int, kind: str, payload: str, *, keep_days: int = 30) -> int:
         """Keep what a message's paging buttons show; forget pagers older than `keep_days`."""

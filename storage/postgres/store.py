@@ -543,43 +543,6 @@ class PostgresStore(EpisodeLookups, ScheduleLookups):
         )
         return status == "UPDATE 1"
 
-    async def mark_sent(self, claim: PostClaim, message_id: int) -> None:
-        """Keep the id of the claimed post's first message, which Discord has taken."""
-        await self._pool.execute(
-            "UPDATE schedules SET sent_message_id = $4 WHERE guild_id = $1 AND claimed_by = $2 AND claimed_day = $3",
-            claim.guild_id,
-            claim.owner,
-            claim.day,
-            message_id,
-        )
-
-    async def finish_post(self, claim: PostClaim) -> None:
-        """The claimed date is done (posted, or given up for the day): it is not due again."""
-        await self._pool.execute(
-            "UPDATE schedules SET last_posted = claimed_day, claimed_day = NULL, claimed_by = NULL,"
-            " claimed_until = NULL WHERE guild_id = $1 AND claimed_by = $2 AND claimed_day = $3",
-            claim.guild_id,
-            claim.owner,
-            claim.day,
-        )
-
-    async def release_post(self, claim: PostClaim) -> None:
-        """Drop a claim after a passing failure, nothing sent, so the next tick tries again."""
-        await self._pool.execute(
-            "UPDATE schedules SET claimed_day = NULL, claimed_by = NULL, claimed_until = NULL,"
-            " sent_message_id = NULL WHERE guild_id = $1 AND claimed_by = $2 AND claimed_day = $3",
-            claim.guild_id,
-            claim.owner,
-            claim.day,
-        )
-
-    async def record_post_result(self, guild_id: int, error: str | None) -> None:
-        """Keep the last attempt's failure (or clear it after a success) for /admin status."""
-        at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds") if error else None
-        await self._pool.execute(
-            "UPDATE schedules SET last_error = $2, last_error_at = $3 WHERE guild_id = $1", guild_id, error, at
-        )
-
     async def save_pager(self, owner_id: int, kind: str, payload: str, *, keep_days: int = 30) -> int:
         """Keep what a message's paging buttons show; forget pagers older than `keep_days`. The
         ids come from one sequence, so they are unique across processes."""
