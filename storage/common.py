@@ -7,12 +7,12 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from models.clock import now_text
 from models.episodes import Candidate, EpisodeRow, SegmentRow
 from models.shards import ShardSlice
-from models.state import FeedRow, PostClaim, ScheduleRow
+from models.state import PostClaim, ScheduleRow
 
 # A candidate: the segment, its rank, its neighbours' text and its episode (models.Candidate's fields).
 CANDIDATE_COLUMNS = """
@@ -36,6 +36,7 @@ EPISODES = """
     JOIN sources so ON so.path = e.source_path
     LEFT JOIN shows sh ON sh.id = e.show_id
 """
+Row = TypeVar("Row")
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")  # `:name`, never a `::type` cast
 
 
@@ -56,6 +57,16 @@ def episode_row(row: Sequence[Any], speakers: Iterable[str]) -> EpisodeRow:
     return EpisodeRow(*row[:7], list(speakers), *row[8:])
 
 
+def first(rows: Sequence[Row]) -> Row | None:
+    """The first of the rows, or None when there are none."""
+    return rows[0] if rows else None
+
+
+def first_value(rows: Sequence[Sequence[Any]]) -> Any:
+    """The first column of the first row, or None when there are no rows."""
+    return rows[0][0] if rows else None
+
+
 def in_order(segment_ids: Sequence[int], found: Sequence[Candidate]) -> list[Candidate]:
     """The candidates found for these segments, in the order asked, without those not found."""
     by_id = {c.segment_id: c for c in found}
@@ -69,6 +80,10 @@ class Statements:
         raise NotImplementedError
 
     async def _execute(self, query: str, parameters: Mapping[str, object]) -> None:
+        raise NotImplementedError
+
+    async def _execute_many(self, query: str, parameters: Sequence[Mapping[str, object]]) -> None:
+        """Run a statement once for each of `parameters`, in one transaction."""
         raise NotImplementedError
 
 
@@ -85,13 +100,11 @@ class EpisodeLookups(Statements):
 
     async def episode(self, episode_id: int) -> EpisodeRow | None:
         """One visible episode, or None."""
-        rows = await self._episode_rows(episode_id)
-        return rows[0] if rows else None
+        return first(await self._episode_rows(episode_id))
 
     async def description(self, episode_id: int) -> str | None:
         """An episode's show notes or description, if any."""
-        rows = await self._rows("SELECT description FROM episodes WHERE id = :id", {"id": episode_id})
-        return rows[0][0] if rows else None
+        return first_value(await self._rows("SELECT description FROM episodes WHERE id = :id", {"id": episode_id}))
 
     async def segments_of(self, episode_id: int) -> list[SegmentRow]:
         """An episode's segments in order: start, end, speaker, text."""
@@ -140,8 +153,7 @@ class ScheduleLookups(Statements):
 
     async def schedule(self, guild_id: int) -> ScheduleRow | None:
         """One server's daily post settings, or None."""
-        rows = await self._schedule_rows(guild_id)
-        return rows[0] if rows else None
+        return first(await self._schedule_rows(guild_id))
 
     async def mark_sent(self, claim: PostClaim, message_id: int) -> None:
         """Keep the id of the claimed post's first message, which Discord has taken."""
@@ -177,8 +189,7 @@ class ScheduleLookups(Statements):
     async def cached_summary(self, episode_id: int, method: int) -> str | None:
         """The stored summary JSON of an episode, if one was made by this method version."""
         query = "SELECT document FROM summaries WHERE episode_id = :episode AND method = :method"
-        rows = await self._rows(query, {"episode": episode_id, "method": method})
-        return rows[0][0] if rows else None
+        return first_value(await self._rows(query, {"episode": episode_id, "method": method}))
 
     async def save_summary(self, episode_id: int, method: int, document: str) -> None:
         """Keep an episode's summary until the index changes."""
@@ -198,8 +209,7 @@ class ScheduleLookups(Statements):
 
     async def fact(self, key: str) -> str | None:
         """A stored bot fact (such as the hash of the last synced commands)."""
-        rows = await self._rows("SELECT value FROM facts WHERE key = :key", {"key": key})
-        return rows[0][0] if rows else None
+        return first_value(await self._rows("SELECT value FROM facts WHERE key = :key", {"key": key}))
 
     async def set_fact(self, key: str, value: str) -> None:
         """Store a bot fact."""
@@ -208,41 +218,3 @@ class ScheduleLookups(Statements):
             " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             {"key": key, "value": value},
         )
-
-
-class FeedLookups:
-    """Followed feeds with their failed downloads, from the engine's `_feed_table` and
-    `_failed_table` (every feed's for None), and `_forget` to stop following one."""
-
-    async def _feed_table(self, url: str | None) -> Sequence[Sequence[object]]:
-        """FeedRow's columns but the failed downloads, by URL."""
-        raise NotImplementedError
-
-    async def _failed_table(self, url: str | None) -> Sequence[Sequence[str]]:
-        """Failed downloads as (feed URL, download URL, reason), by download URL."""
-        raise NotImplementedError
-
-    async def _forget(self, url: str) -> None:
-        raise NotImplementedError
-
-    async def feeds(self) -> list[FeedRow]:
-        """Every followed feed, by URL."""
-        return await self._feed_rows(None)
-
-    async def feed(self, url: str) -> FeedRow | None:
-        """One followed feed, or None."""
-        rows = await self._feed_rows(url)
-        return rows[0] if rows else None
-
-    async def remove(self, url: str) -> FeedRow | None:
-        """Stop following a feed; return what it was, or None when it was not followed."""
-        row = await self.feed(url)
-        if row is not None:
-            await self._forget(url)
-        return row
-
-    async def _feed_rows(self, url: str | None) -> list[FeedRow]:
-        failed: dict[str, list[tuple[str, str]]] = {}
-        for feed_url, download, reason in await self._failed_table(url):
-            failed.setdefault(feed_url, []).append((download, reason))
-        return [FeedRow(*row, failed_downloads=tuple(failed.get(row[0], ()))) for row in await self._feed_table(url)]

@@ -42,6 +42,10 @@ class Connection:
     async def _execute(self, query: str, parameters: Mapping[str, object]) -> None:
         await self._db.execute(query, parameters)
 
+    async def _execute_many(self, query: str, parameters: Sequence[Mapping[str, object]]) -> None:
+        async with self._write():  # one transaction, not one a row: the indexer writes meanwhile
+            await self._db.executemany(query, parameters)
+
     @classmethod
     async def open(cls, path: Path | str, *, check: bool = False, create: bool = True, read_only: bool = False) -> Self:
         """Open and migrate the database at `path`, creating it (and its folder) unless `create` is

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from models.clock import now_text
 from models.jobs import IndexJob
-from storage.common import Statements
+from storage.common import Statements, first
 
 JOB_COLUMNS = (
     "id, kind, requested_by, created_at, status, started_at, finished_at, done, total, rejected,"
@@ -40,8 +40,7 @@ class JobStore:
 
     async def job(self, job_id: int) -> IndexJob | None:
         """One job, or None."""
-        rows = await self._jobs("WHERE id = :id", {"id": job_id})
-        return rows[0] if rows else None
+        return first(await self._jobs("WHERE id = :id", {"id": job_id}))
 
     async def recent_jobs(self, limit: int = 5) -> list[IndexJob]:
         """The newest jobs first."""

@@ -24,5 +24,5 @@ class Store(IndexWrites, CatalogueReads, SearchReads, StateTables, VectorTables)
 
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
         super().__init__(connection, path)
-        self.feeds = FeedStore(self)
+        self.feeds = FeedStore(self, item_id="rowid")
         self.jobs = JobStore(self)

@@ -8,7 +8,6 @@ from bot import ports
 from storage import Store
 from storage.feeds import FeedStore
 from storage.jobs import JobStore
-from storage.postgres.feeds import PostgresFeedStore
 from storage.postgres.store import PostgresStore
 
 CONCERNS = [
@@ -41,7 +40,7 @@ def shape(signature: inspect.Signature) -> list[tuple[str, object, bool]]:
 
 IMPLEMENTATIONS = {
     "sqlite": {ports.Feeds: FeedStore, ports.IndexJobs: JobStore},
-    "postgres": {ports.Feeds: PostgresFeedStore, ports.IndexJobs: JobStore},
+    "postgres": {ports.Feeds: FeedStore, ports.IndexJobs: JobStore},
 }
 STORES = {"sqlite": Store, "postgres": PostgresStore}
 

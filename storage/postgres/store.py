@@ -35,8 +35,8 @@ from storage.common import (
     numbered,
 )
 from storage.documents import decoded_facts, link_columns
+from storage.feeds import FeedStore
 from storage.jobs import JobStore
-from storage.postgres.feeds import PostgresFeedStore
 from storage.postgres.migrations import MIGRATIONS
 
 try:
@@ -138,7 +138,7 @@ class PostgresStore(EpisodeLookups, ScheduleLookups):
         self.url = url
         self.writes = 0  # bumped on every committed index write by this process
         self.read_only = False
-        self.feeds = PostgresFeedStore(self)
+        self.feeds = FeedStore(self, item_id="id")
         self.jobs = JobStore(self)
 
     @classmethod
@@ -178,6 +178,11 @@ class PostgresStore(EpisodeLookups, ScheduleLookups):
     async def _execute(self, query: str, parameters: Mapping[str, object]) -> None:
         text, names = numbered(query)
         await self._pool.execute(text, *(parameters[name] for name in names))
+
+    async def _execute_many(self, query: str, parameters: Sequence[Mapping[str, object]]) -> None:
+        text, names = numbered(query)
+        async with self._pool.acquire() as connection, connection.transaction():
+            await connection.executemany(text, [[row[name] for name in names] for row in parameters])
 
     async def close(self) -> None:
         """Close every connection."""
