@@ -16,6 +16,7 @@ from bot.search.query import SearchFilters
 from bot.semantic.passages import embed_pending, quantize
 from bot.summary.service import episode_text
 from models.shards import ShardSlice
+from models.state import PendingPost, PollOutcome
 from models.text import tokens
 from storage import Store
 from storage.postgres import PostgresStore
@@ -291,3 +292,56 @@ async def test_an_episodes_vectors_reach_its_summary_on_the_right_segments(any_s
             whole, parts = embedder.embed_parts([row[3] for row in text.segments[passage.first : passage.last + 1]])
             assert passage.vector == quantize(whole).tobytes()
             assert passage.segment_vectors == quantize(parts).tobytes()
+
+
+async def test_the_feed_tables_behave_alike(any_store: AnyStore) -> None:
+    feeds = any_store.feeds
+    first, second = "https://b.example/feed", "https://B.example/Ω"  # code point order: "B" < "b"
+    assert await feeds.add(first, "/feeds/b.xml") and await feeds.add(second, "/feeds/o.xml")
+    assert not await feeds.add(first, "/feeds/other.xml")
+    assert [row.url for row in await feeds.feeds()] == [second, first]
+
+    await feeds.record_poll(first, PollOutcome("ok", "2030-01-01T01:00:00", etag='"v1"', items=3))
+    await feeds.record_poll(first, PollOutcome("error", "2030-01-01T02:00:00", error="timed out", etag='"v2"'))
+    row = await feeds.feed(first)
+    assert row is not None
+    assert (row.status, row.last_error, row.failures, row.etag, row.items) == ("error", "timed out", 1, '"v1"', 3)
+    await feeds.record_poll(first, PollOutcome("ok", "2030-01-01T03:00:00", etag='"v3"'))
+    row = await feeds.feed(first)
+    assert row is not None and (row.failures, row.etag, row.last_error) == (0, '"v3"', None)
+
+    assert await feeds.note_items(first, ["a", "b", "a"]) == ["a", "b"]
+    assert await feeds.note_items(first, ["b", "c"]) == ["c"]
+    await feeds.record_download(first, f"{first}/z.vtt", "404", "2030-01-02T00:00:00")
+    await feeds.record_download(first, f"{first}/a.vtt", "timed out", "2030-01-02T00:00:00")
+    await feeds.record_download(first, f"{first}/a.vtt", "timed out again", "2030-01-03T00:00:00")
+    assert await feeds.failed_downloads(first) == {
+        f"{first}/z.vtt": (1, "404", "2030-01-02T00:00:00"),
+        f"{first}/a.vtt": (2, "timed out again", "2030-01-03T00:00:00"),
+    }
+    row = await feeds.feed(first)
+    assert row is not None and [url for url, _ in row.failed_downloads] == [f"{first}/a.vtt", f"{first}/z.vtt"]
+    await feeds.record_download(first, f"{first}/z.vtt", None)
+    assert list(await feeds.failed_downloads(first)) == [f"{first}/a.vtt"]
+    assert await feeds.joined_elsewhere("/feeds/b.xml", "/casts") == set()
+    assert await feeds.pending_posts(11, "2000-01-01") == []
+    assert await feeds.item_episode(12345) is None
+
+    await feeds.save_announce(11, 22, True)
+    await feeds.save_announce(33, 44, False)
+    await feeds.record_announce_result(11, "Missing Access")
+    channels = await feeds.announce_channels()
+    assert [(c.guild_id, c.channel_id, c.enabled, c.last_error) for c in channels] == [
+        (11, 22, True, "Missing Access"),
+        (33, 44, False, None),
+    ]
+    assert [c.guild_id for c in await feeds.announce_channels(33)] == [33]
+    post = PendingPost(first, "a", 1, 1)
+    assert await feeds.claim_post(11, post) and not await feeds.claim_post(11, post)
+    await feeds.release_post(11, post)
+    assert await feeds.claim_post(11, post)
+
+    removed = await feeds.remove(first)
+    assert removed is not None and removed.url == first
+    assert await feeds.remove(first) is None
+    assert [row.url for row in await feeds.feeds()] == [second]
