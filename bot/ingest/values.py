@@ -53,17 +53,20 @@ def _require_regular(info: os.stat_result, limit: int) -> None:
         raise ParseError(f"file too large ({_size(info.st_size)}; the limit is {_size(limit)})")
 
 
+# `stat.filemode`'s first letter: the file's type.
+_KINDS = {
+    "d": "a folder",
+    "p": "a FIFO",
+    "s": "a socket",
+    "c": "a character device",
+    "b": "a block device",
+    "l": "a symlink",
+}
+
+
 def file_kind(mode: int) -> str:
     """What a file that is not a regular one is, in words."""
-    kinds = (
-        (stat.S_ISDIR, "a folder"),
-        (stat.S_ISFIFO, "a FIFO"),
-        (stat.S_ISSOCK, "a socket"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISLNK, "a symlink"),
-    )
-    return next((name for test, name in kinds if test(mode)), "a special file")
+    return _KINDS.get(stat.filemode(mode)[0], "a special file")
 
 
 def _size(count: int) -> str:
