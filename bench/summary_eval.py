@@ -318,18 +318,11 @@ def chapter_hits(made: Summary, headings: tuple[tuple[float, str], ...], seed: i
 
 @dataclass
 class ReaderChecks:
-    episodes: int = 0
-    sponsored: Counter = field(default_factory=Counter)
-    quotes: int = 0
-    quotes_cut: int = 0
-    quotes_back: int = 0
-    labels: int = 0
-    label_words: int = 0
-    labels_long: int = 0
-    labels_overlap: int = 0
+    sponsored: Counter = field(default_factory=Counter)  # episodes whose part ("gist", "quotes", ...) names a sponsor
+    count: Counter = field(default_factory=Counter)  # episodes, quotes (cut, pointing back), labels (words, long, ...)
 
     def add(self, text: EpisodeText, made: Summary) -> None:
-        self.episodes += 1
+        self.count["episodes"] += 1
         names = sponsor_names(units_of(text.segments))
         parts = {
             "gist": [m.text for m in made.gist],
@@ -342,16 +335,16 @@ class ReaderChecks:
             if any(re.search(rf"\b{re.escape(n.casefold())}\b", joined) for n in names):
                 self.sponsored[part] += 1
         for quote in made.quotes:
-            self.quotes += 1
-            self.quotes_cut += not quote.text.rstrip("\"”')]").endswith((".", "!", "?"))
-            self.quotes_back += bool(POINTS_BACK.match(quote.text))
+            self.count["quotes"] += 1
+            self.count["quotes_cut"] += not quote.text.rstrip("\"”')]").endswith((".", "!", "?"))
+            self.count["quotes_back"] += bool(POINTS_BACK.match(quote.text))
         previous: set[str] = set()
         for chapter in made.chapters:
             words = set(content_terms(chapter.title))
-            self.labels += 1
-            self.label_words += len(chapter.title.split())
-            self.labels_long += len(chapter.title.split()) > 8
-            self.labels_overlap += bool(words & previous)
+            self.count["labels"] += 1
+            self.count["label_words"] += len(chapter.title.split())
+            self.count["labels_long"] += len(chapter.title.split()) > 8
+            self.count["labels_overlap"] += bool(words & previous)
             previous = words
 
 
@@ -393,14 +386,15 @@ async def evaluate(store: Store, headed: dict[str, Headed]) -> None:
         f"{share(hits, total):.0f}% within ±{WINDOW_SECONDS} s of a heading (random positions: "
         f"{share(random_hits, total):.0f}%)"
     )
+    c = checks.count
     print(
-        f"reader checks over {checks.episodes} summaries: sponsor names in gist {checks.sponsored['gist']}, "
+        f"reader checks over {c['episodes']} summaries: sponsor names in gist {checks.sponsored['gist']}, "
         f"keywords {checks.sponsored['keywords']}, labels {checks.sponsored['labels']}, "
         f"quotes {checks.sponsored['quotes']} episodes; quotes ending mid-sentence "
-        f"{share(checks.quotes_cut, checks.quotes):.1f}%, pointing back {share(checks.quotes_back, checks.quotes):.1f}%"
-        f" (of {checks.quotes}); labels: {checks.label_words / max(1, checks.labels):.1f} words on average, "
-        f"{share(checks.labels_long, checks.labels):.0f}% over 8 words, "
-        f"{share(checks.labels_overlap, checks.labels):.0f}% share a word with the previous one"
+        f"{share(c['quotes_cut'], c['quotes']):.1f}%, pointing back {share(c['quotes_back'], c['quotes']):.1f}%"
+        f" (of {c['quotes']}); labels: {c['label_words'] / max(1, c['labels']):.1f} words on average, "
+        f"{share(c['labels_long'], c['labels']):.0f}% over 8 words, "
+        f"{share(c['labels_overlap'], c['labels']):.0f}% share a word with the previous one"
     )
     slowest, words = max(seconds)
     per_hour = [s / max(w, 1) * 9000 for s, w in seconds]  # an hour of talk is about 9,000 words
@@ -430,9 +424,9 @@ def print_goals(table: Table, chapter_share: float, checks: ReaderChecks, slowes
         context = f"{first:.1f} / {table.mean(chain, 'oracle', metric):.1f}"
         row(f"Chaincode {metric} >= lead-120 + {margin}", value, first + margin, value >= first + margin, context)
     row("chapter boundaries within 30 s (%) >= 65", chapter_share, 65, chapter_share >= 65, "")
-    quotes_back = share(checks.quotes_back, checks.quotes)
+    quotes_back = share(checks.count["quotes_back"], checks.count["quotes"])
     row("quotes pointing back (%) <= 5", quotes_back, 5, quotes_back <= 5, "")
-    cut = share(checks.quotes_cut, checks.quotes)
+    cut = share(checks.count["quotes_cut"], checks.count["quotes"])
     row("quotes ending mid-sentence (%) = 0", cut, 0, cut == 0, "")
     sponsored = sum(checks.sponsored.values())
     row("summaries' parts naming a sponsor = 0", sponsored, 0, sponsored == 0, "")
