@@ -10,6 +10,7 @@ from bot import limits, render
 from bot.client import RewindBot
 from bot.episodes import UnknownEpisode, episode_line, filter_episodes
 from bot.search.links import deep_link
+from ui import options
 from ui.choices import as_choices
 from ui.embeds import NO_MENTIONS, summary_embed
 from ui.paging import episodes_payload, first_page
@@ -23,7 +24,7 @@ class Episodes(commands.GroupCog, group_name="episode", group_description="Look 
         super().__init__()
 
     @app_commands.command(name="summary")
-    @app_commands.describe(episode="Episode number (12 or #12), id:N, or title")
+    @app_commands.describe(episode=options.EPISODE)
     async def summary(self, interaction: discord.Interaction, episode: app_commands.Range[str, 1, 100]) -> None:
         """What an episode is about: gist, keywords, chapters and quotes."""
         ids = await self.bot.searcher.resolve_episode(episode)
@@ -36,7 +37,7 @@ class Episodes(commands.GroupCog, group_name="episode", group_description="Look 
         await interaction.followup.send(embed=summary_embed(made), allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="info")
-    @app_commands.describe(episode="Episode number (12 or #12), id:N, or title")
+    @app_commands.describe(episode=options.EPISODE)
     async def info(self, interaction: discord.Interaction, episode: app_commands.Range[str, 1, 100]) -> None:
         """Details of one episode."""
         ids = await self.bot.searcher.resolve_episode(episode)
@@ -61,7 +62,7 @@ class Episodes(commands.GroupCog, group_name="episode", group_description="Look 
         return as_choices(await self.bot.suggester.episodes(current))
 
     @app_commands.command(name="list")
-    @app_commands.describe(show="Only this show", year="Only episodes published in this year")
+    @app_commands.describe(show=options.SHOW, year="Only episodes published in this year")
     async def list_episodes(
         self,
         interaction: discord.Interaction,

@@ -9,6 +9,7 @@ from discord.ext import commands
 from bot.client import RewindBot
 from bot.search.query import parse_query
 from models.search import SearchFilters
+from ui import options
 from ui.choices import as_choices
 from ui.embeds import NO_MENTIONS, hit_embed
 from ui.paging import first_page, hits_payload
@@ -27,8 +28,8 @@ class Quotes(commands.GroupCog, group_name="quote", group_description="Find what
     @app_commands.command(name="search")
     @app_commands.describe(
         query="Words of the quote as you remember them",
-        show="Only this show",
-        speaker="Only lines by this speaker",
+        show=options.SHOW,
+        speaker=options.SPEAKER,
         episode="Only this episode (number or title)",
         private="Show the answer only to you (with a button to post it to the channel)",
     )
@@ -68,7 +69,7 @@ class Quotes(commands.GroupCog, group_name="quote", group_description="Find what
         return as_choices(await self.bot.suggester.episodes(current))
 
     @app_commands.command(name="random")
-    @app_commands.describe(show="Only this show", speaker="Only lines by this speaker")
+    @app_commands.describe(show=options.SHOW, speaker=options.SPEAKER)
     @app_commands.checks.cooldown(3, 10.0, key=lambda i: i.user.id)
     async def random(
         self, interaction: discord.Interaction, show: str | None = None, speaker: str | None = None
