@@ -41,6 +41,16 @@ def follower_for(store: Store, tmp_path: Path) -> FeedFollower:
     return FeedFollower(store, tmp_path / "feeds", lambda paths: index_paths(store, paths), limits=LIMITS)
 
 
+@pytest.fixture
+async def follower(store: Store, tmp_path: Path, publisher: Publisher) -> FeedFollower:
+    """A follower of the show's feed, polled once."""
+    show_feed(publisher)
+    followed = follower_for(store, tmp_path)
+    await followed.add(f"{publisher.base}/feed.xml")
+    await followed.poll_all()
+    return followed
+
+
 def show_feed(publisher: Publisher, *, extra_items: list[str] | None = None) -> None:
     publisher.files["/t/1.vtt"] = vtt("Welcome to the lighthouse keepers show.", "We restored the old foghorn today.")
     publisher.files["/t/1.html"] = "<html><p>the html one</p></html>"
@@ -158,12 +168,8 @@ async def test_a_failed_download_is_retried_after_its_backoff(
 
 
 async def test_a_feed_that_turns_bad_keeps_its_last_good_episodes(
-    store: Store, tmp_path: Path, publisher: Publisher
+    store: Store, publisher: Publisher, follower: FeedFollower
 ) -> None:
-    show_feed(publisher)
-    follower = follower_for(store, tmp_path)
-    await follower.add(f"{publisher.base}/feed.xml")
-    await follower.poll_all()
     publisher.feeds["/feed.xml"] = "<html><body>Service temporarily unavailable</body></html>"
 
     (report,) = await follower.poll_all()
@@ -187,11 +193,9 @@ async def test_feeds_are_http_only_and_followed_once(store: Store, tmp_path: Pat
     assert await follower.feeds.feeds() == []
 
 
-async def test_removing_a_feed_takes_its_episodes_out(store: Store, tmp_path: Path, publisher: Publisher) -> None:
-    show_feed(publisher)
-    follower = follower_for(store, tmp_path)
-    await follower.add(f"{publisher.base}/feed.xml")
-    await follower.poll_all()
+async def test_removing_a_feed_takes_its_episodes_out(
+    store: Store, tmp_path: Path, publisher: Publisher, follower: FeedFollower
+) -> None:
     await follower.remove(f"{publisher.base}/feed.xml")
     assert await store.list_episodes() == []
     assert not any((tmp_path / "feeds").iterdir())
@@ -343,12 +347,8 @@ async def test_a_failing_feed_waits_for_its_backoff_and_a_stalled_one_holds_up_n
 
 
 async def test_a_cleaned_up_cache_is_fetched_again_not_trusted_to_a_304(
-    store: Store, tmp_path: Path, publisher: Publisher
+    store: Store, tmp_path: Path, publisher: Publisher, follower: FeedFollower
 ) -> None:
-    show_feed(publisher)
-    follower = follower_for(store, tmp_path)
-    await follower.add(f"{publisher.base}/feed.xml")
-    await follower.poll_all()
     shutil.rmtree(tmp_path / "feeds")
 
     (report,) = await follower.poll_all()

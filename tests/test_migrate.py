@@ -36,11 +36,17 @@ async def settled(path: Path) -> None:
     await store.close()
 
 
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """The sample indexed into a SQLite file by `rewind index`."""
+    path = tmp_path / "rewind.db"
+    assert main(["index", str(SAMPLE), "--db", str(path), "--json"]) == 0
+    return path
+
+
 def test_migrate_copies_everything_and_counts_it(
-    tmp_path: Path, postgres_url: str, capsys: pytest.CaptureFixture[str]
+    db: Path, tmp_path: Path, postgres_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = tmp_path / "rewind.db"
-    assert main(["index", str(SAMPLE), "--db", str(db), "--json"]) == 0
     asyncio.run(settled(db))
     capsys.readouterr()
     assert main(["migrate", "--db", str(db), "--to", postgres_url, "--json"]) == 0
@@ -84,10 +90,8 @@ async def same_on_both(db: Path, url: str) -> None:
 
 
 def test_migrate_refuses_a_database_that_holds_an_index(
-    tmp_path: Path, postgres_url: str, capsys: pytest.CaptureFixture[str]
+    db: Path, postgres_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = tmp_path / "rewind.db"
-    assert main(["index", str(SAMPLE), "--db", str(db), "--json"]) == 0
     assert main(["index", str(SAMPLE), "--db", postgres_url, "--json"]) == 0
     capsys.readouterr()
     assert main(["migrate", "--db", str(db), "--to", postgres_url]) == 1
