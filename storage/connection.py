@@ -9,9 +9,9 @@ import logging
 import math
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import aiosqlite
 
@@ -21,6 +21,12 @@ from storage.errors import database_problem
 from storage.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+BUSY_TIMEOUT_MS = 5000  # how long one statement waits in SQLite for another process's write lock
+# How long a write keeps trying, BUSY_TIMEOUT_MS at a time, before it fails: a niced indexer holding
+# a batch's transaction on a busy machine can keep the lock for many seconds.
+WRITE_WAIT_SECONDS = 120.0
 
 
 class Connection:
@@ -37,10 +43,26 @@ class Connection:
 
     async def _rows(self, query: str, parameters: Mapping[str, object]) -> Sequence[Sequence[Any]]:
         """The rows of a statement written for both engines (storage.common)."""
-        return await self._db.execute_fetchall(query, parameters)
+        return await self._outlasting_locks(lambda: self._db.execute_fetchall(query, parameters))
 
     async def _execute(self, query: str, parameters: Mapping[str, object]) -> None:
-        await self._db.execute(query, parameters)
+        await self._outlasting_locks(lambda: self._db.execute(query, parameters))
+
+    async def _outlasting_locks(self, statement: Callable[[], Awaitable[T]]) -> T:
+        """Run `statement`, again while another process holds the write lock, for up to
+        WRITE_WAIT_SECONDS; then a StoreError saying the database is locked. Inside a transaction
+        it runs once: the transaction already holds the lock, or must be rolled back whole."""
+        started = time.monotonic()
+        while True:
+            try:
+                return await statement()
+            except sqlite3.OperationalError as error:
+                waited = time.monotonic() - started
+                if not _locked(error) or self._db.in_transaction:
+                    raise
+                if waited >= WRITE_WAIT_SECONDS:
+                    raise StoreError(database_problem(self.path, error)) from error
+                log.warning("%s is locked by another writer; still waiting after %.0f s", self.path, waited)
 
     async def _execute_many(self, query: str, parameters: Sequence[Mapping[str, object]]) -> None:
         async with self._write():  # one transaction, not one a row: the indexer writes meanwhile
@@ -71,7 +93,7 @@ class Connection:
                 await connection.execute("PRAGMA journal_mode = WAL")
             await connection.execute("PRAGMA synchronous = NORMAL")
             await connection.execute("PRAGMA foreign_keys = ON")
-            await connection.execute("PRAGMA busy_timeout = 5000")
+            await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await connection.execute("PRAGMA cache_size = -32000")  # 32 MB: FTS merges touch many pages
             store = cls(connection, path)
             store.read_only = read_only
@@ -109,7 +131,7 @@ class Connection:
         """One write transaction: committed whole or rolled back whole. A full disk becomes a
         StoreError saying so; the index stays as it was before the transaction."""
         async with self._write_lock:  # two tasks on this one connection: one transaction at a time
-            await self._db.execute("BEGIN IMMEDIATE")
+            await self._outlasting_locks(lambda: self._db.execute("BEGIN IMMEDIATE"))
             try:
                 yield
                 await self._db.execute("COMMIT")
@@ -154,3 +176,8 @@ class TimedReader:
 
     def _past_deadline(self) -> bool:
         return time.monotonic() > self._deadline
+
+
+def _locked(error: sqlite3.OperationalError) -> bool:
+    """Whether `error` is SQLite's "database is locked": another connection holds the write lock."""
+    return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY or "database is locked" in str(error)

@@ -26,11 +26,13 @@ class StateTables(Connection, ScheduleLookups):
 
     async def save_schedule(self, guild_id: int, channel_id: int, hour: int, timezone: str, enabled: bool) -> None:
         """Set a server's channel, hour, timezone and on/off; what was posted when is kept."""
-        await self._db.execute(
-            "INSERT INTO schedules (guild_id, channel_id, hour, timezone, enabled) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, hour = excluded.hour,"
-            " timezone = excluded.timezone, enabled = excluded.enabled, last_error = NULL, last_error_at = NULL",
-            (guild_id, channel_id, hour, timezone, int(enabled)),
+        await self._outlasting_locks(
+            lambda: self._db.execute(
+                "INSERT INTO schedules (guild_id, channel_id, hour, timezone, enabled) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, hour = excluded.hour,"
+                " timezone = excluded.timezone, enabled = excluded.enabled, last_error = NULL, last_error_at = NULL",
+                (guild_id, channel_id, hour, timezone, int(enabled)),
+            )
         )
 
     async def claim_posts(self, due: Sequence[tuple[int, str]], owner: str, lease: float) -> list[PostClaim]:
@@ -47,14 +49,17 @@ class StateTables(Connection, ScheduleLookups):
                 AND (schedules.claimed_until IS NULL OR schedules.claimed_until < ?)
             RETURNING guild_id, claimed_day, sent_message_id
         """
-        rows = await self._db.execute_fetchall(query, (json.dumps(list(due)), owner, now + lease, now))
+        parameters = (json.dumps(list(due)), owner, now + lease, now)
+        rows = await self._outlasting_locks(lambda: self._db.execute_fetchall(query, parameters))
         return [PostClaim(guild, day, owner, sent) for guild, day, sent in sorted(rows)]
 
     async def renew_claim(self, claim: PostClaim, lease: float) -> bool:
         """Hold the claim `lease` seconds more; False when another process has taken it over."""
-        cursor = await self._db.execute(
-            "UPDATE schedules SET claimed_until = ? WHERE guild_id = ? AND claimed_by = ? AND claimed_day = ?",
-            (time.time() + lease, claim.guild_id, claim.owner, claim.day),
+        cursor = await self._outlasting_locks(
+            lambda: self._db.execute(
+                "UPDATE schedules SET claimed_until = ? WHERE guild_id = ? AND claimed_by = ? AND claimed_day = ?",
+                (time.time() + lease, claim.guild_id, claim.owner, claim.day),
+            )
         )
         return cursor.rowcount == 1
 
@@ -62,21 +67,24 @@ class StateTables(Connection, ScheduleLookups):
         """Keep what a message's paging buttons show; forget pagers older than `keep_days`."""
         now = utc_now()
         oldest = (now - dt.timedelta(days=keep_days)).isoformat(timespec="seconds")
-        await self._db.execute("DELETE FROM pagers WHERE created_at < ?", (oldest,))
-        cursor = await self._db.execute(
-            "INSERT INTO pagers (owner_id, kind, payload, created_at) VALUES (?, ?, ?, ?)",
-            (owner_id, kind, payload, now.isoformat(timespec="seconds")),
-        )
+        async with self._write():
+            await self._db.execute("DELETE FROM pagers WHERE created_at < ?", (oldest,))
+            cursor = await self._db.execute(
+                "INSERT INTO pagers (owner_id, kind, payload, created_at) VALUES (?, ?, ?, ?)",
+                (owner_id, kind, payload, now.isoformat(timespec="seconds")),
+            )
         return int(cursor.lastrowid)
 
     async def take_identify_turn(self, bucket: int, spacing: float) -> float:
         """Take `bucket`'s gateway IDENTIFY turn if `spacing` seconds have passed since the last one
         (0.0), else how many seconds are left: one statement decides, so two takers never both win."""
         key, now = f"identify:{bucket}", time.time()
-        cursor = await self._db.execute(
-            "INSERT INTO facts (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-            " WHERE CAST(facts.value AS REAL) + ?3 <= ?2",
-            (key, now, spacing),
+        cursor = await self._outlasting_locks(
+            lambda: self._db.execute(
+                "INSERT INTO facts (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+                " WHERE CAST(facts.value AS REAL) + ?3 <= ?2",
+                (key, now, spacing),
+            )
         )
         if cursor.rowcount == 1:
             return 0.0

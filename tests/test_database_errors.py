@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import storage.connection
 from bot.cli import main
 from storage.errors import REBUILD_HINT
 from tests.conftest import SAMPLE
@@ -17,7 +18,8 @@ from tests.conftest import SAMPLE
 NOBODY = 65534
 
 
-def test_a_database_locked_by_another_writer_is_reported_as_locked(tmp_path: Path, capsys) -> None:
+def test_a_database_locked_by_another_writer_is_reported_as_locked(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setattr(storage.connection, "WRITE_WAIT_SECONDS", 0)  # one try, not two minutes of them
     database = tmp_path / "rewind.db"
     assert main(["index", str(SAMPLE), "--db", str(database)]) == 0
     (tmp_path / "more").mkdir()
