@@ -9,7 +9,9 @@ the search was tuned on), bench/semantic_heldout.json (written afterwards, to ch
 did not fit the first set only), bench/semantic_fresh.json (topic questions written from episode
 titles alone before the episode ranking by title and notes was chosen) and bench/semantic_fresh2.json
 (paraphrases of random moments and topics from titles, of episodes no other set uses, written
-before the next ranking changes and scored once after them). A paraphrase counts when
+before the next ranking changes and scored once after them), and bench/semantic_fresh3.json (the
+same kind again, over yet other episodes, written before the fusion and re-scoring of issue 18 and
+never tuned on). A paraphrase counts when
 a top-5 hit is in the right file and starts within 60 s of the moment (within 3 segments where
 the transcript has no times); a topic question when a top-5 hit is one of the accepted episodes.
 Then the time search by meaning adds to a search (per question, hybrid less literal alone), and
@@ -41,7 +43,7 @@ from bot.semantic.scan import VectorIndex  # noqa: E402
 from models.vectors import VectorSnapshot  # noqa: E402
 from storage import Store  # noqa: E402
 
-QUESTIONS = [REPO / "bench" / f"semantic_{name}.json" for name in ("questions", "heldout", "fresh", "fresh2")]
+QUESTIONS = [REPO / "bench" / f"semantic_{name}.json" for name in ("questions", "heldout", "fresh", "fresh2", "fresh3")]
 
 
 async def search(searcher: Searcher, text: str) -> tuple[list[Hit], float]:
