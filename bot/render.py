@@ -8,13 +8,13 @@ from collections.abc import Sequence
 
 from tqdm import tqdm
 
-from bot.ingest.indexer import Embedding, IndexReport
+from bot.ingest.indexer import IndexReport
 from bot.jobs import report_of
 from bot.limits import CONTENT_LIMIT, EMBED_DESCRIPTION_LIMIT, EMBED_TITLE_LIMIT, FIELD_VALUE_LIMIT, clip
 from bot.onthisday import Anniversary, DailyPost
 from bot.search.engine import Hit
 from bot.summary import Summary
-from models.jobs import IndexJob
+from models.jobs import Embedding, IndexJob
 from models.state import FeedRow
 
 _MARKDOWN = re.compile(r"([\\*_~`|>#\[\]()-])")

@@ -48,3 +48,12 @@ class IndexJob:
             "rejected": self.rejected,
             "error": self.error,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Embedding:
+    """How far the embedding phase is: episodes embedded, episodes to embed, seconds it has taken."""
+
+    done: int
+    total: int
+    seconds: float

@@ -42,6 +42,7 @@ from bot.ports import IndexStore
 from bot.semantic.embedder import DEFAULT, Default, Embedder, default_embedder
 from bot.semantic.passages import embed_pending
 from models.episodes import EpisodeFacts, EpisodeRecord, SourceRecord
+from models.jobs import Embedding
 from models.shapes import fields_of
 
 log = logging.getLogger(__name__)
@@ -114,15 +115,6 @@ class Reject:
 
     path: str
     reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class Embedding:
-    """How far the embedding phase is: episodes embedded, episodes to embed, seconds it has taken."""
-
-    done: int
-    total: int
-    seconds: float
 
 
 @dataclass(slots=True)

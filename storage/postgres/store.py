@@ -204,10 +204,6 @@ class PostgresStore(EpisodeLookups, ScheduleLookups):
                 await connection.execute("INSERT INTO schema_migrations (version) VALUES ($1)", number)
                 log.info("database migrated to schema %d", number)
 
-    async def schema_version(self) -> int:
-        """The applied migration number."""
-        return int(await self._pool.fetchval("SELECT coalesce(max(version), 0) FROM schema_migrations"))
-
     # --- indexing -------------------------------------------------------------------------
 
     async def source_hashes(self) -> dict[str, str]:
