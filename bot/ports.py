@@ -48,6 +48,11 @@ class IndexWriter(Protocol):
         """Show each episode with its linked facts, in one transaction; cached summaries go."""
         ...
 
+    async def merge_index(self) -> int:
+        """Merge the text index's pieces written so far (a long run calls it every so many segments),
+        in short transactions that keep no reader or other writer waiting; return the steps taken."""
+        ...
+
     async def optimize(self) -> None:
         """Tidy the index after a large change."""
         ...

@@ -52,6 +52,10 @@ MAX_FILE_BYTES = 16 * 1024 * 1024  # four times the largest real file seen (a 4 
 MAX_LINES = 500_000  # a three-hour caption file has ~25k; a million tiny cues would take ~600 MB to parse
 PARSE_AHEAD = 64  # groups handed to the workers ahead of the writer, so neither waits for the other
 BATCH_SEGMENTS = 50_000  # files written per transaction: each file stays all-or-nothing, commits are fewer
+# Segments written between merges of the text index's b-trees (and once at the end): a reindex leaves
+# each old version and the deletion that hides it in the index until a merge, so without one searches
+# during a full reindex of 1M segments read ~3x the pages (an unranked query 2.8 -> 57 ms).
+MERGE_SEGMENTS = 200_000
 SIDECAR_SUFFIXES = (".meta.yaml", ".meta.yml", ".meta.json")
 FOLDER_SIDECAR = "rewind.meta.yaml"
 _IGNORED_SUFFIXES = frozenset(
@@ -200,6 +204,7 @@ async def index_paths(
     done = report.unchanged
     batch: list[GroupOutcome] = []
     batched = 0  # segments in `batch`, counted as they come (summing the batch each time was quadratic)
+    merged = 0  # report.segments when the text index was last merged
     async for outcome in _parse_all(pending, workers):
         batch.append(outcome)
         batched += sum(len(e.segments) for e in outcome.episodes)
@@ -207,6 +212,11 @@ async def index_paths(
         if batched >= BATCH_SEGMENTS or done == report.files:
             await _write(store, batch, report, indexed_before)
             batch, batched = [], 0
+            if report.segments - merged >= MERGE_SEGMENTS and done < report.files:  # the last merge is below
+                writing = time.perf_counter()
+                await store.merge_index()
+                report.store_seconds += time.perf_counter() - writing
+                merged = report.segments
         if progress:
             progress(done, report.files, report)
     if batch:
