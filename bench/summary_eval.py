@@ -19,6 +19,9 @@ and `###` heading lines removed, so neither the gist nor the chapters can copy t
 - Reader checks over every summarised episode: sponsor names (from the transcript's own
   "brought to you by X") in gist, keywords, labels or quotes; quotes ending mid-sentence or pointing
   back; label length and neighbour overlap.
+- Time: each summary's wall and CPU seconds; the goal (0.5 s an hour-long episode) is judged on CPU
+  per hour of talk (9,000 words, a shorter episode counted as an hour), which a busy machine does
+  not stretch; the load average is printed beside the wall.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import asyncio
 import contextlib
 import json
 import math
+import os
 import random
 import re
 import shutil
@@ -348,6 +352,20 @@ class ReaderChecks:
             previous = words
 
 
+@dataclass(frozen=True, order=True)
+class Timing:
+    """One summary's wall and CPU seconds (CPU is what it costs: a busy machine stretches the wall)."""
+
+    wall: float
+    cpu: float
+    words: int
+
+    @property
+    def cpu_per_hour(self) -> float:
+        """CPU seconds per hour of talk (about 9,000 words), an episode shorter than that counted as one."""
+        return self.cpu * 9000 / max(self.words, 9000)
+
+
 def share(part: int, whole: int) -> float:
     return 100 * part / whole if whole else 0.0
 
@@ -355,12 +373,13 @@ def share(part: int, whole: int) -> float:
 async def evaluate(store: Store, headed: dict[str, Headed]) -> None:
     vocabulary = await Searcher(store).vocabulary()
     table, checks = Table(), ReaderChecks()
-    seconds: list[tuple[float, int]] = []
+    seconds: list[Timing] = []
 
     def summary_of(text: EpisodeText) -> Summary:
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         made = summarize(text, vocabulary.documents, vocabulary.segments)
-        seconds.append((time.perf_counter() - began, sum(len(row[3].split()) for row in text.segments)))
+        words = sum(len(row[3].split()) for row in text.segments)
+        seconds.append(Timing(time.perf_counter() - began, time.process_time() - began_cpu, words))
         return made
 
     for name, text, reference in await pairs_of(store):
@@ -396,16 +415,17 @@ async def evaluate(store: Store, headed: dict[str, Headed]) -> None:
         f"{share(c['labels_long'], c['labels']):.0f}% over 8 words, "
         f"{share(c['labels_overlap'], c['labels']):.0f}% share a word with the previous one"
     )
-    slowest, words = max(seconds)
-    per_hour = [s / max(w, 1) * 9000 for s, w in seconds]  # an hour of talk is about 9,000 words
+    slowest = max(seconds)
+    per_hour = max(timing.cpu_per_hour for timing in seconds)
     print(
-        f"summary time: mean {statistics.mean(s for s, _ in seconds) * 1000:.0f} ms, max {slowest * 1000:.0f} ms "
-        f"({words} words); per hour-long episode (9,000 words) at most {max(per_hour) * 1000:.0f} ms"
+        f"summary time: mean {statistics.mean(t.wall for t in seconds) * 1000:.0f} ms, max {slowest.wall * 1000:.0f} ms"
+        f" wall, {slowest.cpu * 1000:.0f} ms CPU ({slowest.words} words; load average {os.getloadavg()[0]:.1f});"
+        f" CPU per hour of talk (9,000 words; a shorter episode counts as an hour) at most {per_hour * 1000:.0f} ms"
     )
-    print_goals(table, share(hits, total), checks, slowest)
+    print_goals(table, share(hits, total), checks, per_hour)
 
 
-def print_goals(table: Table, chapter_share: float, checks: ReaderChecks, slowest: float) -> None:
+def print_goals(table: Table, chapter_share: float, checks: ReaderChecks, per_hour: float) -> None:
     body, full, chain = "talkpython body", "talkpython full", "chaincode"
 
     def row(goal: str, value: float, anchor: float, met: bool, context: str) -> None:
@@ -430,7 +450,7 @@ def print_goals(table: Table, chapter_share: float, checks: ReaderChecks, slowes
     row("quotes ending mid-sentence (%) = 0", cut, 0, cut == 0, "")
     sponsored = sum(checks.sponsored.values())
     row("summaries' parts naming a sponsor = 0", sponsored, 0, sponsored == 0, "")
-    row("slowest summary (s) < 0.5", slowest, 0.5, slowest < 0.5, "")
+    row("CPU per hour-long episode (s) < 0.5", per_hour, 0.5, per_hour < 0.5, "")
 
 
 @contextlib.asynccontextmanager
