@@ -2,6 +2,30 @@
 
 from __future__ import annotations
 
+# Index jobs, in SQL both engines read alike but for the id column (SQLite's migration 13,
+# PostgreSQL's 6); an applied migration is never edited, so neither is this.
+INDEX_JOBS = """
+    CREATE TABLE index_jobs (
+        id {id},
+        kind TEXT NOT NULL CHECK (kind IN ('full', 'incremental')),
+        requested_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'running', 'done', 'failed')),
+        started_at TEXT,
+        finished_at TEXT,
+        done INTEGER NOT NULL DEFAULT 0,
+        total INTEGER NOT NULL DEFAULT 0,
+        rejected INTEGER NOT NULL DEFAULT 0,
+        embedded INTEGER,
+        to_embed INTEGER,
+        runner TEXT,
+        error TEXT,
+        report TEXT
+    );
+    CREATE UNIQUE INDEX index_jobs_one_open ON index_jobs ((status IN ('pending', 'running')))
+        WHERE status IN ('pending', 'running');
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: shows, indexed files, episodes, segments and their external-content FTS5 index.
     """
@@ -203,25 +227,5 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 13: index jobs: reindexes asked for from any process and worked through by one indexer;
     # at most one is pending or running at a time (the unique partial index).
-    """
-    CREATE TABLE index_jobs (
-        id INTEGER PRIMARY KEY,
-        kind TEXT NOT NULL CHECK (kind IN ('full', 'incremental')),
-        requested_by TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'running', 'done', 'failed')),
-        started_at TEXT,
-        finished_at TEXT,
-        done INTEGER NOT NULL DEFAULT 0,
-        total INTEGER NOT NULL DEFAULT 0,
-        rejected INTEGER NOT NULL DEFAULT 0,
-        embedded INTEGER,
-        to_embed INTEGER,
-        runner TEXT,
-        error TEXT,
-        report TEXT
-    );
-    CREATE UNIQUE INDEX index_jobs_one_open ON index_jobs ((status IN ('pending', 'running')))
-        WHERE status IN ('pending', 'running');
-    """,
+    INDEX_JOBS.format(id="INTEGER PRIMARY KEY"),
 )

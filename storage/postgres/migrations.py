@@ -10,6 +10,8 @@ holding it) that the typo rescue reads; the store keeps it current in the index'
 
 from __future__ import annotations
 
+from storage.migrations import INDEX_JOBS
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: the index, the vocabulary, passage vectors, summaries, schedules, pagers, facts, feeds and the index version.
     """
@@ -172,25 +174,5 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE schedules ADD COLUMN sent_message_id bigint;
     """,
     # 6: index jobs (SQLite's migration 13): at most one pending or running at a time.
-    """
-    CREATE TABLE index_jobs (
-        id bigserial PRIMARY KEY,
-        kind text NOT NULL CHECK (kind IN ('full', 'incremental')),
-        requested_by text NOT NULL,
-        created_at text NOT NULL,
-        status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'running', 'done', 'failed')),
-        started_at text,
-        finished_at text,
-        done integer NOT NULL DEFAULT 0,
-        total integer NOT NULL DEFAULT 0,
-        rejected integer NOT NULL DEFAULT 0,
-        embedded integer,
-        to_embed integer,
-        runner text,
-        error text,
-        report text
-    );
-    CREATE UNIQUE INDEX index_jobs_one_open ON index_jobs ((status IN ('pending', 'running')))
-        WHERE status IN ('pending', 'running');
-    """,
+    INDEX_JOBS.format(id="bigserial PRIMARY KEY"),
 )
