@@ -14,6 +14,15 @@ from functools import lru_cache
 
 # The words of a sponsor read: no quote worth sharing, no keyword of an episode.
 SPONSOR_WORDS = frozenset("sponsor sponsored sponsors promo coupon discount patreon subscribe".split())
+# The phrases a transcript introduces its sponsors' names with ("this episode is supported by X"):
+# "supported by" alone is not one ("async is supported by Django").
+_SPONSORED_THINGS = ("episode", "show", "podcast", "conversation", "program")
+SPONSOR_PHRASES = (
+    "brought to you by",
+    "sponsored by",
+    *(f"{thing} is {how} by" for thing in _SPONSORED_THINGS for how in ("supported", "presented", "underwritten")),
+    *(f"support for this {thing} comes from" for thing in _SPONSORED_THINGS),
+)
 _APOSTROPHES = "'\u2019\u02bc"  # ' ’ ʼ: `don't`, `don’t` and `dont` are one word
 _TOKEN = re.compile(rf"[^\W_]+(?:[{_APOSTROPHES}][^\W_]+)*")
 _APOSTROPHE = re.compile(f"[{_APOSTROPHES}]")

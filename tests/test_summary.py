@@ -414,6 +414,29 @@ def test_sponsor_names_the_transcript_gives_stay_out_of_every_part_of_the_summar
     assert "crumbly" not in shown.casefold() and "kubera" not in shown.casefold()
 
 
+def test_every_way_a_transcript_names_its_sponsor_keeps_the_name_out_of_the_summary() -> None:
+    reads = [
+        "For the first time, this show is presented by Quillbox, the notebook app for bakers.",
+        "Support for this podcast comes from Ferrotap, and this episode is supported by Lumenhive.",
+    ]
+    said = [
+        "Quillbox keeps your sourdough starter notes, and Ferrotap taps the Kubernetes clusters for you.",
+        "Lumenhive lights the proofing room so the sourdough starter rises evenly on the bench.",
+    ]
+    rows = [(i * 30.0, None, None, text) for i, text in enumerate([*reads, *said * 3, *BREAD * 6, *CLUSTERS * 6])]
+    made = summarize_rows(rows, "Bread and clusters")
+    assert sponsor_names(units_of([(None, None, None, " ".join(reads))])) == {"quillbox", "ferrotap", "lumenhive"}
+    shown = " ".join([*(m.text for m in (*made.gist, *made.quotes)), *made.keywords, *(c.title for c in made.chapters)])
+    assert made.gist and made.keywords and made.quotes
+    assert not {"quillbox", "ferrotap", "lumenhive"} & set(shown.casefold().replace(",", " ").split())
+
+
+def test_supported_by_alone_names_no_sponsor() -> None:
+    line = "Async views are supported by Django now, and the episode is about them."
+    assert sponsor_names(units_of([(None, None, None, line)])) == frozenset()
+    assert not is_boilerplate(units_of([(None, None, None, line)])[0])
+
+
 def summarize_rows(rows: list[tuple[float | None, float | None, str | None, str]], title: str):
     text = EpisodeText(1, "Test Cast", 1, title, None, None, None, (), None, rows)
     return summarize(text, lambda word: 1, 1000)

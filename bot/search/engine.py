@@ -38,7 +38,7 @@ from models.episodes import Candidate
 from models.errors import QueryTimeout
 from models.search import IndexVersion, SearchFilters, SegmentFilter, TermQuery
 from models.shapes import fields_of
-from models.text import SPONSOR_WORDS, normalised, token_spans, tokens
+from models.text import SPONSOR_PHRASES, SPONSOR_WORDS, normalised, token_spans, tokens
 
 CANDIDATES = 150  # bm25 order is weak among many rows holding common words: the fuzzy score decides
 MAX_AND_TERMS = 6
@@ -586,7 +586,8 @@ def is_quotable(text: str) -> bool:
     words = tokens(text)
     if not 8 <= len(words) <= 60:
         return False
-    if SPONSOR_WORDS.intersection(words) or "brought to you by" in " ".join(words):
+    said = f" {' '.join(words)} "
+    if SPONSOR_WORDS.intersection(words) or any(f" {phrase} " in said for phrase in SPONSOR_PHRASES):
         return False
     substantive = [w for w in words if w not in FILLER and len(w) > 3]
     return len(substantive) >= 4 and words[0] not in FILLER

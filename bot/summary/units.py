@@ -15,7 +15,7 @@ import snowballstemmer
 
 from bot.ingest.segmenter import sentences
 from models.episodes import SegmentRow
-from models.text import tokens
+from models.text import SPONSOR_PHRASES, SPONSOR_WORDS, tokens
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are aren as at be because been before being below
@@ -37,9 +37,10 @@ STOPWORDS = frozenset(
     sie zu zum zur im wie was oder aber bei nach noch nur uber um vor wird werden kann wenn dann dass als
     hat haben gibt mal ganz schon sehr viel diese dieser dieses euch uns unsere unser eure""".split()
 )
-SPONSOR_CUES = re.compile(
-    r"\b(?:sponsor(?:s|ed)?|brought to you by|promo code|coupon|discount code|free trial|patreon|"
-    r"offer code|advertis\w*|/sponsor|\.fm/\w+|\.com/\w+)\b",
+_SPONSOR_PHRASE = "|".join(re.escape(phrase).replace(r"\ ", r"\s+") for phrase in SPONSOR_PHRASES)
+SPONSOR_CUES = re.compile(  # the one sponsor word list (models.text), and how reads say the rest
+    rf"\b(?:{'|'.join(sorted(SPONSOR_WORDS))}|{_SPONSOR_PHRASE}|promo code|discount code|free trial|offer code|"
+    r"advertis\w*|/sponsor|\.fm/\w+|\.com/\w+)\b",
     re.IGNORECASE,
 )
 HOUSEKEEPING_CUES = re.compile(
@@ -51,8 +52,8 @@ HOUSEKEEPING_CUES = re.compile(
     re.IGNORECASE,
 )
 _SPONSORED_BY = re.compile(
-    r"\b(?:brought to you by|sponsored by)\s+(?:(?:our|the) (?:friends|folks|people) (?:at|from|over at) )?"
-    r"(?P<names>[^.;:!?()]{2,80})",
+    rf"\b(?:{_SPONSOR_PHRASE})\s+(?:(?:our|the) (?:friends|folks|people) (?:at|from|over at) )?"
+    rf"(?P<names>(?:(?!{_SPONSOR_PHRASE})[^.;:!?()]){{2,80}})",  # up to the next sponsor's phrase
     re.IGNORECASE,
 )
 _NAME_SPLIT = re.compile(r"\s*(?:,|\band\b|&)\s*", re.IGNORECASE)
@@ -148,7 +149,8 @@ def names_any(unit: Unit, names: frozenset[str]) -> bool:
 
 
 def sponsor_names(units: Iterable[Unit]) -> frozenset[str]:
-    """The names a transcript itself gives its sponsors ("brought to you by Linode and Sentry"), folded."""
+    """The names a transcript itself gives its sponsors ("brought to you by Linode and Sentry", "this
+    show is presented by Cash App"), folded."""
     names = set()
     for unit in units:
         for found in _SPONSORED_BY.finditer(unit.text):
