@@ -515,6 +515,30 @@ async def test_among_moments_as_close_in_meaning_the_one_saying_the_members_word
     assert found[0][1] < found[1][1]  # the vectors alone put the other line first
 
 
+async def test_two_lines_of_one_moment_are_one_meaning_hit(store: Store, tmp_path: Path) -> None:
+    folder = tmp_path / "casts"
+    springs = srt(
+        "Welcome back to the show, today we have a guest from the lab.",
+        "We spent the morning talking about the weather and the coffee.",
+        "And then the damped spring bounces less and less each time.",
+        "Springs wobble like that in every clock you have ever opened.",
+        "Thanks for listening, see you next week everybody.",
+        "Our producer says hello to everyone in the chat.",
+    )
+    write(folder / "a", "ep-1-springs.srt", springs)  # the spring lines: 10 s apart, in two passages
+    oven = srt("Hello and welcome to the kitchen.", "The oscillator timer beeps when the bread oven is hot.")
+    write(folder / "b", "ep-2-oven.srt", oven)
+    await index_paths(store, [folder])
+    embedder = ConceptEmbedder()
+    await embed_pending(store, embedder)
+    rows = await passage_rows(store)
+    assert len(rows) == 3  # the spring lines straddle the springs episode's two passages
+    meaning = MeaningSearch(store, embedder)
+    await meaning.reload()
+    found = await meaning.moments("damped spring", SegmentFilter(), 2)
+    assert [c.text[:16] for c, _ in found] == ["And then the dam", "The oscillator t"]
+
+
 def test_shared_words_counts_the_ideas_words_by_stem_less_the_commonest() -> None:
     assert shared_words("the privacy was designed in", "Privacy by design, they said.") == 1.0
     assert shared_words("damped springs and optimizers", "a spring, damped") == 2 / 3

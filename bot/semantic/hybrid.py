@@ -26,13 +26,14 @@ from models.episodes import Candidate
 from models.search import SegmentFilter
 from models.text import tokens
 
-RERANK = 40  # passages nearest the query that are ranked again by their best segment
+RERANK = 40  # passages nearest the query that are ranked again by their best line
 RRF_K = 60  # reciprocal-rank fusion's damping constant (the value of the original paper)
 T = TypeVar("T")
 MIN_SIMILARITY = 0.25  # passages less similar than this are not shown
 WORDS_WEIGHT = 0.15  # a moment's similarity gains this times the share of the idea's words it says
 STEM = 5  # words are compared by their first letters: "designed" says "design", "privacy" "private"
 SAME_MOMENT_SECONDS = 45.0  # a passage starting this close to a literal hit is that hit
+NEAR_SECONDS = 20.0  # meaning hits closer than this in one episode are one moment (as literal ones)
 # A question about an episode opens by naming one ("the episode...", "which ep...", "is there an
 # episode...", "the one about..."); whatever it then says of it, the words that only link the
 # episode to its subject ("where they talked about", "that explained", "comparing") are left out.
@@ -143,15 +144,22 @@ class MeaningSearch:
         return asyncio.ensure_future(self.topics(text, where, limit) if topic else self.moments(text, where, limit))
 
     async def moments(self, text: str, where: SegmentFilter, limit: int) -> list[tuple[Candidate, float]]:
-        """The segments nearest in meaning to `text` (through their passages) as candidates, with their similarity."""
+        """The segments nearest in meaning to `text` (through their passages) as candidates, with
+        their similarity, best first and each a moment of its own (none within NEAR_SECONDS of a
+        better one in its episode)."""
         index = self.index
         if index is None or not len(index):
             return []
-        count = max(RERANK, limit * 4)
         idea = remembered_idea(text)
-        query, found = await asyncio.to_thread(self._nearest, index, idea, count, where.episode_ids)
-        chosen = await self._candidates(text, await self._best_segments(query, found), where, count)
-        return sorted(chosen, key=lambda pair: -pair[1] - WORDS_WEIGHT * shared_words(idea, pair[0].text))[:limit]
+        query, found = await asyncio.to_thread(self._nearest, index, idea, max(RERANK, limit * 4), where.episode_ids)
+        scored = await self._best_lines(idea, query, found, where)
+        chosen: list[tuple[Candidate, float]] = []
+        for candidate, similarity in scored:
+            if not any(_same_moment(candidate, other) for other, _ in chosen):
+                chosen.append((candidate, similarity))
+            if len(chosen) >= limit:
+                break
+        return chosen
 
     def _nearest(
         self, index: VectorIndex, text: str, count: int, episodes: tuple[int, ...] | None
@@ -159,22 +167,36 @@ class MeaningSearch:
         query = self.embedder.embed([text])[0]
         return query, index.nearest(query, count, episodes)
 
-    async def _best_segments(self, query: np.ndarray, found: Sequence[Near]) -> list[Near]:
-        """Each passage as its segment closest to `query` (with that similarity), best first: the
-        passage vector finds the neighbourhood, the segment vectors the moment (a passage embedded
-        before segment vectors existed keeps its own similarity)."""
+    async def _best_lines(
+        self, idea: str, query: np.ndarray, found: Sequence[Near], where: SegmentFilter
+    ) -> list[tuple[Candidate, float]]:
+        """Each passage as its line closest to `query`, with that similarity, best first: the
+        passage vector finds the neighbourhood, the line vectors the moment, and among close lines
+        the one saying more of the idea's words (WORDS_WEIGHT times their share) ranks first. A
+        passage embedded before line vectors existed gives each line its own similarity, and its
+        line is the one sharing most words with the idea."""
         parts = await self.store.segment_vectors([near.passage_id for near in found])
+        ids = [i for near in found for i in range(near.first_segment, near.last_segment + 1)]
+        candidates = {c.segment_id: c for c in await self.store.segment_candidates(ids, where)}
         ranked = []
         for near in found:
-            if near.passage_id not in parts:
-                ranked.append(near)
-                continue
-            vectors = np.frombuffer(parts[near.passage_id], dtype=np.int8).reshape(-1, self.embedder.dimension)
-            similarity = vectors.astype(np.float32) @ query.astype(np.float32) / 127.0
-            best = int(np.argmax(similarity))
-            segment = min(near.first_segment + best, near.last_segment)
-            ranked.append(Near(near.episode_id, segment, segment, float(similarity[best]), near.passage_id))
-        return sorted(ranked, key=lambda near: -near.similarity)
+            lines = [candidates.get(i) for i in range(near.first_segment, near.last_segment + 1)]
+            if near.passage_id in parts:
+                vectors = np.frombuffer(parts[near.passage_id], dtype=np.int8).reshape(-1, self.embedder.dimension)
+                similarity = vectors.astype(np.float32) @ query.astype(np.float32) / 127.0
+            else:
+                similarity = np.full(len(lines), near.similarity, dtype=np.float32)
+            options = [
+                (float(similarity[k]) + WORDS_WEIGHT * shared_words(idea, line.text), float(similarity[k]), line)
+                for k, line in enumerate(lines[: len(similarity)])
+                if line is not None
+            ]
+            if options:
+                score, value, line = max(options, key=lambda o: (o[0], fuzz.token_set_ratio(idea, o[2].text)))
+                if value >= MIN_SIMILARITY:
+                    ranked.append((score, value, line))
+        ranked.sort(key=lambda row: (-row[0], row[2].segment_id))
+        return [(line, value) for _, value, line in ranked]
 
     async def topics(self, text: str, where: SegmentFilter, limit: int) -> list[tuple[Candidate, float]]:
         """Episodes that discussed `text`, best first, each as its closest passage."""
@@ -229,3 +251,12 @@ def fuse(literal: Sequence[T], meaning: Sequence[T], same: Callable[[T, T], bool
         scores[twin] += 1.0 / (RRF_K + rank + 1)
     order = sorted(scores, key=lambda i: (-scores[i], i))
     return [items[i] for i in order[:limit]]
+
+
+def _same_moment(a: Candidate, b: Candidate) -> bool:
+    """Whether two lines of one episode lie within NEAR_SECONDS (within a line when untimed)."""
+    if a.episode_id != b.episode_id:
+        return False
+    if a.start_seconds is None or b.start_seconds is None:
+        return abs(a.segment_id - b.segment_id) <= 1
+    return abs(a.start_seconds - b.start_seconds) < NEAR_SECONDS
