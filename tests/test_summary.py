@@ -356,6 +356,41 @@ def test_the_hosts_intro_leads_the_gist_when_it_comes_after_a_guests_clip() -> N
     assert not any("Welcome" in text or "weather" in text for text in gist)
 
 
+def test_a_spoken_intro_after_a_sponsor_read_leads_the_gist_though_the_title_names_nothing() -> None:
+    rows = [
+        (0.0, None, None, "This show is presented by Quillbox, the notebook app for bakers."),
+        (40.0, None, None, "Quillbox keeps every recipe in one place."),
+        (90.0, None, None, "The following is a conversation with Ada Brightwater."),
+        (95.0, None, None, "She's a baker in Leeds who writes about the chemistry of rye sourdough starters."),
+        (100.0, None, None, "Her book on wild yeast came out last spring."),
+        (105.0, None, None, "If you enjoy this, subscribe and leave a review."),
+        (110.0, None, None, "The weather here has been lovely all week."),
+        *[(120.0 + i * 20, None, None, line) for i, line in enumerate(BREAD * 8 + CLUSTERS * 8)],
+    ]
+    gist = [m.text for m in summarize_rows(rows, "Episode 7").gist]
+    assert gist[:3] == [
+        "The following is a conversation with Ada Brightwater.",
+        "She's a baker in Leeds who writes about the chemistry of rye sourdough starters.",
+        "Her book on wild yeast came out last spring.",
+    ]
+    assert not any(word in " ".join(gist) for word in ("Quillbox", "subscribe", "weather"))
+
+
+def test_the_rest_of_the_hosts_welcoming_turn_is_the_intro() -> None:
+    rows = [
+        (0.0, None, "Host", "Welcome to Test Cast."),
+        (5.0, None, "Host", "Ada Brightwater joins us from the Leeds relay lab this week."),
+        (8.0, None, "Host", "She explains package relay, and how a child transaction bumps its parent's fee."),
+        (10.0, None, "Guest", "Thanks for having me."),
+        *[(20.0 + i * 20, None, "Guest", line) for i, line in enumerate(BREAD * 8 + CLUSTERS * 8)],
+    ]
+    gist = [m.text for m in summarize_rows(rows, "Relay lab").gist]
+    assert gist[:2] == [
+        "Ada Brightwater joins us from the Leeds relay lab this week.",
+        "She explains package relay, and how a child transaction bumps its parent's fee.",
+    ]
+
+
 def test_the_introduction_names_the_subject_and_the_speakers_in_the_fewest_words() -> None:
     lines = [
         "Hey Grace, hey Alan.",  # names both, but too short to say anything

@@ -6,7 +6,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.search.links import deep_link
-from bot.summary.gist import cold_open, expected_counts, introduction, leading, opening_minutes, pick_gist
+from bot.summary.gist import (
+    GIST_WORDS,
+    cold_open,
+    expected_counts,
+    host_intro,
+    introduction,
+    leading,
+    opening_minutes,
+    pick_gist,
+)
 from bot.summary.meaning import Passage, unit_vectors
 from bot.summary.method import Weights, gist_candidates, keywords, pick_quotes, readable
 from bot.summary.sections import Section, sections
@@ -155,10 +164,12 @@ def _notes_gist(notes: Sequence[Unit], show: str | None) -> list[Unit]:
 
 
 def _opening(units: Sequence[Unit], episode: EpisodeText, sponsors: frozenset[str]) -> list[Unit]:
-    """What the gist leads with: the host's own preview before the stock intro, else the sentences
-    of the first minutes that name the guests and the subject (a preview said by someone else than
-    the one who introduces them is a clip of the guest)."""
+    """What the gist leads with: the host's own preview before the stock intro, else the host's
+    spoken intro of the first minutes ("The following is a conversation with...") with the
+    sentences of the first minutes that name the guests and the subject it does not (a preview
+    said by someone else than the one who introduces them is a clip of the guest)."""
     preview = cold_open(units)
+    spoken = host_intro(units, episode.title, episode.speakers, show_words(episode.show), sponsors)
     capitalised = sum(not u.text.lstrip()[:1].islower() for u in units) > len(units) / 2
     usable = [
         u
@@ -168,7 +179,9 @@ def _opening(units: Sequence[Unit], episode: EpisodeText, sponsors: frozenset[st
         and not is_boilerplate(u, show_words(episode.show))
         and not names_any(u, sponsors)
     ]
-    intro = introduction(usable, episode.title, episode.speakers)
+    left = GIST_WORDS - sum(u.words for u in spoken)  # the intro, then sentences naming what it does not
+    named = introduction([u for u in usable if u not in spoken], episode.title, episode.speakers, left)
+    intro = sorted({*spoken, *named}, key=lambda u: u.index)
     return preview if preview and (not intro or preview[0].speaker == intro[0].speaker) else intro or preview
 
 

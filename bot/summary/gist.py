@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.summary.units import Unit, chapter_of, is_content, stem
+from bot.summary.units import Unit, chapter_of, is_boilerplate, is_content, names_any, stem
 from models.text import tokens
 
 GIST_WORDS = 120
@@ -46,11 +46,30 @@ SPOKEN = frozenset(
     i my me mean guess pretty cool awesome whatever basically literally totally definitely""".split()
 )
 STOCK_INTRO = re.compile(
-    r"\b(?:this is|welcome (?:back )?to|you'?re listening to)\b[^.?!]{0,60}\b(?:episode|podcast|show)\b"
+    r"\b(?:this is|welcome (?:back )?to|you'?re listening to|this (?:conversation|episode) is part of)\b"
+    r"[^.?!]{0,60}\b(?:episode|podcast|show)\b"
     r"|\bi'?m your host\b",
     re.IGNORECASE,
 )
 OPENING_SECONDS = 180  # the host says who is on and what about in the first minutes
+HOST_INTRO_SECONDS = 300  # a host's spoken intro may follow a sponsor read: looked for this far in
+HOST_INTRO = re.compile(  # how a host says who is on and what about
+    r"\b(?:the following is (?:a|my|our) (?:conversation|interview|discussion) with"
+    r"|(?:today|tonight|this week|this time|on (?:this|today'?s) (?:episode|show)|in this episode),? (?:we'?re|we are|"
+    r"i'?m|i am|we'?ll|i'?ll|we|i) (?:be |going to |gonna )?(?:talk|speak|chat|sit down|dive|jump)(?:ing)? "
+    r"(?:to|with|about|into)"
+    r"|(?:we'?re|we are|i'?m|i am) (?:going to |gonna )?(?:talk|speak|chat)(?:ing)? (?:to|with) [^.?!]{1,40}\babout"
+    r"|(?:today|this week),? (?:we have|we'?ve got|i have|i'?ve got|(?:we'?re|i'?m) joined by)"
+    r"|(?:my|our) guests? (?:today |this week |on (?:this|the) (?:episode|show) )?(?:is|are)"
+    r"|joining (?:me|us) (?:today |this week |now )?(?:is|are)"
+    r"|i(?:'ve| have)? (?:gotten|got|had) the (?:chance|pleasure|opportunity) to (?:sit down|talk|speak) with)\b",
+    re.IGNORECASE,
+)
+GUEST_PRONOUNS = frozenset("he hes she shes his her him hers they theyre their them".split())
+WELCOME = re.compile(r"^(?:hi|hello|hey)?[ ,]*(?:and )?welcome (?:back )?to\b", re.IGNORECASE)
+INTRO_ENDS = re.compile(
+    r"\b(?:and now,? here'?s|here'?s my conversation|without further ado|let'?s get (?:into|started))", re.IGNORECASE
+)
 INTRO_SHORTEST = 5  # words: "Hey, Murch." names a speaker but says nothing
 # Maximal marginal relevance: a sentence's relevance is its similarity to the episode's mean vector
 # and to the mean of the sentences naming the title's words (the title as a query, with no model),
@@ -72,6 +91,63 @@ def cold_open(units: Sequence[Unit]) -> list[Unit]:
         return []
     opening = list(units[:intro])
     return opening if sum(u.words for u in opening) >= 25 else []
+
+
+def host_intro(
+    units: Sequence[Unit],
+    title: str,
+    speakers: Sequence[str],
+    show: frozenset[str],
+    sponsors: frozenset[str],
+    budget: int = GIST_WORDS,
+) -> list[Unit]:
+    """The host's spoken intro ("The following is a conversation with...", "Today we're talking to
+    Ada about package relay", the rest of the turn after "Welcome to..."), found anywhere in the
+    first minutes: from that sentence on, the same speaker's sentences while they go on about the
+    guest or the subject (a pronoun for the guest, a word of the intro so far, of the `title` or
+    of the `speakers`' names; the welcoming turn's first sentence must name the title or a speaker),
+    until a question, housekeeping, a sponsor read or "here's my conversation with"; else nothing.
+    The intro's own sentence is kept though it says "welcome to" too, unless it names a sponsor."""
+    named = {stem(w) for text in (title, *speakers) for w in tokens(text) if is_content(w)}
+    early = [u for u in units if u.start is not None and u.start <= HOST_INTRO_SECONDS]
+    if all(u.start is None for u in units):
+        early = list(units[: max(1, len(units) // 20)])
+    for welcoming in (False, True):  # a spoken intro anywhere first, then a welcoming turn
+        for position, unit in enumerate(early):
+            if not welcoming and HOST_INTRO.search(unit.text) and not names_any(unit, sponsors):
+                kept = [unit]
+                about = named | set(unit.stems)
+            elif welcoming and WELCOME.search(unit.text) and _same_turn(early, position):
+                kept, about = [], set(named)  # the rest of the welcoming turn, from a sentence naming the subject
+            else:
+                continue
+            for later in early[position + 1 :]:
+                if (
+                    later.speaker != unit.speaker
+                    or later.is_question
+                    or INTRO_ENDS.search(later.text)
+                    or is_boilerplate(later, show)
+                    or names_any(later, sponsors)
+                    or sum(u.words for u in kept) + later.words > budget
+                    or not _goes_on(later, bool(kept), about)
+                ):
+                    break
+                kept.append(later)
+                about.update(later.stems)
+            if sum(u.words for u in kept) >= INTRO_SHORTEST * 2:
+                return kept
+    return []
+
+
+def _goes_on(unit: Unit, started: bool, about: set[str]) -> bool:
+    """Whether `unit` goes on about the guest (a pronoun, once the intro has `started`) or the
+    subject (a stem `about` names)."""
+    return bool((started and GUEST_PRONOUNS.intersection(unit.said)) or about.intersection(unit.stems))
+
+
+def _same_turn(units: Sequence[Unit], position: int) -> bool:
+    """Whether the unit after `position` is said by the same speaker (the turn goes on)."""
+    return position + 1 < len(units) and units[position + 1].speaker == units[position].speaker
 
 
 def opening_minutes(units: Sequence[Unit]) -> list[Unit]:
