@@ -15,10 +15,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.ingest.indexer import index_paths
-from bot.search.engine import Searcher
+from bot.search.engine import Searcher, rare_words
 from bot.search.query import QueryError
+from bot.search.vocabulary import Vocabulary
 from bot.semantic import scan
-from bot.semantic.hybrid import MeaningSearch, remembered_idea, shared_words, topic_subject
+from bot.semantic.hybrid import RERANK, MeaningSearch, remembered_idea, shared_words, topic_subject
 from bot.semantic.passages import embed_pending, quantize, windows
 from bot.semantic.scan import VectorIndex
 from models.search import SegmentFilter
@@ -537,6 +538,39 @@ async def test_two_lines_of_one_moment_are_one_meaning_hit(store: Store, tmp_pat
     await meaning.reload()
     found = await meaning.moments("damped spring", SegmentFilter(), 2)
     assert [c.text[:16] for c, _ in found] == ["And then the dam", "The oscillator t"]
+
+
+async def test_a_line_naming_a_word_the_model_does_not_know_is_ranked_through_that_word(
+    store: Store, tmp_path: Path
+) -> None:
+    folder = tmp_path / "casts"
+    fillers = [f"A hot bread oven will wobble on its old legs, number {i}." for i in range(3 * (RERANK + 5))]
+    write(folder / "a", "ep-1-ovens.srt", srt(*fillers))  # more passages nearer the query than are ranked
+    named = srt(
+        "Bread and yeast and flour go into the hot oven first.",
+        "The zorblax will wobble when the bread and flour are in.",
+        "Thanks for listening, see you next week everybody.",
+    )  # its passage is far from the query (all that baking); its second line is as near as a filler's
+    write(folder / "b", "ep-2-zorblax.srt", named)
+    await index_paths(store, [folder])
+    embedder = ConceptEmbedder()
+    await embed_pending(store, embedder)
+    meaning = MeaningSearch(store, embedder)
+    await meaning.reload()
+    unnamed = await meaning.moments("zorblax oscillator", SegmentFilter(), 5)
+    assert unnamed and not any("zorblax" in c.text for c, _ in unnamed)
+    found = await meaning.moments("zorblax oscillator", SegmentFilter(), 5, rare=("zorblax",))
+    assert found[0][0].text.startswith("The zorblax will wobble")
+    assert [c.segment_id for c, _ in found[1:]] == [c.segment_id for c, _ in unnamed[:4]]
+
+
+def test_the_rare_words_are_the_rarest_few_that_are_not_common() -> None:
+    counts = {"zorblax": 1, "taproot": 3, "scrapy": 2, "springs": 40, "the": 900, "momentum": 2}
+    vocabulary = Vocabulary(counts, 1000)
+    words = ["the", "springs", "taproot", "zorblax", "momentum", "scrapy", "unheard"]
+    assert rare_words(words, vocabulary) == ("zorblax", "momentum", "scrapy")
+    assert rare_words(["the", "springs"], vocabulary) == ()  # in 4% and 90% of segments: not rare
+    assert rare_words(words, None) == ()  # no vocabulary loaded yet
 
 
 def test_shared_words_counts_the_ideas_words_by_stem_less_the_commonest() -> None:

@@ -34,6 +34,7 @@ from bot.search.query import (
 from bot.search.vocabulary import Vocabulary
 from bot.semantic.embedder import DEFAULT, Default, Embedder, default_embedder
 from bot.semantic.hybrid import SAME_MOMENT_SECONDS, MeaningSearch, fuse, remembered_idea, topic_subject
+from bot.summary.units import STOPWORDS
 from models.episodes import Candidate
 from models.errors import QueryTimeout
 from models.search import IndexVersion, SearchFilters, SegmentFilter, TermQuery
@@ -63,6 +64,9 @@ FILLER = frozenset(
     "exactly absolutely bye hi hello".split()
 )
 TOO_COMMON = "Those words are too common to search: add a rarer word or two."
+RARE_SHARE = 0.002  # a word in at most this share of segments is rare enough to fetch meaning candidates by
+RARE_WORDS = 3  # the rarest words of a query whose lines search by meaning ranks too
+RARE_BUDGET = 4_000  # postings those words' lines may walk, summed
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +224,8 @@ class Searcher:
         def unsure() -> None:  # no close match yet: search by meaning while the literal search goes on
             nonlocal started
             if started is None and meaning is not None and meaning.index is not None:
-                started = meaning.start(query.text, where, limit, topic=subject is not None)
+                rare = rare_words(query.words, self._vocabulary)
+                started = meaning.start(query.text, where, limit, topic=subject is not None, rare=rare)
 
         if subject is not None or idea != text:
             unsure()  # a topic, or a memory framed as one ("the bit where they said..."): from the start
@@ -234,7 +239,9 @@ class Searcher:
             if started is not None:
                 started.cancel()  # not needed: a close literal match stands alone
             return hits
-        found = await (started or meaning.start(query.text, where, limit, topic=subject is not None))
+        unsure()
+        assert started is not None
+        found = await started
         meant = [_hit(c, 100 * similarity, (), "meaning") for c, similarity in found]
         return meant if subject is not None else fuse(hits, meant, _same_moment, limit)
 
@@ -591,6 +598,24 @@ def is_quotable(text: str) -> bool:
         return False
     substantive = [w for w in words if w not in FILLER and len(w) > 3]
     return len(substantive) >= 4 and words[0] not in FILLER
+
+
+def rare_words(words: Sequence[str], vocabulary: Vocabulary | None) -> tuple[str, ...]:
+    """Up to RARE_WORDS of `words`, rarest first, each in at most RARE_SHARE of the segments and
+    together in at most RARE_BUDGET (none before the vocabulary is loaded): names and rare terms
+    the model may not know, whose lines search by meaning ranks beside the nearest passages."""
+    if vocabulary is None:
+        return ()
+    ceiling = RARE_SHARE * vocabulary.segments
+    known = {w for w in words if w not in STOPWORDS and 0 < vocabulary.documents(w) <= ceiling}
+    kept: list[str] = []
+    walked = 0
+    for word in sorted(known, key=lambda w: (vocabulary.documents(w), w))[:RARE_WORDS]:
+        walked += vocabulary.documents(word)
+        if walked > RARE_BUDGET:
+            break
+        kept.append(word)
+    return tuple(kept)
 
 
 def _same_moment(meaning: Hit, literal: Hit) -> bool:

@@ -23,7 +23,8 @@ from bot.semantic.resources import one_blas_thread, release_freed_memory
 from bot.semantic.scan import Near, VectorIndex
 from bot.summary.units import STOPWORDS
 from models.episodes import Candidate
-from models.search import SegmentFilter
+from models.errors import QueryTimeout
+from models.search import SegmentFilter, TermQuery
 from models.text import tokens
 
 RERANK = 40  # passages nearest the query that are ranked again by their best line
@@ -34,6 +35,8 @@ WORDS_WEIGHT = 0.15  # a moment's similarity gains this times the share of the i
 STEM = 5  # words are compared by their first letters: "designed" says "design", "privacy" "private"
 SAME_MOMENT_SECONDS = 45.0  # a passage starting this close to a literal hit is that hit
 NEAR_SECONDS = 20.0  # meaning hits closer than this in one episode are one moment (as literal ones)
+RARE_LINES = 30  # lines holding one of the idea's rarest words whose passages are ranked too
+RARE_SECONDS = 0.1  # that query's time limit: it only adds candidates
 # A question about an episode opens by naming one ("the episode...", "which ep...", "is there an
 # episode...", "the one about..."); whatever it then says of it, the words that only link the
 # episode to its subject ("where they talked about", "that explained", "comparing") are left out.
@@ -136,22 +139,37 @@ class MeaningSearch:
         return self.index is not None and len(self.index) > 0
 
     def start(
-        self, text: str, where: SegmentFilter, limit: int, *, topic: bool = False
+        self, text: str, where: SegmentFilter, limit: int, *, topic: bool = False, rare: tuple[str, ...] = ()
     ) -> asyncio.Future[list[tuple[Candidate, float]]]:
         """Begin finding the moments nearest in meaning to `text` (the episodes, for a topic), to
         overlap with the literal search: the model and the scan run in a worker thread, and
-        numpy and onnxruntime let go of the GIL."""
-        return asyncio.ensure_future(self.topics(text, where, limit) if topic else self.moments(text, where, limit))
+        numpy and onnxruntime let go of the GIL. `rare` are the idea's rarest words (see `moments`)."""
+        if topic:
+            return asyncio.ensure_future(self.topics(text, where, limit))
+        return asyncio.ensure_future(self.moments(text, where, limit, rare))
 
-    async def moments(self, text: str, where: SegmentFilter, limit: int) -> list[tuple[Candidate, float]]:
+    async def moments(
+        self, text: str, where: SegmentFilter, limit: int, rare: tuple[str, ...] = ()
+    ) -> list[tuple[Candidate, float]]:
         """The segments nearest in meaning to `text` (through their passages) as candidates, with
         their similarity, best first and each a moment of its own (none within NEAR_SECONDS of a
-        better one in its episode)."""
+        better one in its episode). The passages of up to RARE_LINES lines holding one of the
+        `rare` words are ranked with the nearest: the model does not know every name ("Scrapy",
+        "Taproot"), and a line naming one may lie far down the nearest passages."""
         index = self.index
         if index is None or not len(index):
             return []
         idea = remembered_idea(text)
-        query, found = await asyncio.to_thread(self._nearest, index, idea, max(RERANK, limit * 4), where.episode_ids)
+        lines = asyncio.ensure_future(self._rare_lines(rare, where))  # overlaps the model and the scan
+        try:
+            query, found = await asyncio.to_thread(
+                self._nearest, index, idea, max(RERANK, limit * 4), where.episode_ids
+            )
+            named = index.containing(await lines, query)
+        finally:
+            lines.cancel()
+        seen = {near.passage_id for near in found}
+        found += [near for near in named if near.passage_id not in seen]
         scored = await self._best_lines(idea, query, found, where)
         chosen: list[tuple[Candidate, float]] = []
         for candidate, similarity in scored:
@@ -160,6 +178,16 @@ class MeaningSearch:
             if len(chosen) >= limit:
                 break
         return chosen
+
+    async def _rare_lines(self, rare: tuple[str, ...], where: SegmentFilter) -> list[int]:
+        """Ids of up to RARE_LINES lines holding one of `rare`, best bm25 first (none past the time limit)."""
+        if not rare:
+            return []
+        plan = TermQuery(alternatives=tuple(((word,),) for word in rare))
+        try:
+            return [c.segment_id for c in await self.store.candidates(plan, where, RARE_LINES, time_limit=RARE_SECONDS)]
+        except QueryTimeout:
+            return []
 
     def _nearest(
         self, index: VectorIndex, text: str, count: int, episodes: tuple[int, ...] | None
@@ -178,6 +206,7 @@ class MeaningSearch:
         parts = await self.store.segment_vectors([near.passage_id for near in found])
         ids = [i for near in found for i in range(near.first_segment, near.last_segment + 1)]
         candidates = {c.segment_id: c for c in await self.store.segment_candidates(ids, where)}
+        wanted = _stems(idea)
         ranked = []
         for near in found:
             lines = [candidates.get(i) for i in range(near.first_segment, near.last_segment + 1)]
@@ -187,12 +216,14 @@ class MeaningSearch:
             else:
                 similarity = np.full(len(lines), near.similarity, dtype=np.float32)
             options = [
-                (float(similarity[k]) + WORDS_WEIGHT * shared_words(idea, line.text), float(similarity[k]), line)
+                (float(similarity[k]) + WORDS_WEIGHT * _share(wanted, line.text), float(similarity[k]), line)
                 for k, line in enumerate(lines[: len(similarity)])
                 if line is not None
             ]
+            if len(options) > 1 and near.passage_id not in parts:  # one similarity: the line closest in letters
+                options = [max(options, key=lambda o: (o[0], fuzz.token_set_ratio(idea, o[2].text)))]
             if options:
-                score, value, line = max(options, key=lambda o: (o[0], fuzz.token_set_ratio(idea, o[2].text)))
+                score, value, line = max(options, key=lambda o: o[0])  # the first of equals
                 if value >= MIN_SIMILARITY:
                     ranked.append((score, value, line))
         ranked.sort(key=lambda row: (-row[0], row[2].segment_id))
@@ -229,7 +260,16 @@ def shared_words(idea: str, text: str) -> float:
     """The share of the idea's words (less the commonest) that `text` says too, by their stems: the
     vectors find the neighbourhood of a paraphrase, and among close moments the one that keeps
     some of the member's words is likelier the one meant than a short line on the same theme."""
-    wanted = {word[:STEM] for word in tokens(idea) if word not in STOPWORDS}
+    return _share(_stems(idea), text)
+
+
+def _stems(idea: str) -> frozenset[str]:
+    """The stems of the idea's words, less the commonest."""
+    return frozenset(word[:STEM] for word in tokens(idea) if word not in STOPWORDS)
+
+
+def _share(wanted: frozenset[str], text: str) -> float:
+    """The share of the stems `wanted` that `text` says."""
     said = {word[:STEM] for word in tokens(text)}
     return len(wanted & said) / len(wanted) if wanted else 0.0
 

@@ -57,6 +57,7 @@ class VectorIndex:
         self.first = np.asarray(snapshot.first_segments, dtype=np.int32)
         self.last = np.asarray(snapshot.last_segments, dtype=np.int32)
         self.ids = np.asarray(snapshot.passage_ids, dtype=np.int32)
+        self.by_first = np.argsort(self.first, kind="stable").astype(np.int32)  # rows by first segment
         self.topic_episodes = np.unique(self.episodes)
         rows = np.searchsorted(self.topic_episodes, self.episodes)
         self.by_episode = np.argsort(rows, kind="stable").astype(np.int32)  # rows grouped by episode
@@ -87,6 +88,21 @@ class VectorIndex:
         rows, similarity = self._scored(query.astype(np.float32), limit, episodes)
         return [self._near(r, float(value)) for r, value in zip(rows, similarity, strict=True)]
 
+    def containing(self, segment_ids: list[int], query: np.ndarray) -> list[Near]:
+        """The passages holding these segments (each once, in the order first met), with their
+        similarity to the unit vector `query`."""
+        if not segment_ids or not len(self):
+            return []
+        wanted = np.asarray(segment_ids, dtype=np.int64)
+        at = np.searchsorted(self.first[self.by_first], wanted, side="right") - 1
+        rows = self.by_first[np.maximum(at, 0)]
+        held = (at >= 0) & (self.first[rows] <= wanted) & (wanted <= self.last[rows])
+        rows = np.asarray(list(dict.fromkeys(int(r) for r in rows[held])), dtype=np.int64)
+        if not len(rows):
+            return []
+        similarity = self.vectors[rows].astype(np.float32) @ query.astype(np.float32) / 127.0
+        return [self._near(r, float(value)) for r, value in zip(rows, similarity, strict=True)]
+
     def _near(self, row: int, similarity: float) -> Near:
         r = int(row)
         return Near(int(self.episodes[r]), int(self.first[r]), int(self.last[r]), similarity, int(self.ids[r]))
@@ -115,7 +131,16 @@ class VectorIndex:
     @property
     def nbytes(self) -> int:
         """The memory its arrays hold."""
-        arrays = (self.vectors, self.signs, self.episodes, self.first, self.last, self.ids, self.by_episode)
+        arrays = (
+            self.vectors,
+            self.signs,
+            self.episodes,
+            self.first,
+            self.last,
+            self.ids,
+            self.by_episode,
+            self.by_first,
+        )
         return sum(a.nbytes for a in (*arrays, self.bounds, self.centroids, self.notes))
 
     def topics(self, query: np.ndarray, limit: int, episodes: tuple[int, ...] | None = None) -> list[Near]:
