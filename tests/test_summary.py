@@ -184,10 +184,18 @@ def test_cli_summary_json_has_the_documented_fields(tmp_path: Path, capsys) -> N
         ("So, um, you know, the cache is the problem.", "The cache is the problem."),
         ("Yeah. And the the index grows.", "The index grows."),
         ("It is, uh, fast.", "It is fast."),
+        ("I think the starter is, like, really lively, you know, by noon.", "The starter is lively by noon."),
+        ("Rye actually just ferments faster, it is totally different.", "Rye ferments faster, it is different."),
+        ("I like rye, and grains like spelt are kind of sweet.", "I like rye, and grains like spelt are sweet."),
     ],
 )
 def test_tidy_removes_spoken_filler(text: str, expected: str) -> None:
     assert tidy(text) == expected
+
+
+def test_a_sentence_counts_the_words_a_summary_shows() -> None:
+    (unit,) = units_of([(0.0, None, None, "I think rye is, like, really just basically faster.")])
+    assert unit.words == len("Rye is faster.".split())
 
 
 def unit(index: int, text: str) -> Unit:
