@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import render
-from bot.search.engine import BROAD_BUDGET, PRECISE_BUDGET, Hit, candidate_plan
+from bot.search.engine import BROAD_BUDGET, PRECISE_BUDGET, Hit, candidate_plan, term_group
 from bot.search.query import QueryError, parse_query
 from bot.search.vocabulary import Vocabulary
 from storage.fts import match_expression
@@ -86,7 +86,9 @@ def test_every_plan_stays_within_its_budgets_or_is_refused(text: str) -> None:
         return
     query = parse_query(text)
     if cost(match_expression(plan.precise)) > PRECISE_BUDGET:  # a quote of common words: its phrase first...
-        runs = [tuple(run) for known, run in itertools.groupby(query.words, VOCABULARY.__contains__) if known]
+        # ...each misspelt word spelt as its likeliest correction
+        spelled = [w if w in VOCABULARY else next(iter(term_group(w, VOCABULARY)), w) for w in query.words]
+        runs = [tuple(run) for known, run in itertools.groupby(spelled, VOCABULARY.__contains__) if known]
         runs = [run for run in runs if len(run) > 1]  # a word in no transcript splits the phrase
         assert len(query.words) >= 3 and runs and list(plan.precise.phrases[: len(runs)]) == runs
     if plan.broad is not None and cost(match_expression(plan.broad)) > BROAD_BUDGET:  # ...then its words near

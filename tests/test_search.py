@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rapidfuzz.distance import OSA
 
 from bot.ingest.indexer import index_paths
 from bot.search.engine import Searcher, candidate_plan, is_quotable
@@ -207,6 +208,33 @@ def test_vocabulary_corrects_one_edit_from_either_end() -> None:
     assert vocabulary.corrections("lev") == ()  # too short to guess
 
 
+def test_the_most_frequent_spelling_one_edit_away_comes_first_whatever_the_edit() -> None:
+    counts = {"going": 900, "gong": 3, "long": 400, "gone": 200, "goings": 50, "doing": 600, "king": 5}
+    vocabulary = Vocabulary(counts, 1_000)
+    assert vocabulary.corrections("gonig") == ("going", "gong")  # two letters swapped, or one dropped
+    assert vocabulary.corrections("xoing") == ("going", "doing")  # the first letter changed
+    assert vocabulary.corrections("goin") == ("going",)  # a letter dropped
+    assert vocabulary.corrections("gooing") == ("going",)  # a letter doubled
+    assert vocabulary.corrections("gling") == ("going",)  # a letter changed
+    assert vocabulary.corrections("lonng") == ("long",)  # the closest before the most frequent (two edits)
+
+
+def test_corrections_are_the_closest_known_terms_most_frequent_first() -> None:
+    rng = random.Random(11)
+    letters = "abcdeéz"  # a few letters, so that many terms lie one or two edits apart
+    counts = {"".join(rng.choices(letters, k=rng.randint(3, 9))): rng.randint(1, 500) for _ in range(2_000)}
+    vocabulary = Vocabulary(counts, 10_000)
+    for _ in range(300):
+        typed = "".join(rng.choices(letters, k=rng.randint(4, 10)))
+        if typed in counts:
+            continue
+        edits = 1 if len(typed) < 8 else 2
+        near = {t: d for t in counts if len(t) > 2 and (d := OSA.distance(typed, t)) <= edits}
+        closest = min(near.values(), default=None)
+        expected = sorted((t for t, d in near.items() if d == closest), key=lambda t: (-counts[t], t))[:3]
+        assert vocabulary.corrections(typed) == tuple(expected), typed
+
+
 def test_parse_query_keeps_phrases_and_folds_accents() -> None:
     query = parse_query('Café "slot machine" don\'t')
     assert query.words == ("cafe", "slot", "machine", "dont")
@@ -256,6 +284,14 @@ async def test_a_common_quote_with_a_word_dropped_is_found_by_its_words_close_to
     common_words: Searcher, typed: str
 ) -> None:
     (hit, *_) = await common_words.search(typed)
+    assert hit.text == SAID
+
+
+@pytest.mark.parametrize("typed", ["and then you knwo what i mean", "so we cuold actually run that and then"])
+async def test_a_common_quote_with_a_word_misspelt_is_found_as_the_phrase_spelt_right(
+    common_words: Searcher, typed: str
+) -> None:
+    (hit, *_) = await common_words.search(typed)  # its other words too common to fetch rows by
     assert hit.text == SAID
 
 

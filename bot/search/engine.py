@@ -429,7 +429,9 @@ def _close_together(
     within the quote's length of each other (NEAR, so a word dropped or two swapped still match),
     after the quote as a phrase (split at words in no transcript) when every word is typed right
     or past correction and those words are common or over budget (they are close together in too
-    many rows, and the phrase is the cheaper query). None when neither fits. The phrase alone failed
+    many rows, and the phrase is the cheaper query), or, when a word is misspelt and even the rarest
+    word or correction is over budget, the phrase spelt as each word's likeliest correction.
+    None when nothing fits. The phrase alone failed
     every such quote with a word dropped or misspelt, and an AND of such words matches tens of
     thousands of rows in a large archive."""
     if len(query.words) < 3:
@@ -443,7 +445,13 @@ def _close_together(
         return TermQuery(phrases=(*runs, *phrases)), close
     if within_budget:
         return close, None
-    return None  # a word is misspelt and the rest are too common to be near: the plans below
+    if len(typed) == len(groups) or _documents(groups[0], vocabulary) <= PRECISE_BUDGET:
+        return None  # a word is misspelt, the rest too common to be near: the plans below
+    # ...and even its corrections are too common to fetch rows by, where the plans below refuse the
+    # quote: its phrase, each misspelt word spelt as its likeliest correction ("like hwat is the")
+    spelled = [word if word in vocabulary else next(iter(term_group(word, vocabulary)), word) for word in query.words]
+    spelled_runs = _known_runs([spelled], vocabulary)
+    return (TermQuery(phrases=(*spelled_runs, *phrases)), None) if spelled_runs else None
 
 
 def _precise_expression(

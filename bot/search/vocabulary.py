@@ -11,6 +11,7 @@ from rapidfuzz.distance import OSA
 
 COMMON_SHARE = 0.03  # a term in more than 3% of segments says little about which one is meant
 COMMON_FLOOR = 50  # ...but in a small index every word is in a large share
+MAX_SPELLINGS = 4_000  # one-edit spellings to look up before scanning the buckets is the cheaper way
 
 
 class Vocabulary:
@@ -27,10 +28,13 @@ class Vocabulary:
         self._by_first: dict[tuple[str, int], list[str]] = defaultdict(list)
         self._by_last: dict[tuple[str, int], list[str]] = defaultdict(list)
         self._corrections: dict[tuple[str, int], tuple[str, ...]] = {}
+        letters: set[str] = set()
         for term in self._counts:
             if len(term) > 2 and not term.isdigit():
                 self._by_first[term[0], len(term)].append(term)
                 self._by_last[term[-1], len(term)].append(term)
+                letters.update(term)
+        self._alphabet = "".join(sorted(letters))
 
     def with_counts(self, document_counts: Mapping[str, int]) -> Vocabulary:
         """This vocabulary with these terms' counts added or updated; no new spellings to correct to."""
@@ -66,6 +70,26 @@ class Vocabulary:
         return self._corrections[key]
 
     def _closest(self, term: str, limit: int) -> tuple[str, ...]:
+        one_edit = self._one_edit(term)
+        if one_edit is None or (not one_edit and len(term) >= 8):
+            return self._scanned(term, limit)
+        return tuple(sorted(one_edit, key=lambda t: (-self.documents(t), t))[:limit])
+
+    def _one_edit(self, term: str) -> set[str] | None:
+        """The known terms one edit from `term` (a letter dropped, added or changed, two swapped),
+        each spelling looked up; None when the vocabulary's alphabet makes that dearer than a scan."""
+        letters = self._alphabet
+        if (2 * len(term) + 1) * len(letters) > MAX_SPELLINGS:
+            return None
+        splits = [(term[:i], term[i:]) for i in range(len(term) + 1)]
+        spellings = {head + tail[1:] for head, tail in splits if tail}
+        spellings.update(head + tail[1] + tail[0] + tail[2:] for head, tail in splits if len(tail) > 1)
+        spellings.update(head + letter + tail[1:] for head, tail in splits if tail for letter in letters)
+        spellings.update(head + letter + tail for head, tail in splits for letter in letters)
+        spellings.discard(term)
+        return {t for t in spellings if len(t) > 2 and t in self._counts and not t.isdigit()}
+
+    def _scanned(self, term: str, limit: int) -> tuple[str, ...]:
         edits = 1 if len(term) < 8 else 2
         choices: set[str] = set()
         for length in range(len(term) - edits, len(term) + edits + 1):
