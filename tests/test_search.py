@@ -10,10 +10,19 @@ from hypothesis import strategies as st
 from rapidfuzz.distance import OSA
 
 from bot.ingest.indexer import index_paths
-from bot.search.engine import Searcher, candidate_plan, is_quotable
+from bot.search.engine import (
+    FAST_QUOTE_CHARACTERS,
+    SHORTLIST,
+    QuoteScorer,
+    Searcher,
+    candidate_plan,
+    is_quotable,
+    rank,
+)
 from bot.search.links import deep_link
 from bot.search.query import QueryError, parse_query
 from bot.search.vocabulary import Vocabulary
+from models.episodes import Candidate
 from models.search import SearchFilters
 from storage import Store
 from storage.fts import match_expression
@@ -480,3 +489,60 @@ async def test_a_thirty_word_quote_spanning_three_segments_is_found(store: Store
     (hit, *_) = await Searcher(store, embedder=None).search(quote)
     assert hit.text == VOYAGE[1]
     assert hit.score >= 95  # scored against the three lines as one (two of them at a time: 84)
+
+
+def candidate(segment_id: int, text: str, before: str | None = None, after: str | None = None) -> Candidate:
+    return Candidate(
+        segment_id,
+        1,
+        segment_id,
+        float(segment_id),
+        None,
+        text,
+        0.0,
+        before,
+        after,
+        None,
+        "Episode",
+        1,
+        None,
+        None,
+        "x",
+    )
+
+
+COMMON = "so we were talking about the way that people think about it and then you know what happens".split()
+
+
+def decoy(rng: random.Random) -> str:
+    return " ".join(rng.choices(COMMON, k=18))
+
+
+def test_a_long_quote_finds_its_segment_last_in_bm25_order_among_many_sharing_its_common_words() -> None:
+    rng = random.Random(4)
+    said = (
+        "the rocket engine was tested in the desert for three weeks before anyone trusted it",
+        "and the telemetry showed the turbopump spinning far faster than the specification allowed",
+        "so the whole team flew back to rebuild the seals",
+    )
+    decoys = [candidate(i, decoy(rng), decoy(rng), decoy(rng)) for i in range(1, 150)]
+    right = candidate(500, said[1], said[0], said[2])
+    quote = "engine was tested in the desert for three weeks before anyone trusted it and the telemetry showed the"
+    quote += " turbopmup spinning far faster than the specification allowed so the team"  # misspelt, a word dropped
+    assert len(quote) > FAST_QUOTE_CHARACTERS and len(decoys) + 1 > SHORTLIST
+    query = parse_query(quote)
+    vocabulary = Vocabulary({}, 1)
+    hits = rank(query, [*decoys, right], vocabulary, 5)
+    assert hits[0].segment_id == 500
+    assert hits[0].score == pytest.approx(QuoteScorer(quote)(right) - 0.01 * len(decoys))  # as if all were aligned
+
+
+def test_a_segment_scored_in_an_earlier_stage_keeps_its_place_when_later_stages_add_many() -> None:
+    rng = random.Random(5)
+    quote = "the rocket engine was tested out in the desert for three weeks before anyone trusted it at all"
+    typed = "the rokcet engnie was tsetedd out in the dseert for thr ee weesk before anoyne trusted it at all"
+    first = candidate(7, typed)  # as a caption might spell it: few of its words are the quote's own
+    scorer, query, vocabulary = QuoteScorer(quote), parse_query(quote), Vocabulary({}, 1)
+    assert rank(query, [first], vocabulary, 5, scorer)[0].segment_id == 7
+    shuffled = [candidate(i, " ".join(rng.sample(quote.split(), 17))) for i in range(100, 200)]  # every word
+    assert rank(query, [first, *shuffled], vocabulary, 5, scorer)[0].segment_id == 7

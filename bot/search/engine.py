@@ -42,6 +42,8 @@ from models.shapes import fields_of
 from models.text import SPONSOR_PHRASES, SPONSOR_WORDS, normalised, token_spans, tokens
 
 CANDIDATES = 150  # bm25 order is weak among many rows holding common words: the fuzzy score decides
+FAST_QUOTE_CHARACTERS = 64  # a quote rapidfuzz aligns quickly (see QuoteScorer)
+SHORTLIST = 20  # a longer quote's new candidates aligned in full: those sharing most of its words
 MAX_AND_TERMS = 6
 LONG_QUOTE = 16  # words: a quote this long may span several segments
 RUN_WORDS = 8  # words of a long quote that likely lie in one segment
@@ -250,13 +252,14 @@ class Searcher:
     ) -> list[Hit]:
         vocabulary = await self._fresh_for(query)
         plan = candidate_plan(query, vocabulary)
+        scorer = QuoteScorer(query.text)
         found: list[Candidate] = []
         try:
             found = await self.store.candidates(plan.precise, where, CANDIDATES, time_limit=STAGE_SECONDS)
         except QueryTimeout as error:  # a precise plan of common words may be too slow
             if plan.broad is None and plan.partial is None:
                 raise QueryError(TOO_COMMON) from error
-        hits = rank(query, found, vocabulary, limit)
+        hits = rank(query, found, vocabulary, limit, scorer)
         if hits and hits[0].score >= CONFIDENT:
             return hits
         unsure()
@@ -267,17 +270,14 @@ class Searcher:
                 if hits:
                     return hits
                 raise QueryError(TOO_COMMON) from error
-            hits = rank(query, found, vocabulary, limit)
+            hits = rank(query, found, vocabulary, limit, scorer)
         if plan.partial is None or (hits and hits[0].score >= CONFIDENT):
             return hits
         try:
             partial = await self._more(plan.partial, where, found)
         except QueryTimeout:
             return hits
-        wanted = normalised(query.text)
-        return rank(
-            query, [*found, *(c for c in partial if _window_score(wanted, c) >= PARTIAL_FLOOR)], vocabulary, limit
-        )
+        return rank(query, [*found, *(c for c in partial if scorer(c) >= PARTIAL_FLOOR)], vocabulary, limit, scorer)
 
     async def _more(self, plan: TermQuery, where: SegmentFilter, found: list[Candidate]) -> list[Candidate]:
         """Candidates for `plan` that are not in `found` already."""
@@ -532,15 +532,79 @@ def _documents(group: tuple[str, ...], vocabulary: Vocabulary) -> int:
     return sum(vocabulary.documents(term) for term in group)
 
 
-def rank(query: ParsedQuery, candidates: Sequence[Candidate], vocabulary: Vocabulary, limit: int) -> list[Hit]:
+class QuoteScorer:
+    """How closely each candidate (alone or spanned with a neighbour) says the quote, each scored
+    once however many of a search's stages rank it again.
+
+    rapidfuzz aligns a quote of more than 64 characters slowly (~250 us a window, against ~3 us for
+    a short one: its bit-parallel path holds 64), so of a long quote's new candidates only the
+    SHORTLIST that share the most of its words with their span are aligned.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.wanted = normalised(text)
+        self._words = frozenset(self.wanted.split())
+        self._scores: dict[int, float] = {}
+        self._texts: dict[int, _Texts] = {}
+
+    def __call__(self, candidate: Candidate) -> float:
+        score = self._scores.get(candidate.segment_id)
+        if score is None:
+            score = self._scores[candidate.segment_id] = _window_score(self.wanted, self._texts_of(candidate))
+        return score
+
+    def worth_scoring(self, candidates: Sequence[Candidate]) -> list[tuple[int, Candidate]]:
+        """The candidates to score, with their places in bm25's order."""
+        ordered = list(enumerate(candidates))
+        if len(self.wanted) <= FAST_QUOTE_CHARACTERS:
+            return ordered
+        new = [pair for pair in ordered if pair[1].segment_id not in self._scores]
+        if len(new) <= SHORTLIST:
+            return ordered
+        sharing = sorted(new, key=lambda pair: -len(self._words.intersection(self._texts_of(pair[1]).words())))
+        kept = {pair[1].segment_id for pair in sharing[:SHORTLIST]}
+        return [pair for pair in ordered if pair[1].segment_id in kept or pair[1].segment_id in self._scores]
+
+    def _texts_of(self, candidate: Candidate) -> _Texts:
+        texts = self._texts.get(candidate.segment_id)
+        if texts is None:
+            texts = self._texts[candidate.segment_id] = _Texts.of(candidate)
+        return texts
+
+
+@dataclass(frozen=True, slots=True)
+class _Texts:
+    """A candidate's text and its neighbours', normalised ("" for a neighbour it lacks)."""
+
+    own: str
+    before: str
+    after: str
+
+    @classmethod
+    def of(cls, candidate: Candidate) -> _Texts:
+        return cls(
+            normalised(candidate.text),
+            normalised(candidate.before) if candidate.before else "",
+            normalised(candidate.after) if candidate.after else "",
+        )
+
+    def words(self) -> set[str]:
+        return set(f"{self.before} {self.own} {self.after}".split())
+
+
+def rank(
+    query: ParsedQuery,
+    candidates: Sequence[Candidate],
+    vocabulary: Vocabulary,
+    limit: int,
+    scorer: QuoteScorer | None = None,
+) -> list[Hit]:
     """Score candidates against the whole query, best first, near-duplicates merged."""
     if not candidates:
         return []
-    wanted = normalised(query.text)
-    scored = []
-    for order, candidate in enumerate(candidates):
-        score = _window_score(wanted, candidate) - order * 0.01  # bm25 order breaks ties
-        scored.append((score, candidate))
+    scorer = scorer or QuoteScorer(query.text)
+    scored = [(scorer(candidate) - order * 0.01, candidate) for order, candidate in scorer.worth_scoring(candidates)]
+    # (bm25's order breaks ties)
     scored.sort(key=lambda pair: pair[0], reverse=True)
     marked = {term for word in query.words for term in (term_group(word, vocabulary) or (word,))}
     marked = {w for w in marked if not vocabulary.is_common(w) or len(marked) < 3}
@@ -557,20 +621,19 @@ def rank(query: ParsedQuery, candidates: Sequence[Candidate], vocabulary: Vocabu
     return hits
 
 
-def _window_score(wanted: str, candidate: Candidate) -> float:
-    own = normalised(candidate.text)
+def _window_score(wanted: str, texts: _Texts) -> float:
+    own = texts.own
     windows = [own]
-    if candidate.after:
-        windows.append(f"{own} {normalised(candidate.after)}")
+    if texts.after:
+        windows.append(f"{own} {texts.after}")
     best = max(
         fuzz.partial_ratio(wanted, window) if len(window) >= len(wanted) else fuzz.ratio(wanted, window)
         for window in windows
     )
-    if candidate.before and best < 100:  # a quote that began in the previous segment belongs to that one
-        before = normalised(candidate.before)
-        best = max(best, fuzz.partial_ratio(wanted, f"{before} {own}") - 1.0)
-        if candidate.after and wanted.count(" ") >= LONG_QUOTE - 1:  # a long quote may run on into the next
-            spanned = f"{before} {own} {normalised(candidate.after)}"
+    if texts.before and best < 100:  # a quote that began in the previous segment belongs to that one
+        best = max(best, fuzz.partial_ratio(wanted, f"{texts.before} {own}") - 1.0)
+        if texts.after and wanted.count(" ") >= LONG_QUOTE - 1:  # a long quote may run on into the next
+            spanned = f"{texts.before} {own} {texts.after}"
             scorer = fuzz.partial_ratio if len(spanned) >= len(wanted) else fuzz.ratio
             best = max(best, scorer(wanted, spanned) - 1.0)
     return best
