@@ -18,7 +18,8 @@ and `###` heading lines removed, so neither the gist nor the chapters can copy t
   within 30 s of a heading's time (the first timestamp after it). Random: as many uniform positions.
 - Reader checks over every summarised episode: sponsor names (from the transcript's own
   "brought to you by X") in gist, keywords, labels or quotes; quotes ending mid-sentence or pointing
-  back; label length and neighbour overlap.
+  back or housekeeping (a web address, a course, "friends of the show", the host's preview: the bench's
+  own pattern, not the code's); label length and neighbour overlap.
 - Time: each summary's wall and CPU seconds; the goal (0.5 s an hour-long episode) is judged on CPU
   per hour of talk (9,000 words, a shorter episode counted as an hour), which a busy machine does
   not stretch; the load average is printed beside the wall.
@@ -80,6 +81,15 @@ NLTK_STOPWORDS = frozenset(
 POINTS_BACK = re.compile(
     r"^(?:and |but |so )?(?:that'?s|this is|those|these|it'?s|it |they|them|he |she |his |her |that |this |"
     r"which|there'?s)",
+    re.IGNORECASE,
+)
+
+# The bench's own reading of housekeeping (the code's cues are not used, so they cannot grade themselves):
+# a web address or a spoken one, the show's friends or courses, a call to subscribe, a host's preview.
+HOUSEKEEPING = re.compile(
+    r"\b\w+\.(?:com|fm|org|io|net)\b|\bslash \w+|friends? of the show|\b(?:my|our)\b[^.]{0,60}\bcourses?\b|"
+    r"\bnewsletter|\bsubscrib|\bpatreon\b|\byou'?ll (?:meet|hear)\b|\bjoin (?:\w+ ){1,3}and me\b|"
+    r"\b(?:this|today'?s) episode\b",
     re.IGNORECASE,
 )
 
@@ -342,6 +352,7 @@ class ReaderChecks:
             self.count["quotes"] += 1
             self.count["quotes_cut"] += not quote.text.rstrip("\"”')]").endswith((".", "!", "?"))
             self.count["quotes_back"] += bool(POINTS_BACK.match(quote.text))
+            self.count["quotes_housekeeping"] += bool(HOUSEKEEPING.search(quote.text))
         previous: set[str] = set()
         for chapter in made.chapters:
             words = set(content_terms(chapter.title))
@@ -448,6 +459,8 @@ def print_goals(table: Table, chapter_share: float, checks: ReaderChecks, per_ho
     row("quotes pointing back (%) <= 5", quotes_back, 5, quotes_back <= 5, "")
     cut = share(checks.count["quotes_cut"], checks.count["quotes"])
     row("quotes ending mid-sentence (%) = 0", cut, 0, cut == 0, "")
+    housekeeping = share(checks.count["quotes_housekeeping"], checks.count["quotes"])
+    row("quotes of housekeeping (%) = 0", housekeeping, 0, housekeeping == 0, "web address, course, the show's preview")
     sponsored = sum(checks.sponsored.values())
     row("summaries' parts naming a sponsor = 0", sponsored, 0, sponsored == 0, "")
     row("CPU per hour-long episode (s) < 0.5", per_hour, 0.5, per_hour < 0.5, "")

@@ -480,6 +480,28 @@ def test_supported_by_alone_names_no_sponsor() -> None:
     assert not is_boilerplate(units_of([(None, None, None, line)])[0])
 
 
+def test_quotes_are_never_the_hosts_preview_or_an_ad_for_the_show() -> None:
+    preview = [
+        "You'll meet Ada, whose sourdough starter bread uses rye flour, wild yeast and a sourdough starter.",
+        "Join Ada and me to hear why rye flour and wheat flour feed the sourdough starter yeast and bread dough.",
+    ]
+    ads = [
+        "Go to testcast.fm, click on friends of the show, win sourdough starter flour, bread flour and yeast.",
+        "Try my sourdough starter course at testcast.fm slash bread, with rye flour, yeast and the bread dough.",
+    ]
+    rows = [
+        *[(i * 10.0, None, None, line) for i, line in enumerate(preview)],
+        (30.0, None, None, "This is Test Cast, episode 12, recorded in May."),
+        *[(60.0 + i * 20, None, None, line) for i, line in enumerate([*ads, *["Right, sure."] * 30])],
+        *[(700.0 + i * 20, None, None, line) for i, line in enumerate([*BREAD * 6, *CLUSTERS * 6])],
+    ]
+    made = summarize_rows(rows, "Rye sourdough")
+    assert made.gist[0].text == preview[0]  # the preview is the gist
+    quotes = [m.text for m in made.quotes]
+    assert quotes and not set(quotes) & {*preview, *ads}
+    assert not any("friends of the show" in q or "course" in q for q in quotes)
+
+
 def summarize_rows(rows: list[tuple[float | None, float | None, str | None, str]], title: str):
     text = EpisodeText(1, "Test Cast", 1, title, None, None, None, (), None, rows)
     return summarize(text, lambda word: 1, 1000)

@@ -21,6 +21,7 @@ from bot.summary.method import Weights, gist_candidates, keywords, pick_quotes, 
 from bot.summary.sections import Section, sections
 from bot.summary.units import (
     STOPWORDS,
+    WEB_ADDRESS,
     SegmentRow,
     Unit,
     is_boilerplate,
@@ -151,7 +152,7 @@ def summarize(episode: EpisodeText, documents: Callable[[str], int], total_segme
         _moments(gist, episode),
         keywords(units, weights, banned),
         chapters,
-        _moments(pick_quotes(candidates, weights, starts[1:]), episode),
+        _moments(pick_quotes(_after_opening(candidates, opening, gist), weights, starts[1:]), episode),
         source,
     )
 
@@ -183,6 +184,13 @@ def _opening(units: Sequence[Unit], episode: EpisodeText, sponsors: frozenset[st
     named = introduction([u for u in usable if u not in spoken], episode.title, episode.speakers, left)
     intro = sorted({*spoken, *named}, key=lambda u: u.index)
     return preview if preview and (not intro or preview[0].speaker == intro[0].speaker) else intro or preview
+
+
+def _after_opening(candidates: Sequence[Unit], opening: Sequence[Unit], gist: Sequence[Unit]) -> list[Unit]:
+    """Quote candidates: none from the host's preview or intro (the gist has it), none in the gist,
+    none giving a web address ("go over to example.fm")."""
+    after = max((u.index for u in opening), default=-1)
+    return [u for u in candidates if u.index > after and u not in gist and not WEB_ADDRESS.search(u.text)]
 
 
 def _first_unit_at(units: Sequence[Unit], seconds: float) -> int:

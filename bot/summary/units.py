@@ -48,9 +48,11 @@ HOUSEKEEPING_CUES = re.compile(
     r"subscribe|rate (?:us|the show)|leave (?:us )?a review|itunes|follow (?:me|us) on|twitter|"
     r"show notes|see you (?:next|in)|until next time|this has been|you'?re listening to|"
     r"recorded (?:on )?\w+ \d|episode (?:number )?\d+|thank(?:s| you) for (?:having|coming|being)|"
-    r"welcome to the show|great to (?:be|have) (?:here|you))\b",
+    r"welcome to the show|great to (?:be|have) (?:here|you)|friends? of the show|newsletter|"
+    r"(?:my|our) (?:[\w-]+ ){0,8}courses?|try (?:my|our))\b",
     re.IGNORECASE,
 )
+WEB_ADDRESS = re.compile(r"\b[\w-]+\.(?:com|fm|org|io|net)\b", re.IGNORECASE)  # said or written: no quote
 _SPONSORED_BY = re.compile(
     rf"\b(?:{_SPONSOR_PHRASE})\s+(?:(?:our|the) (?:friends|folks|people) (?:at|from|over at) )?"
     rf"(?P<names>(?:(?!{_SPONSOR_PHRASE})[^.;:!?()]){{2,80}})",  # up to the next sponsor's phrase
