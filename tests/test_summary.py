@@ -343,6 +343,14 @@ def test_a_cold_open_ends_only_at_the_shows_stock_intro(opening: str, found: boo
     assert bool(cold_open(units_of([(float(i), None, None, line) for i, line in enumerate(lines)]))) is found
 
 
+def test_goodbyes_are_never_keywords_or_labels() -> None:
+    lines = ["Thank you so much for the moment, bye, thanks, goodbye.", "Rye sourdough needs rye flour and time."]
+    units = units_of([(float(i), None, None, lines[i % 2]) for i in range(8)])
+    found = keywords(units, Weights.of(units, lambda word: 1, 1_000), NOT_KEYWORDS)
+    assert "rye" in " ".join(found)
+    assert not {"thank", "thanks", "bye", "goodbye", "moment"} & {w for k in found for w in k.split()}
+
+
 def test_a_key_phrase_is_spelled_as_it_was_said() -> None:
     line = "Deep learning models need labelled data, and deep learning needs a super interesting amount of it."
     units = units_of([(float(i), None, None, line) for i in range(4)])

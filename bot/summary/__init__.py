@@ -36,12 +36,14 @@ from models.episodes import Episode, episode_fields
 from models.shapes import fields_of
 from models.text import SPONSOR_WORDS, tokens
 
-# Never keywords: sponsor and show vocabulary, verbs every conversation uses, and praise ("super interesting").
+# Never keywords (nor chapter labels): sponsor and show vocabulary, verbs every conversation uses, praise
+# ("super interesting") and goodbyes ("Bye", "Thank" labelled closing chapters).
 NOT_KEYWORDS = SPONSOR_WORDS | frozenset(
     """podcast episode talk welcome
     run runs running called call calls work works working put find start try give tell told talking ask asked
     interesting super easy hard big huge nice important simple fun crazy amazing fantastic wonderful neat
-    deal whole similar specific certain particular ago guy guys named done""".split()
+    deal whole similar specific certain particular ago guy guys named done
+    bye goodbye thank thanks moment show""".split()
 )
 
 

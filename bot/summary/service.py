@@ -15,7 +15,7 @@ from models.episodes import episode_fields
 log = logging.getLogger(__name__)
 
 # Bump when the method changes, so cached summaries are made again.
-METHOD_VERSION = 21
+METHOD_VERSION = 22
 
 
 async def episode_text(store: EpisodeTexts, episode_id: int) -> EpisodeText | None:
