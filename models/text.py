@@ -32,8 +32,14 @@ def _is_latin(char: str) -> bool:
     return unicodedata.name(char, "").startswith("LATIN")
 
 
-@lru_cache(maxsize=65_536)
 def _fold(word: str) -> str:
+    if word.isascii():  # no accent, no final sigma, no other apostrophe: most words, without unicodedata
+        return word.replace("'", "").lower()
+    return _fold_unicode(word)
+
+
+@lru_cache(maxsize=65_536)
+def _fold_unicode(word: str) -> str:
     lowered = "".join(char.lower() for char in _APOSTROPHE.sub("", word)).replace("ς", "σ")
     kept: list[str] = []
     base = ""
