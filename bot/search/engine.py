@@ -545,12 +545,12 @@ class QuoteScorer:
         self.wanted = normalised(text)
         self._words = frozenset(self.wanted.split())
         self._scores: dict[int, float] = {}
-        self._texts: dict[int, _Texts] = {}
+        self._texts: dict[int, tuple[str, str, str]] = {}  # own, before, after: normalised, "" when absent
 
     def __call__(self, candidate: Candidate) -> float:
         score = self._scores.get(candidate.segment_id)
         if score is None:
-            score = self._scores[candidate.segment_id] = _window_score(self.wanted, self._texts_of(candidate))
+            score = self._scores[candidate.segment_id] = _window_score(self.wanted, *self._texts_of(candidate))
         return score
 
     def worth_scoring(self, candidates: Sequence[Candidate]) -> list[tuple[int, Candidate]]:
@@ -561,35 +561,21 @@ class QuoteScorer:
         new = [pair for pair in ordered if pair[1].segment_id not in self._scores]
         if len(new) <= SHORTLIST:
             return ordered
-        sharing = sorted(new, key=lambda pair: -len(self._words.intersection(self._texts_of(pair[1]).words())))
+        sharing = sorted(
+            new, key=lambda pair: -len(self._words.intersection(" ".join(self._texts_of(pair[1])).split()))
+        )
         kept = {pair[1].segment_id for pair in sharing[:SHORTLIST]}
         return [pair for pair in ordered if pair[1].segment_id in kept or pair[1].segment_id in self._scores]
 
-    def _texts_of(self, candidate: Candidate) -> _Texts:
+    def _shared_words(self, candidate: Candidate) -> int:
+        return len(self._words.intersection(" ".join(self._texts_of(candidate)).split()))
+
+    def _texts_of(self, candidate: Candidate) -> tuple[str, str, str]:
         texts = self._texts.get(candidate.segment_id)
         if texts is None:
-            texts = self._texts[candidate.segment_id] = _Texts.of(candidate)
+            before, after = (normalised(text) if text else "" for text in (candidate.before, candidate.after))
+            texts = self._texts[candidate.segment_id] = (normalised(candidate.text), before, after)
         return texts
-
-
-@dataclass(frozen=True, slots=True)
-class _Texts:
-    """A candidate's text and its neighbours', normalised ("" for a neighbour it lacks)."""
-
-    own: str
-    before: str
-    after: str
-
-    @classmethod
-    def of(cls, candidate: Candidate) -> _Texts:
-        return cls(
-            normalised(candidate.text),
-            normalised(candidate.before) if candidate.before else "",
-            normalised(candidate.after) if candidate.after else "",
-        )
-
-    def words(self) -> set[str]:
-        return set(f"{self.before} {self.own} {self.after}".split())
 
 
 def rank(
@@ -621,19 +607,18 @@ def rank(
     return hits
 
 
-def _window_score(wanted: str, texts: _Texts) -> float:
-    own = texts.own
+def _window_score(wanted: str, own: str, before: str, after: str) -> float:
     windows = [own]
-    if texts.after:
-        windows.append(f"{own} {texts.after}")
+    if after:
+        windows.append(f"{own} {after}")
     best = max(
         fuzz.partial_ratio(wanted, window) if len(window) >= len(wanted) else fuzz.ratio(wanted, window)
         for window in windows
     )
-    if texts.before and best < 100:  # a quote that began in the previous segment belongs to that one
-        best = max(best, fuzz.partial_ratio(wanted, f"{texts.before} {own}") - 1.0)
-        if texts.after and wanted.count(" ") >= LONG_QUOTE - 1:  # a long quote may run on into the next
-            spanned = f"{texts.before} {own} {texts.after}"
+    if before and best < 100:  # a quote that began in the previous segment belongs to that one
+        best = max(best, fuzz.partial_ratio(wanted, f"{before} {own}") - 1.0)
+        if after and wanted.count(" ") >= LONG_QUOTE - 1:  # a long quote may run on into the next
+            spanned = f"{before} {own} {after}"
             scorer = fuzz.partial_ratio if len(spanned) >= len(wanted) else fuzz.ratio
             best = max(best, scorer(wanted, spanned) - 1.0)
     return best
