@@ -500,17 +500,23 @@ async def test_a_topic_question_is_answered_literally_until_vectors_are_in(store
     assert "sourdough" in hits[0].text
 
 
+async def meaning_over(store: Store, folder: Path) -> MeaningSearch:
+    """Search by meaning over `folder`, indexed and embedded by the concept model."""
+    await index_paths(store, [folder])
+    embedder = ConceptEmbedder()
+    await embed_pending(store, embedder)
+    meaning = MeaningSearch(store, embedder)
+    await meaning.reload()
+    return meaning
+
+
 async def test_among_moments_as_close_in_meaning_the_one_saying_the_members_words_comes_first(
     store: Store, tmp_path: Path
 ) -> None:
     folder = tmp_path / "casts"
     write(folder / "a", "ep-1-wobble.srt", srt("Welcome everyone.", "The springs wobble.", "Thanks for listening."))
     write(folder / "b", "ep-2-damped.srt", srt("Welcome everyone.", "A damped oscillator, bouncing.", "Bye now."))
-    await index_paths(store, [folder])
-    embedder = ConceptEmbedder()
-    await embed_pending(store, embedder)
-    meaning = MeaningSearch(store, embedder)
-    await meaning.reload()
+    meaning = await meaning_over(store, folder)
     found = await meaning.moments("damped oscillator", SegmentFilter(), 2)
     assert ["damped oscillator" in c.text for c, _ in found] == [True, False]
     assert found[0][1] < found[1][1]  # the vectors alone put the other line first
@@ -529,13 +535,9 @@ async def test_two_lines_of_one_moment_are_one_meaning_hit(store: Store, tmp_pat
     write(folder / "a", "ep-1-springs.srt", springs)  # the spring lines: 10 s apart, in two passages
     oven = srt("Hello and welcome to the kitchen.", "The oscillator timer beeps when the bread oven is hot.")
     write(folder / "b", "ep-2-oven.srt", oven)
-    await index_paths(store, [folder])
-    embedder = ConceptEmbedder()
-    await embed_pending(store, embedder)
+    meaning = await meaning_over(store, folder)
     rows = await passage_rows(store)
     assert len(rows) == 3  # the spring lines straddle the springs episode's two passages
-    meaning = MeaningSearch(store, embedder)
-    await meaning.reload()
     found = await meaning.moments("damped spring", SegmentFilter(), 2)
     assert [c.text[:16] for c, _ in found] == ["And then the dam", "The oscillator t"]
 
@@ -552,11 +554,7 @@ async def test_a_line_naming_a_word_the_model_does_not_know_is_ranked_through_th
         "Thanks for listening, see you next week everybody.",
     )  # its passage is far from the query (all that baking); its second line is as near as a filler's
     write(folder / "b", "ep-2-zorblax.srt", named)
-    await index_paths(store, [folder])
-    embedder = ConceptEmbedder()
-    await embed_pending(store, embedder)
-    meaning = MeaningSearch(store, embedder)
-    await meaning.reload()
+    meaning = await meaning_over(store, folder)
     unnamed = await meaning.moments("zorblax oscillator", SegmentFilter(), 5)
     assert unnamed and not any("zorblax" in c.text for c, _ in unnamed)
     found = await meaning.moments("zorblax oscillator", SegmentFilter(), 5, rare=("zorblax",))
